@@ -1,0 +1,115 @@
+# jaula — one plain Makefile.  `make`, `make check`, `make install`.
+#
+# Every C file in common/ goes into libjaula.a; every tests/unit/test_*.c
+# becomes one cmocka binary; every tests/integration/t-*.sh is one
+# integration test (root only).  Adding a file needs no edit here.
+
+PREFIX      ?= /usr
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+SYSCONFDIR  ?= /etc
+MULTIARCH   := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null)
+PAMDIR      ?= /lib/$(MULTIARCH)/security
+DESTDIR     ?=
+
+CC          ?= cc
+PKG_CONFIG  ?= pkg-config
+PKGS        := pam libcap libseccomp libconfig libnl-3.0 libnl-route-3.0 libmnl libnftables
+
+WARN        := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wstrict-prototypes
+ifneq ($(CI),)
+WERROR      ?= 1
+endif
+ifeq ($(WERROR),1)
+WARN        += -Werror
+endif
+
+HARDEN_CFLAGS  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection
+HARDEN_LDFLAGS := -Wl,-z,relro,-z,now -Wl,--as-needed
+
+OPT         ?= -O2 -g
+CFLAGS      ?= $(OPT)
+ALL_CFLAGS  := -std=gnu11 $(WARN) $(HARDEN_CFLAGS) -fPIC -fvisibility=hidden \
+               -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS) $(SAN_CFLAGS)
+LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS))
+ALL_LDFLAGS := $(HARDEN_LDFLAGS) $(LDFLAGS) $(SAN_LDFLAGS)
+
+LIB_SRC     := $(sort $(wildcard common/*.c))
+LIB_OBJ     := $(LIB_SRC:.c=.o)
+LIB         := common/libjaula.a
+HEADERS     := $(wildcard include/jaula/*.h) $(wildcard common/*.h)
+
+PAM_SRC     := $(sort $(wildcard pam_module/*.c))
+PAM_SO      := pam_module/pam_jaula.so
+SHELL_SRC   := $(sort $(wildcard shell/*.c))
+JAILSH      := shell/jailsh
+CLI_SRC     := $(sort $(wildcard cli/*.c))
+CLI         := cli/jaula
+
+UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN    := $(UNIT_SRC:.c=)
+HELPER_SRC  := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BIN  := $(HELPER_SRC:.c=)
+
+.PHONY: all check check-unit check-integration install clean indent demo bench
+all: $(LIB) $(PAM_SO) $(JAILSH) $(CLI)
+
+common/%.o: common/%.c $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(PAM_SO): $(PAM_SRC) $(LIB) pam_module/pam_jaula.map $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $(PAM_SRC) $(LIB) $(ALL_LDFLAGS) \
+		-Wl,--version-script=pam_module/pam_jaula.map $(LIBS)
+
+# The setuid shell: position independent, full relro, bind now.
+$(JAILSH): $(SHELL_SRC) $(LIB) $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(SHELL_SRC) $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+$(CLI): $(CLI_SRC) $(LIB) $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(CLI_SRC) $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+tests/unit/test_%: tests/unit/test_%.c $(LIB) $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -Icommon -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS) \
+		$(shell $(PKG_CONFIG) --libs cmocka)
+
+tests/helpers/%: tests/helpers/%.c $(LIB) $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -Icommon -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS) -lpam -lpam_misc
+
+# `make check`: unit tests always; integration tests too when run as root.
+# Each runner prints TAP-like lines; tests/summary.sh prints the closing
+# "N passed, N failed, N skipped" line over both.
+check: all $(UNIT_BIN) $(HELPER_BIN)
+	@tests/run.sh
+
+check-unit: all $(UNIT_BIN)
+	@tests/run.sh unit
+
+check-integration: all $(HELPER_BIN)
+	@tests/run.sh integration
+
+demo:
+	./scripts/demo.sh
+
+bench: all $(HELPER_BIN)
+	./bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SYSCONFDIR)/jaula/conf.d
+	install -m 0755 $(CLI) $(DESTDIR)$(SBINDIR)/jaula
+	install -m 4755 $(JAILSH) $(DESTDIR)$(SBINDIR)/jailsh
+	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_jaula.so
+	test -e $(DESTDIR)$(SYSCONFDIR)/jaula/jaula.conf || \
+		install -m 0644 conf/jaula.conf $(DESTDIR)$(SYSCONFDIR)/jaula/jaula.conf
+	for f in man/*.[1-8]; do [ -e "$$f" ] || continue; \
+		s=$${f##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$$s/; done
+
+clean:
+	rm -f common/*.o $(LIB) $(PAM_SO) $(JAILSH) $(CLI) $(UNIT_BIN) $(HELPER_BIN)
+
+indent:
+	clang-format -i $(wildcard common/*.[ch] include/jaula/*.h pam_module/*.c shell/*.c cli/*.c tests/unit/*.c tests/helpers/*.c)

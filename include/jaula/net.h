@@ -1,0 +1,46 @@
+/* net.h — per-group bridges, one veth per jail, address leases.
+ * Host side needs CAP_NET_ADMIN; jaula_net_configure_inside runs in the
+ * holder, inside the jail's network namespace, before pivot_root. */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "jaula/log.h"
+#include "jaula/spec.h"
+
+struct jaula_lease {
+        uint32_t addr;    /* host byte order */
+        char bridge[16];  /* the bridge this jail's veth joins */
+        char host_if[16]; /* host end of the veth ("jv…") */
+};
+
+/* Host side, under the jail's lock, before the holder exists: make sure
+ * the bridge exists and is up with the gateway address (create it on first
+ * use, enslave the uplink, set up NAT when asked), and take an address
+ * lease for jail_id under spec->state_dir.  Nothing is left behind on
+ * failure. */
+int jaula_net_prepare(const struct jaula_spec *spec, const char *jail_id, struct jaula_lease *ret,
+                      struct jaula_err *err);
+
+/* Host side: one netlink request that creates the veth, its host end
+ * enslaved to lease->bridge and up, its peer created directly inside the
+ * network namespace of holder_pid as "eth0". */
+int jaula_net_attach(const struct jaula_spec *spec, const struct jaula_lease *lease,
+                     pid_t holder_pid, struct jaula_err *err);
+
+/* Inside the jail's netns (holder): lo up; eth0 address/prefix, MTU, up;
+ * default route via the gateway.  With lease == NULL only lo is brought up. */
+int jaula_net_configure_inside(const struct jaula_spec *spec, const struct jaula_lease *lease,
+                               struct jaula_err *err);
+
+/* Give the lease of jail_id back (the veth dies with the netns). */
+int jaula_net_release(const struct jaula_spec *spec, const char *jail_id);
+
+/* Reclaim the leases whose jails no longer exist; jail_alive(id) says
+ * whether a jail id is still live. */
+int jaula_net_gc(const char *state_dir, int (*jail_alive)(const char *jail_id, void *ud),
+                 void *ud);
+
+/* Text for the jail's /etc/resolv.conf (malloc'd), or NULL without DNS. */
+char *jaula_net_resolv_conf(const struct jaula_spec *spec);

@@ -1,0 +1,53 @@
+/* policy.h — loading, validating and resolving the libconfig policy.
+ * Parsing works from memory so it can be unit-tested and fuzzed. */
+#pragma once
+
+#include <stddef.h>
+
+#include "jaula/spec.h"
+
+#define JAULA_DEFAULT_CONFIG "/etc/jaula/jaula.conf"
+
+/* One configuration error: "FILE:LINE: key.path: what is wrong …". */
+struct jaula_diag {
+        char *file;
+        int line; /* 0 when not tied to a line */
+        char *msg; /* "key.path: what is wrong and what is expected" */
+};
+
+struct jaula_diags {
+        struct jaula_diag *v;
+        size_t n;
+};
+
+void jaula_diags_free(struct jaula_diags *d);
+/* "FILE:LINE: MSG" into buf. */
+void jaula_diag_format(const struct jaula_diag *d, char *buf, size_t size);
+
+struct jaula_policy; /* opaque */
+
+/* Open PATH (and the drop-ins of its conf.d), checking on each open fd that
+ * it is a regular file owned by root and not writable by group or others,
+ * then parse and validate.  Every error goes into diags; returns 0, or
+ * -EINVAL with diags filled, or another -errno. */
+int jaula_policy_load(const char *path, struct jaula_policy **ret, struct jaula_diags *diags);
+
+/* Parse and validate TEXT as if read from a file called NAME (no I/O, no
+ * ownership checks, no drop-ins). */
+int jaula_policy_parse(const char *text, const char *name, struct jaula_policy **ret,
+                       struct jaula_diags *diags);
+
+void jaula_policy_free(struct jaula_policy *p);
+
+/* Look the user up through NSS (getpwnam_r, getgrouplist). */
+int jaula_user_lookup_name(const char *name, struct jaula_user *ret);
+int jaula_user_lookup_uid(uid_t uid, struct jaula_user *ret);
+
+/* Resolve: a pure function of (policy, user).  Returns 1 and a spec when
+ * the user is jailed; 0 and *ret = NULL when no rule matches or the first
+ * matching rule is `exempt` (then *ret_rule, if given, names the rule or
+ * is NULL); -errno with err filled when the policy cannot jail this user
+ * (e.g. a name that would inject '/' into a path template). */
+struct jaula_err;
+int jaula_policy_resolve(const struct jaula_policy *p, const struct jaula_user *user,
+                         struct jaula_spec **ret, const char **ret_rule, struct jaula_err *err);
