@@ -1,0 +1,238 @@
+# sshd.sh — a private sshd for end-to-end login tests (sourced, bash,
+# after tests/lib.sh; root).  Debian's real /usr/sbin/sshd on 127.0.0.1, a
+# free port, its own config, host key, authorized keys and PAM service; it
+# never touches the host's sshd, /etc/ssh or /etc/pam.d/sshd.
+#
+#   install_jailsh                 copy the built jailsh, setuid root, into a
+#                                  root-only dir users can traverse; sets
+#                                  JB_JAILSH (the login shell of test users)
+#   start_sshd PORT_VAR            start sshd; the port goes into PORT_VAR.
+#                                  Inputs (set before the call):
+#                                    SSHD_PAM_ARGS   pam_jaula.so options, e.g.
+#                                                    "config=$policy jailsh=$JB_JAILSH";
+#                                                    unset: no pam_jaula line
+#                                    SSHD_JAIL_GROUP group for the Match block
+#                                                    of conf/sshd_config.d-jaula.conf
+#                                    SSHD_EXTRA      extra sshd_config lines
+#                                    SSHD_MARK=0     no pam_exec service marker
+#   make_user NAME GROUP [SHELL]   throwaway user (+ group), SHELL defaults to
+#                                  JB_JAILSH; prints the private key path
+#   ssh_as USER [ssh args…] CMD…   ssh USER@127.0.0.1 through that sshd
+#   sshd_service                   the PAM service sshd used (from the marker)
+#   stop_sshd                      stop it (also done by the EXIT trap)
+#
+# Without the host's /run/sshd, sshd runs in a private mount namespace
+# whose /run is a test directory (sshd refuses to start without it).
+# sshd uses its program name as PAM service, so it is started through a
+# symlink named jaula-sshd-TAG, with /etc/pam.d/jaula-sshd-TAG beside the
+# host's files; `sshd_service` shows the name that really reached PAM
+# (sshd re-execs itself by its argv[0] path, which keeps the link name).
+#
+# ssh_rootfs prints a debootstrap rootfs with openssh-sftp-server and rsync
+# (sftp, scp and rsync run `jailsh -c …` inside the jail), built once from
+# tests/integration/rootfs.sh's debootstrap_rootfs and cached.
+
+source "$(dirname "${BASH_SOURCE[0]}")/rootfs.sh"
+
+SSHD_DIR=
+SSHD_PID=
+SSHD_PORT=
+SSHD_SERVICE=
+JB_JAILSH=${JB_JAILSH:-}
+JB_DIR=
+
+# Tools that edit /etc/passwd lock it; other test runs may hold the lock.
+_retry() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		"$@" && return 0
+		sleep 0.$((RANDOM % 9 + 1))
+	done
+	"$@"
+}
+
+_jb_dir() {
+	if [ -z "$JB_DIR" ]; then
+		JB_DIR=$(mktemp -d /tmp/jaula-sshd.XXXXXX) || return 1
+		on_exit "rm -rf '$JB_DIR'"
+		# Users traverse it (keys, jailsh) but cannot list or write it.
+		chmod 0711 "$JB_DIR"
+	fi
+}
+
+install_jailsh() {
+	_jb_dir || return 1
+	[ -n "$JB_JAILSH" ] && [ -u "$JB_JAILSH" ] && return 0
+	install -o root -g root -m 4755 "$JAILSH" "$JB_DIR/jailsh" || return 1
+	JB_JAILSH=$JB_DIR/jailsh
+}
+
+_free_port() {
+	local p used
+	used=$(ss -Htanl 2>/dev/null | awk '{print $4}' | sed 's/.*://')
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 40000))
+		grep -qx "$p" <<<"$used" || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+start_sshd() {
+	local portvar=$1 d svc cfg i
+	_jb_dir || return 1
+	d=$JB_DIR/sshd-$TAG
+	mkdir -m 0711 -p "$d" "$d/keys" || return 1
+	mkdir -m 0700 -p "$d/priv"
+	SSHD_DIR=$d
+	svc=jaula-sshd-$TAG
+	SSHD_SERVICE=$svc
+	ssh-keygen -q -t ed25519 -N '' -f "$d/priv/host_key" || return 1
+	ln -sf /usr/sbin/sshd "$d/$svc"
+
+	# The PAM service: the host's common stacks, plus pam_jaula last.
+	on_exit "rm -f '/etc/pam.d/$svc' '/etc/pam.d/$svc.tmp'"
+	{
+		echo "# jaula test service, removed by the test's trap"
+		echo "@include common-auth"
+		echo "account required pam_nologin.so"
+		echo "@include common-account"
+		if [ "${SSHD_MARK:-1}" = 1 ]; then
+			printf '#!/bin/sh\necho "$PAM_SERVICE $PAM_TYPE $PAM_USER" >> %s/pam-marks\n' "$d" > "$d/mark.sh"
+			chmod 0755 "$d/mark.sh"
+			echo "account optional pam_exec.so quiet $d/mark.sh"
+		fi
+		echo "session required pam_loginuid.so"
+		echo "@include common-session"
+		echo "session required pam_limits.so"
+		if [ -n "${SSHD_PAM_ARGS+x}" ]; then
+			echo "session requisite $TOP/pam_module/pam_jaula.so $SSHD_PAM_ARGS"
+		fi
+	} > "/etc/pam.d/$svc.tmp" || return 1
+	mv "/etc/pam.d/$svc.tmp" "/etc/pam.d/$svc" || return 1
+
+	cfg=$d/sshd_config
+	SSHD_PORT=$(_free_port) || return 1
+	cat > "$cfg" <<-EOF
+	Port $SSHD_PORT
+	ListenAddress 127.0.0.1
+	HostKey $d/priv/host_key
+	PidFile $d/sshd.pid
+	UsePAM yes
+	PubkeyAuthentication yes
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	AuthorizedKeysFile $d/keys/%u.pub
+	# The keys live under /tmp (mode 1777), which StrictModes rejects.
+	StrictModes no
+	PermitRootLogin no
+	AllowUsers jaula-*
+	UseDNS no
+	PrintMotd no
+	PrintLastLog no
+	LogLevel VERBOSE
+	MaxStartups 200:30:300
+	MaxSessions 20
+	MaxAuthTries 3
+	Subsystem sftp /usr/lib/openssh/sftp-server
+	${SSHD_EXTRA:-}
+	EOF
+	if [ -n "${SSHD_JAIL_GROUP:-}" ]; then
+		sed "s/^Match Group jailed/Match Group $SSHD_JAIL_GROUP/" "$TOP/conf/sshd_config.d-jaula.conf" >> "$cfg"
+	fi
+	if [ -d /run/sshd ]; then
+		"$d/$svc" -D -E "$d/sshd.log" -f "$cfg" &
+	else
+		# sshd needs its privilege separation directory /run/sshd, which
+		# only the host's service may create: give this sshd a private
+		# mount namespace whose /run is a test directory.
+		mkdir -p "$d/run/sshd"
+		unshare -m --propagation private sh -c 'mount --bind "$1" /run && shift && exec "$@"' \
+			sh "$d/run" "$d/$svc" -D -E "$d/sshd.log" -f "$cfg" &
+	fi
+	SSHD_PID=$!
+	on_exit "stop_sshd"
+	for i in $(seq 1 100); do
+		ss -Htnl "sport = :$SSHD_PORT" 2>/dev/null | grep -q . && break
+		kill -0 "$SSHD_PID" 2>/dev/null || { echo "# sshd died:" >&2; tail -5 "$d/sshd.log" >&2; return 1; }
+		sleep 0.05
+	done
+	printf -v "$portvar" '%s' "$SSHD_PORT"
+}
+
+stop_sshd() {
+	[ -n "$SSHD_PID" ] || return 0
+	kill "$SSHD_PID" 2>/dev/null
+	wait "$SSHD_PID" 2>/dev/null
+	SSHD_PID=
+}
+
+sshd_service() {
+	[ -s "$SSHD_DIR/pam-marks" ] && awk '{print $1}' "$SSHD_DIR/pam-marks" | sort -u
+}
+
+make_user() {
+	local name=$1 group=$2 shell=${3:-$JB_JAILSH}
+	_jb_dir || return 1
+	if ! getent group "$group" >/dev/null; then
+		_retry groupadd "$group" 2>/dev/null || getent group "$group" >/dev/null || return 1
+		on_exit "_retry groupdel '$group'"
+	fi
+	_retry useradd -m -g "$group" -s "$shell" "$name" || return 1
+	on_exit "_retry userdel -r -f '$name'"
+	usermod -p '*' "$name" 2>/dev/null # no password, but not locked (sshd refuses "!")
+	mkdir -m 0700 -p "$JB_DIR/ukeys"
+	ssh-keygen -q -t ed25519 -N '' -f "$JB_DIR/ukeys/$name" || return 1
+	mkdir -m 0711 -p "$JB_DIR/sshd-$TAG/keys"
+	install -m 0644 "$JB_DIR/ukeys/$name.pub" "$JB_DIR/sshd-$TAG/keys/$name.pub"
+	echo "$JB_DIR/ukeys/$name"
+}
+
+# ssh_as USER [ssh options…] -- CMD…   (the -- is optional without options)
+ssh_as() {
+	local user=$1; shift
+	local opts=()
+	while [ $# -gt 0 ] && [ "$1" != -- ] && [[ "$1" == -* ]]; do
+		opts+=("$1"); shift
+	done
+	[ "${1:-}" = -- ] && shift
+	ssh -F none -i "$JB_DIR/ukeys/$user" -p "$SSHD_PORT" \
+		-o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=15 \
+		"${opts[@]}" "$user@127.0.0.1" "$@"
+}
+
+# Options for scp/sftp/rsync -e with the same identity.
+ssh_opts() {
+	local user=$1
+	printf '%s\n' -F none -i "$JB_DIR/ukeys/$user" -P "$SSHD_PORT" \
+		-o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
+}
+
+ssh_rootfs() {
+	local dir=${1:-/var/tmp/jaula-test-debootstrap-ssh} base tmp
+	if [ -e "$dir/.jaula-rootfs-ok" ]; then echo "$dir"; return 0; fi
+	base=$(debootstrap_rootfs) || return 1
+	(
+		_jaula_rootfs_lock "$dir" || exit 1
+		[ -e "$dir/.jaula-rootfs-ok" ] && exit 0
+		tmp=$(mktemp -d "$dir.tmp.XXXXXX") || exit 1
+		trap 'rm -rf "$tmp"' EXIT
+		cp -a "$base/." "$tmp/" || exit 1
+		rm -f "$tmp/.jaula-rootfs-ok"
+		cp /etc/resolv.conf "$tmp/etc/resolv.conf"
+		if ! chroot "$tmp" sh -c 'export DEBIAN_FRONTEND=noninteractive
+			apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+				openssh-sftp-server rsync procps iproute2 >/dev/null && apt-get clean' > "$dir.log" 2>&1; then
+			echo "ssh_rootfs: apt-get in the chroot failed (log: $dir.log)" >&2
+			tail -5 "$dir.log" >&2
+			exit 1
+		fi
+		rm -f "$dir.log"
+		touch "$tmp/.jaula-rootfs-ok"
+		rm -rf "$dir"
+		mv "$tmp" "$dir"
+		trap - EXIT
+	) || return 1
+	echo "$dir"
+}
