@@ -1,6 +1,7 @@
 /* cgroup.h — cgroup v2 and v1 behind one interface.  Needs root.
  * Hierarchy: <mount>/<cgroup_path>/<group>/<jail>; aggregate limits on the
- * group node, per-jail limits on the jail node. */
+ * group node, per-jail limits on the jail node.  docs/cgroups.md describes
+ * the layout on a systemd host and the v1 degradations. */
 #pragma once
 
 #include <stdint.h>
@@ -13,15 +14,21 @@ enum jaula_cgroup_mode {
         JAULA_CGROUP_NONE,    /* no usable cgroup mount */
         JAULA_CGROUP_V1,      /* one hierarchy per controller */
         JAULA_CGROUP_V2,      /* unified */
-        JAULA_CGROUP_HYBRID,  /* v1 controllers + a controller-less v2 */
+        JAULA_CGROUP_HYBRID,  /* v1 controllers + a controller-less v2: the v1 backend */
 };
 
+/* cgroup_root NULL or "": the mounts in /proc/self/mountinfo; otherwise a
+ * v2 directory (holding cgroup.controllers) or a directory of v1
+ * hierarchies (like /sys/fs/cgroup on a v1 host). */
 enum jaula_cgroup_mode jaula_cgroup_detect(const char *cgroup_root);
+const char *jaula_cgroup_mode_name(enum jaula_cgroup_mode mode); /* "v1", "v2", … */
 
 struct jaula_cgroup; /* the jail's node in every hierarchy in use */
 
 /* Create (or reuse) the group node with spec->group_limits and create the
- * jail node with spec->limits.  Nothing is left behind on failure. */
+ * jail node with spec->limits.  Nothing is left behind on failure.  On a
+ * host without any cgroup mount and a spec without limits, *ret is NULL and
+ * every call below accepts NULL. */
 int jaula_cgroup_create(const struct jaula_spec *spec, const char *jail_id,
                         struct jaula_cgroup **ret, struct jaula_err *err);
 /* Open the existing jail node. */
@@ -29,12 +36,21 @@ int jaula_cgroup_open(const struct jaula_spec *spec, const char *jail_id,
                       struct jaula_cgroup **ret, struct jaula_err *err);
 /* Move pid (0: the caller) into the jail node of every hierarchy. */
 int jaula_cgroup_attach(struct jaula_cgroup *cg, pid_t pid);
-/* v2: directory fd of the jail node for clone3(CLONE_INTO_CGROUP); -1 on v1. */
+/* v2: directory fd of the jail node for clone3(CLONE_INTO_CGROUP), owned by
+ * cg (do not close it); -1 on v1 and hybrid. */
 int jaula_cgroup_fd(struct jaula_cgroup *cg);
 /* Kill everything left in the jail node and remove it (and the group node
- * when it is empty).  Works from the spec alone so gc can call it. */
+ * and the last component of cgroup_path when they are empty).  Works from
+ * the spec alone so gc can call it; a jail node that does not exist is not
+ * an error.  -EBUSY when processes survive 10 s of SIGKILL. */
 int jaula_cgroup_destroy(const struct jaula_spec *spec, const char *jail_id);
 void jaula_cgroup_free(struct jaula_cgroup *cg);
+
+/* Limits that could not be applied and were, by design, not an error
+ * (docs/cgroups.md): the front end may warn. */
+#define JAULA_CGROUP_SKIPPED_IO_WEIGHT (1u << 0) /* no io.weight / blkio(.bfq).weight file */
+#define JAULA_CGROUP_SKIPPED_SWAP (1u << 1)      /* swap 0 without swap accounting, no swap on */
+unsigned jaula_cgroup_skipped(const struct jaula_cgroup *cg);
 
 struct jaula_cgroup_usage {
         int64_t memory_bytes; /* -1: unknown */
@@ -43,3 +59,9 @@ struct jaula_cgroup_usage {
 };
 int jaula_cgroup_usage(const struct jaula_spec *spec, const char *jail_id,
                        struct jaula_cgroup_usage *ret);
+
+static inline void jaula_cgroup_freep(struct jaula_cgroup **cg)
+{
+        jaula_cgroup_free(*cg);
+}
+#define _cleanup_cgroup_ __attribute__((cleanup(jaula_cgroup_freep)))

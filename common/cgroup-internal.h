@@ -1,0 +1,131 @@
+/* cgroup-internal.h — what cgroup.c shares with its v1 and v2 backends and
+ * with tests/unit/test_cgroup.c.  Not installed, not exported: the names
+ * carry the jaula_cg_ prefix but no JAULA_EXPORT, so -fvisibility=hidden
+ * keeps them out of every shared object.
+ *
+ * The split: turning limits into (file, value) writes, parsing mountinfo and
+ * comparing values read back are pure functions, unit tested without root;
+ * everything that touches cgroupfs goes through the file helpers below. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "jaula/cgroup.h"
+
+/* What jaula uses a hierarchy for.  On v1 each is (part of) a mounted
+ * hierarchy; on v2 MEMORY, CPU, PIDS and IO are controllers enabled through
+ * cgroup.subtree_control, CPUACCT and FREEZER are built into the core
+ * (cpu.stat, cgroup.freeze). */
+enum jaula_cg_ctrl {
+        JAULA_CG_MEMORY,
+        JAULA_CG_CPU,
+        JAULA_CG_CPUACCT,
+        JAULA_CG_PIDS,
+        JAULA_CG_IO,
+        JAULA_CG_FREEZER,
+        JAULA_CG_N_CTRL,
+};
+#define JAULA_CG_BIT(c) (1u << (c))
+
+/* One mounted hierarchy (v2: the only one). */
+struct jaula_cg_hier {
+        char mount[256]; /* absolute path of the hierarchy root jaula works under */
+        unsigned ctrls;  /* JAULA_CG_BIT()s it carries */
+};
+
+struct jaula_cg_layout {
+        enum jaula_cgroup_mode mode;
+        struct jaula_cg_hier hier[JAULA_CG_N_CTRL];
+        size_t n_hier;
+};
+
+/* How a value is written and read back. */
+enum jaula_cg_kind {
+        JAULA_CG_KIND_NUM,     /* integer, -1 spelt "max" (v2) */
+        JAULA_CG_KIND_NUM_V1,  /* integer, -1 spelt "-1" (v1) */
+        JAULA_CG_KIND_BYTES,   /* like NUM, the kernel rounds down to a page */
+        JAULA_CG_KIND_BYTES_V1,
+        JAULA_CG_KIND_CPU_MAX, /* v2 cpu.max: "QUOTA|max PERIOD" */
+        JAULA_CG_KIND_WEIGHT,  /* v2 io.weight / io.bfq.weight: "default N" */
+};
+
+/* A write that a missing file must not turn into an error. */
+enum {
+        JAULA_CG_W_SWAP = 1u << 0,      /* missing: swap accounting is off */
+        JAULA_CG_W_IO = 1u << 1,        /* missing: no proportional io scheduler */
+        JAULA_CG_W_PAIR_NEXT = 1u << 2, /* EINVAL: write the next entry first, then retry */
+        JAULA_CG_W_RESET = 1u << 3,     /* restores a default: quietly skip a missing file */
+};
+
+struct jaula_cg_write {
+        enum jaula_cg_ctrl ctrl;
+        const char *file;
+        enum jaula_cg_kind kind;
+        int64_t value;
+        int64_t value2; /* cpu.max: the period */
+        const char *alt_file; /* tried when file is missing (io weight: bfq) */
+        enum jaula_cg_kind alt_kind;
+        int64_t alt_value;
+        unsigned flags;
+};
+
+#define JAULA_CG_MAX_WRITES 12
+
+/* The limits of one level.  parent: the group's limits when mapping a jail
+ * (v1 refuses a child CPU quota above its parent's), NULL for the group.
+ * reset: also write the defaults of unset limits (a reused group node must
+ * follow a policy that dropped a limit). */
+struct jaula_cg_ops {
+        const char *name;
+        enum jaula_cgroup_mode mode;
+        int (*map_limits)(const struct jaula_limits *l, const struct jaula_limits *parent,
+                          bool reset, struct jaula_cg_write *out, size_t *n,
+                          struct jaula_err *err);
+        /* v2: enable ctrls in dirfd's cgroup.subtree_control; v1: NULL. */
+        int (*enable)(int dirfd, unsigned ctrls);
+        /* Kill every process in the node (and below) without waiting. */
+        int (*kill)(int dirfds[], size_t n, const struct jaula_cg_layout *lay);
+        /* 1: no process left in the node; 0: some; <0: error. */
+        int (*is_empty)(int dirfd);
+        int (*usage)(int dirfds[], const struct jaula_cg_layout *lay,
+                     struct jaula_cgroup_usage *ret);
+};
+
+extern const struct jaula_cg_ops jaula_cg_v1_ops;
+extern const struct jaula_cg_ops jaula_cg_v2_ops;
+
+/* Pure mappings (tests/unit/test_cgroup.c). */
+int64_t jaula_cg_weight_to_shares(int64_t weight);
+int64_t jaula_cg_weight_to_blkio(int64_t weight);
+int64_t jaula_cg_weight_to_bfq(int64_t weight);
+int64_t jaula_cg_v1_clamp_quota(int64_t quota, int64_t period, int64_t parent_quota,
+                                int64_t parent_period);
+int jaula_cg_validate_limits(const struct jaula_limits *l, struct jaula_err *err);
+/* Text the kernel expects for w (alt: its alternative file). */
+int jaula_cg_format(const struct jaula_cg_write *w, bool alt, char *buf, size_t size);
+/* Does text read back from w's file already hold w's value? */
+bool jaula_cg_matches(const struct jaula_cg_write *w, bool alt, const char *text, long page_size);
+/* Controllers needed by a spec's two levels (JAULA_CG_BIT set). */
+unsigned jaula_cg_needed(const struct jaula_cg_layout *lay, const struct jaula_limits *jail,
+                         const struct jaula_limits *group);
+
+/* Detection.  From mountinfo text (cgroup_root NULL/""), or from a
+ * directory tree (cgroup_root given): a v2 root holds cgroup.controllers;
+ * a v1 root holds one directory per hierarchy named after its controllers
+ * ("memory", "cpu,cpuacct"), each with cgroup.procs. */
+int jaula_cg_parse_mountinfo(FILE *f, struct jaula_cg_layout *ret);
+int jaula_cg_probe_root(const char *root, struct jaula_cg_layout *ret);
+int jaula_cg_layout_get(const char *cgroup_root, struct jaula_cg_layout *ret);
+
+/* Small cgroupfs file helpers shared by the backends. */
+int jaula_cg_read(int dirfd, const char *file, char *buf, size_t size);
+int jaula_cg_write_str(int dirfd, const char *file, const char *text);
+int jaula_cg_read_i64(int dirfd, const char *file, const char *key, int64_t *ret);
+/* Read a list of pids (cgroup.procs); *ret malloc'ed. */
+int jaula_cg_read_pids(int dirfd, pid_t **ret, size_t *n);
+/* Signal pids in dirfd's cgroup.procs race-free: pidfds first, then only
+ * those still listed.  Returns how many were signalled. */
+int jaula_cg_kill_listed(int dirfd, int sig);
