@@ -71,7 +71,9 @@ JAULA_EXPORT int jaula_caps_from_name(const char *name)
                 i = 4;
         }
         for (; *name; name++) {
-                if (i + 1 >= sizeof buf)
+                /* libcap stops at a ',' or '=' (its text format); a
+                 * policy entry is one name. */
+                if (i + 1 >= sizeof buf || !(isalnum((unsigned char) *name) || *name == '_'))
                         return -EINVAL;
                 buf[i++] = (char) tolower((unsigned char) *name);
         }

@@ -306,28 +306,29 @@ JAULA_EXPORT int jaula_seccomp_denied(const struct jaula_seccomp_spec *sc, const
 }
 
 /* The number to hand seccomp_rule_add for NAME in a filter holding only
- * ARCH: libseccomp takes native numbers and translates them by name, or
- * -1 when the call does not exist there. */
+ * ARCH — libseccomp takes native numbers (negative pseudo numbers for
+ * calls the native arch lacks, such as i386's vm86) and translates them by
+ * name — or __NR_SCMP_ERROR when the call does not exist there. */
 static int rule_nr(uint32_t arch, const char *name, int native_nr)
 {
         int nr;
 
         if (known_on(arch, name)) {
                 nr = seccomp_syscall_resolve_name(name);
-                return nr == __NR_SCMP_ERROR ? -1 : nr;
+                return nr;
         }
         /* Too new for libseccomp: the number is only trustworthy on the
          * arch it was written for, and translating it by name would fail. */
         if (native_nr >= 0 && arch == seccomp_arch_native() && native_is_x86_64())
                 return native_nr;
-        return -1;
+        return __NR_SCMP_ERROR;
 }
 
 static int add_rule(scmp_filter_ctx ctx, uint32_t arch, const struct rule *r)
 {
         int nr = rule_nr(arch, r->syscall, r->native_nr), ret = 0;
 
-        if (nr < 0)
+        if (nr == __NR_SCMP_ERROR)
                 return 0;
         switch (r->kind) {
         case RULE_DENY:
