@@ -51,3 +51,26 @@ int jaula_user_lookup_uid(uid_t uid, struct jaula_user *ret);
 struct jaula_err;
 int jaula_policy_resolve(const struct jaula_policy *p, const struct jaula_user *user,
                          struct jaula_spec **ret, const char **ret_rule, struct jaula_err *err);
+
+/* Templates (hostname, persistent path, home, mount sources):
+ *   %u user name   %U uid   %g primary group name   %h home directory
+ *   %p profile name   %% a literal '%'
+ * A path template must expand to an absolute path; a hostname template to
+ * 1..63 bytes of [A-Za-z0-9-] (and may not use %h). */
+enum jaula_template_kind {
+        JAULA_TEMPLATE_PATH,
+        JAULA_TEMPLATE_HOSTNAME,
+};
+
+/* Load-time check of TMPL: unknown variables, a trailing '%', literal text
+ * that can never give a valid result.  Returns 0, or -EINVAL with a
+ * sentence in why ("unknown template variable '%x'; …"). */
+int jaula_template_check(const char *tmpl, enum jaula_template_kind kind, char *why,
+                         size_t why_size);
+
+/* Expand TMPL for user (profile: the value of %p).  Refuses, with -EINVAL
+ * and err filled, a value that would put '/', "..", or a control character
+ * into a path component, or make an invalid hostname. */
+int jaula_template_expand(const char *tmpl, enum jaula_template_kind kind,
+                          const struct jaula_user *user, const char *profile, char **ret,
+                          struct jaula_err *err);

@@ -1,0 +1,163 @@
+/* policy-internal.h — the validated policy as policy.c builds it and
+ * match.c / template.c read it.  Private to libjaula (and its unit tests).
+ *
+ * Every string lives in the policy's arena, so freeing a policy is one walk
+ * over a few chunks and no error path in the parser can leak. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jaula/policy.h"
+#include "jaula/spec.h"
+
+struct jaula_arena_chunk;
+
+struct pol_rootfs {
+        const char *name;
+        const char *path;
+        enum jaula_rootfs_type type;
+        const char *arch;
+        const char *file;
+        int line;
+        int seq;
+};
+
+struct pol_net {
+        const char *name;
+        const char **bridges; /* NULL-terminated */
+        size_t n_bridges;
+        uint32_t subnet;
+        unsigned prefix;
+        uint32_t gateway;
+        const char **dns;
+        size_t n_dns;
+        const char **search;
+        size_t n_search;
+        enum jaula_addr_mode mode;
+        bool isolate;
+        bool nat;
+        const char *uplink;
+        unsigned mtu;
+        const char *file;
+        int line;
+        int seq;
+};
+
+struct pol_mount {
+        const char *source; /* template */
+        const char *target;
+        bool writable;
+        bool optional;
+};
+
+struct pol_env {
+        const char *name;
+        const char *value;
+};
+
+struct pol_profile {
+        const char *name;
+        const char *rootfs_name;
+        const struct pol_rootfs *rootfs; /* set by the cross-reference pass */
+        enum jaula_scope scope;
+        enum jaula_lifetime lifetime;
+        unsigned linger;
+        const char *hostname; /* template */
+        unsigned long ns_flags;
+        enum jaula_writable writable;
+        const char *persistent_path; /* template, or NULL: <persistent_dir>/<profile>/%u */
+        const char *home;            /* template, default "%h" */
+        uint64_t tmp_size;
+        struct pol_mount *mounts;
+        size_t n_mounts;
+        const char *network_name; /* NULL: no network */
+        const struct pol_net *net;
+        struct jaula_limits limits;
+        const char *seccomp_profile;
+        const char **sc_allow;
+        size_t n_sc_allow;
+        const char **sc_deny;
+        size_t n_sc_deny;
+        uint64_t caps_keep;
+        struct pol_env *env;
+        size_t n_env;
+        const char *shell; /* NULL: global default_shell */
+        bool dev_log;
+        const char *file;
+        int line;
+        int seq;
+        int rootfs_line, network_line;
+};
+
+struct pol_group {
+        const char *name;
+        struct jaula_limits limits;
+        const char *file;
+        int line;
+        int seq;
+};
+
+struct pol_uid_range {
+        uid_t lo, hi;
+};
+
+struct pol_rule {
+        const char *name; /* after loading never NULL: an unnamed rule is "match[N]" */
+        const char **users;
+        size_t n_users;
+        bool any_user; /* users contains "*" */
+        const char **groups;
+        size_t n_groups;
+        struct pol_uid_range *uids;
+        size_t n_uids;
+        bool exempt;
+        const char *profile_name;
+        const struct pol_profile *profile;
+        const char *group_name; /* NULL: the profile's name */
+        const struct pol_group *group;
+        const char *file;
+        int line;
+        int local_idx; /* index within its own file's match list */
+        int name_line, profile_line, group_line;
+};
+
+/* A growable array of fixed-size items inside the arena-less heap; the
+ * policy keeps the final arrays. */
+struct pol_vec {
+        void *v;
+        size_t n, cap;
+};
+
+struct jaula_policy {
+        struct jaula_arena_chunk *arena;
+
+        const char *file; /* main file name as given */
+
+        /* global */
+        const char *state_dir;
+        const char *cgroup_root;
+        const char *cgroup_path;
+        const char *persistent_dir;
+        const char *default_shell;
+        const char *include_dir; /* NULL: conf.d beside the main file */
+
+        struct pol_vec rootfs;   /* struct pol_rootfs */
+        struct pol_vec nets;     /* struct pol_net */
+        struct pol_vec profiles; /* struct pol_profile */
+        struct pol_vec groups;   /* struct pol_group */
+        struct pol_vec rules;    /* struct pol_rule */
+};
+
+#define POL_AT(vec, type, i) (&((type *) (vec).v)[i])
+
+/* arena (policy.c) */
+void *jaula_arena_alloc(struct jaula_policy *p, size_t size);
+char *jaula_arena_strdup(struct jaula_policy *p, const char *s);
+
+/* Look a named item up (policy.c); NULL when absent. */
+const struct pol_rootfs *jaula_policy_find_rootfs(const struct jaula_policy *p, const char *name);
+const struct pol_net *jaula_policy_find_net(const struct jaula_policy *p, const char *name);
+const struct pol_profile *jaula_policy_find_profile(const struct jaula_policy *p, const char *name);
+const struct pol_group *jaula_policy_find_group(const struct jaula_policy *p, const char *name);

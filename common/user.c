@@ -1,0 +1,163 @@
+/* user.c — the identity of the user being jailed, through NSS (files,
+ * LDAP, SSSD alike).  No privilege needed.
+ *
+ * Groups are looked up once per login (getgrouplist + one getgrgid_r per
+ * gid) so that matching the policy's rules never calls NSS again, however
+ * many rules name groups. */
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jaula/policy.h"
+#include "jaula/spec.h"
+#include "jaula/util.h"
+
+#define NSS_BUF_MAX (1024 * 1024)
+
+/* Name of gid; a group without a name is given its number, which a rule
+ * can never name by accident because the policy refuses numeric group
+ * names (see policy.c). */
+static int group_name(gid_t gid, char **ret)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 1024;
+        struct group gr, *res;
+        char num[24];
+        int r;
+
+        for (;;) {
+                char *nb = realloc(buf, size);
+
+                if (!nb)
+                        return -ENOMEM;
+                buf = nb;
+                r = getgrgid_r(gid, &gr, buf, size, &res);
+                if (r != ERANGE)
+                        break;
+                if (size >= NSS_BUF_MAX)
+                        return -ERANGE;
+                size *= 2;
+        }
+        if (r == 0 && res && res->gr_name && *res->gr_name) {
+                *ret = strdup(res->gr_name);
+        } else {
+                snprintf(num, sizeof num, "%" PRIu32, (uint32_t) gid);
+                *ret = strdup(num);
+        }
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int fill_from_passwd(const struct passwd *pw, struct jaula_user *ret)
+{
+        struct jaula_user u = { 0 };
+        int n = 16, r;
+
+        u.uid = pw->pw_uid;
+        u.gid = pw->pw_gid;
+        u.name = strdup(pw->pw_name);
+        u.home = strdup(pw->pw_dir ? pw->pw_dir : "");
+        u.shell = strdup(pw->pw_shell ? pw->pw_shell : "");
+        u.gecos = strdup(pw->pw_gecos ? pw->pw_gecos : "");
+        if (!u.name || !u.home || !u.shell || !u.gecos) {
+                r = -ENOMEM;
+                goto fail;
+        }
+
+        for (;;) {
+                int got = n;
+                gid_t *ng = realloc(u.gids, sizeof(gid_t) * (size_t) n);
+
+                if (!ng) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                u.gids = ng;
+                if (getgrouplist(pw->pw_name, pw->pw_gid, u.gids, &got) >= 0) {
+                        n = got;
+                        break;
+                }
+                /* got holds the number needed; guard against a source that
+                 * keeps growing or reports nonsense. */
+                if (got <= n)
+                        got = n * 2;
+                if (got > 65536) {
+                        r = -E2BIG;
+                        goto fail;
+                }
+                n = got;
+        }
+        u.n_gids = (size_t) n;
+        u.gid_names = calloc(u.n_gids ? u.n_gids : 1, sizeof(char *));
+        if (!u.gid_names) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        for (size_t i = 0; i < u.n_gids; i++) {
+                r = group_name(u.gids[i], &u.gid_names[i]);
+                if (r < 0)
+                        goto fail;
+                if (u.gids[i] == u.gid && !u.group) {
+                        u.group = strdup(u.gid_names[i]);
+                        if (!u.group) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                }
+        }
+        if (!u.group) {
+                r = group_name(u.gid, &u.group);
+                if (r < 0)
+                        goto fail;
+        }
+        *ret = u;
+        return 0;
+fail:
+        jaula_user_clear(&u);
+        return r;
+}
+
+static int lookup(const char *name, uid_t uid, bool by_name, struct jaula_user *ret)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 1024;
+        struct passwd pw, *res = NULL;
+        int r;
+
+        for (;;) {
+                char *nb = realloc(buf, size);
+
+                if (!nb)
+                        return -ENOMEM;
+                buf = nb;
+                errno = 0;
+                r = by_name ? getpwnam_r(name, &pw, buf, size, &res)
+                            : getpwuid_r(uid, &pw, buf, size, &res);
+                if (r != ERANGE)
+                        break;
+                if (size >= NSS_BUF_MAX)
+                        return -ERANGE;
+                size *= 2;
+        }
+        if (r != 0 && r != ENOENT && r != ESRCH && r != EBADF && r != EPERM)
+                return -r;
+        if (!res)
+                return -ENOENT;
+        return fill_from_passwd(res, ret);
+}
+
+JAULA_EXPORT int jaula_user_lookup_name(const char *name, struct jaula_user *ret)
+{
+        if (!name || !*name)
+                return -EINVAL;
+        return lookup(name, 0, true, ret);
+}
+
+JAULA_EXPORT int jaula_user_lookup_uid(uid_t uid, struct jaula_user *ret)
+{
+        return lookup(NULL, uid, false, ret);
+}
