@@ -139,16 +139,8 @@ start_sshd() {
 	if [ -n "${SSHD_JAIL_GROUP:-}" ]; then
 		sed "s/^Match Group jailed/Match Group $SSHD_JAIL_GROUP/" "$TOP/conf/sshd_config.d-jaula.conf" >> "$cfg"
 	fi
-	if [ -d /run/sshd ]; then
-		"$d/$svc" -D -E "$d/sshd.log" -f "$cfg" &
-	else
-		# sshd needs its privilege separation directory /run/sshd, which
-		# only the host's service may create: give this sshd a private
-		# mount namespace whose /run is a test directory.
-		mkdir -p "$d/run/sshd"
-		unshare -m --propagation private sh -c 'mount --bind "$1" /run && shift && exec "$@"' \
-			sh "$d/run" "$d/$svc" -D -E "$d/sshd.log" -f "$cfg" &
-	fi
+	_write_launcher "$d" > "$d/launch.sh" || return 1
+	unshare -m --propagation private bash "$d/launch.sh" "$d/$svc" -D -E "$d/sshd.log" -f "$cfg" &
 	SSHD_PID=$!
 	on_exit "stop_sshd"
 	for i in $(seq 1 100); do
@@ -159,8 +151,67 @@ start_sshd() {
 	printf -v "$portvar" '%s' "$SSHD_PORT"
 }
 
+# The private mount namespace of the test sshd.  /run: sshd needs its
+# privilege separation directory /run/sshd, which only the host's service
+# may create; without it, /run is a test directory here.  /dev/log (with
+# SSHD_SYSLOG=1): the host has its own (or none); here a socat listener
+# catches what sshd and the PAM modules send to syslog, in
+# $d/syslog.log.  Everything else is the host's.
+_write_launcher() {
+	local d=$1
+	echo 'set -e'
+	if [ ! -d /run/sshd ]; then
+		mkdir -p "$d/run/sshd"
+		echo "mount --bind '$d/run' /run"
+	fi
+	if [ "${SSHD_SYSLOG:-0}" = 1 ]; then
+		_devlog_script "$d" "$d/syslog.log"
+	fi
+	echo 'exec "$@"'
+}
+
+# Shell text that gives the current (private) mount namespace a /dev with
+# the host's devices and pts but its own /dev/log, read by socat into LOG.
+_devlog_script() {
+	local d=$1 log=$2
+	mkdir -p "$d/hostdev"
+	cat <<-EOF
+	mount --rbind /dev '$d/hostdev'
+	mount -t tmpfs -o mode=0755 jaula-dev /dev
+	for n in null zero full random urandom tty; do
+		touch /dev/\$n; mount --bind '$d/hostdev/'\$n /dev/\$n
+	done
+	mkdir /dev/pts /dev/shm /dev/mqueue
+	mount --rbind '$d/hostdev/pts' /dev/pts
+	mount --rbind '$d/hostdev/shm' /dev/shm
+	ln -s pts/ptmx /dev/ptmx
+	ln -s /proc/self/fd /dev/fd
+	ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
+	: > '$log'
+	(exec -a jaula-syslog socat -u UNIX-RECV:/dev/log,perm=0666 OPEN:'$log',append </dev/null >/dev/null 2>&1) &
+	echo \$! > '$d/syslog.pid'
+	i=0; while [ ! -S /dev/log ] && [ \$i -lt 100 ]; do sleep 0.02; i=\$((i + 1)); done
+	EOF
+}
+
+# with_syslog LOG CMD…: run CMD in a private mount namespace whose
+# /dev/log writes into LOG (how tests read what PAM modules log).
+with_syslog() {
+	local log=$1 d
+	shift
+	_jb_dir || return 1
+	d=$(mktemp -d "$JB_DIR/ns.XXXXXX") || return 1
+	{
+		echo 'set -e'
+		_devlog_script "$d" "$log"
+		echo 'set +e; "$@"; rc=$?; sleep 0.2; kill $(cat '"'$d/syslog.pid'"') 2>/dev/null; exit $rc'
+	} > "$d/run.sh"
+	unshare -m --propagation private bash "$d/run.sh" "$@"
+}
+
 stop_sshd() {
 	[ -n "$SSHD_PID" ] || return 0
+	[ -s "$SSHD_DIR/syslog.pid" ] && kill "$(cat "$SSHD_DIR/syslog.pid")" 2>/dev/null
 	kill "$SSHD_PID" 2>/dev/null
 	wait "$SSHD_PID" 2>/dev/null
 	SSHD_PID=
@@ -211,11 +262,11 @@ ssh_opts() {
 
 ssh_rootfs() {
 	local dir=${1:-/var/tmp/jaula-test-debootstrap-ssh} base tmp
-	if [ -e "$dir/.jaula-rootfs-ok" ]; then echo "$dir"; return 0; fi
+	if [ -e "$dir/.jaula-ssh-rootfs-v1" ]; then echo "$dir"; return 0; fi
 	base=$(debootstrap_rootfs) || return 1
 	(
 		_jaula_rootfs_lock "$dir" || exit 1
-		[ -e "$dir/.jaula-rootfs-ok" ] && exit 0
+		[ -e "$dir/.jaula-ssh-rootfs-v1" ] && exit 0
 		tmp=$(mktemp -d "$dir.tmp.XXXXXX") || exit 1
 		trap 'rm -rf "$tmp"' EXIT
 		cp -a "$base/." "$tmp/" || exit 1
@@ -229,10 +280,163 @@ ssh_rootfs() {
 			exit 1
 		fi
 		rm -f "$dir.log"
-		touch "$tmp/.jaula-rootfs-ok"
+		# Only a process inside a jail on this rootfs can read this file.
+		echo "jaula ssh test rootfs" > "$tmp/etc/jaula-ssh-rootfs"
+		touch "$tmp/.jaula-ssh-rootfs-v1"
 		rm -rf "$dir"
 		mv "$tmp" "$dir"
 		trap - EXIT
 	) || return 1
 	echo "$dir"
+}
+
+# ---------------------------------------------------------------- policy
+
+# write_policy: the test policy JB_POLICY (root-owned, mode 0644) jailing
+# members of POLICY_GROUP on POLICY_ROOTFS (default: ssh_rootfs).
+# Inputs: POLICY_SCOPE (user), POLICY_PROFILE_EXTRA (more profile lines),
+# POLICY_EXTRA (more top-level text).  State lives in JB_STATE (never
+# /run/jaula), cgroups under JB_CGPATH; both are swept by the trap.
+write_policy() {
+	_jb_dir || return 1
+	mkdir -m 0755 -p "$JB_DIR/etc"
+	JB_POLICY=$JB_DIR/etc/jaula.conf
+	JB_STATE=$JB_DIR/state
+	JB_CGPATH=jaula-t$TAG
+	if [ -z "${_jb_policy_trap:-}" ]; then
+		_jb_policy_trap=1
+		on_exit "_sweep_jails"
+	fi
+	cat > "$JB_POLICY.tmp" <<-EOF2
+	global = {
+	  state_dir = "$JB_STATE";
+	  cgroup_path = "$JB_CGPATH";
+	};
+	rootfs = {
+	  ssh = { path = "${POLICY_ROOTFS:-/var/tmp/jaula-test-debootstrap-ssh}"; };
+	};
+	profiles = {
+	  jailed = {
+	    rootfs = "ssh";
+	    scope = "${POLICY_SCOPE:-user}";
+	    hostname = "jb-$TAG";
+	    ${POLICY_PROFILE_EXTRA:-}
+	  };
+	};
+	match = (
+	  { name = "jaula-test"; groups = [ "${POLICY_GROUP:?}" ]; profile = "jailed"; }
+	);
+	${POLICY_EXTRA:-}
+	EOF2
+	chmod 0644 "$JB_POLICY.tmp" && mv "$JB_POLICY.tmp" "$JB_POLICY"
+}
+
+# Ids of the live jails in JB_STATE.
+jail_ids() {
+	local f
+	for f in "$JB_STATE"/jails/*/state; do
+		[ -e "$f" ] || continue
+		f=${f%/state}; echo "${f##*/}"
+	done
+}
+
+jail_field() { # ID KEY
+	sed -n "s/^$2=//p" "$JB_STATE/jails/$1/state" 2>/dev/null | head -1
+}
+
+# Remember every live jail's holder so that jails_gone can check them.
+JB_HOLDERS=()
+remember_jails() {
+	local id
+	for id in $(jail_ids); do
+		JB_HOLDERS+=("$(jail_field "$id" holder_pid)")
+	done
+}
+
+# What is left of our jails, one line per leftover (empty: nothing).
+_jail_leftovers() {
+	local p f uid
+	if [ -d "$JB_STATE" ]; then
+		find "$JB_STATE" -mindepth 1 \( -type f -o -type l \) ! -name gc.stamp ! -name '*.lock' -printf 'state file %P\n'
+		find "$JB_STATE/jails" -mindepth 1 -maxdepth 1 -type d -printf 'jail dir %P\n' 2>/dev/null
+	fi
+	for p in "${JB_HOLDERS[@]}"; do
+		[ -n "$p" ] && [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null &&
+			echo "holder $p alive: $(tr '\0' ' ' < "/proc/$p/cmdline")"
+	done
+	for uid in ${JB_UIDS:-}; do
+		pgrep -u "$uid" >/dev/null && echo "processes of uid $uid: $(pgrep -u "$uid" | tr '\n' ' ')"
+	done
+	for f in /sys/fs/cgroup/*/"$JB_CGPATH" /sys/fs/cgroup/"$JB_CGPATH"; do
+		[ -d "$f" ] || continue
+		find "$f" -mindepth 2 -type d -printf "cgroup %p\n"
+	done
+	for p in self ${SSHD_PID:-}; do
+		grep -h -e "$JB_DIR" -e "${POLICY_ROOTFS:-/var/tmp/jaula-test-debootstrap-ssh}" \
+			"/proc/$p/mountinfo" 2>/dev/null | sed 's/^/mount /'
+	done
+	return 0
+}
+
+# expect_jails_gone DESC [SECONDS]: within SECONDS (2) every jail of this
+# test is gone: no holder, no user process, no state or lease file, no
+# cgroup, no mount.
+expect_jails_gone() {
+	local what=$1 secs=${2:-2} left i
+	for i in $(seq 1 $((secs * 10))); do
+		left=$(_jail_leftovers)
+		[ -z "$left" ] && { ok "$what"; return 0; }
+		sleep 0.1
+	done
+	not_ok "$what"
+	printf '%s\n' "$left" | head -15 | diag
+}
+
+# The trap: kill what a failed test left (only holders recorded in our own
+# state dir), then remove our cgroups.
+_sweep_jails() {
+	local f p d
+	for f in "$JB_STATE"/jails/*/state; do
+		[ -e "$f" ] || continue
+		p=$(sed -n 's/^holder_pid=//p' "$f")
+		[ -n "$p" ] && kill -KILL "$p" 2>/dev/null
+	done
+	for p in "${JB_HOLDERS[@]}"; do [ -n "$p" ] && kill -KILL "$p" 2>/dev/null; done
+	sleep 0.2
+	for d in /sys/fs/cgroup/*/"$JB_CGPATH" /sys/fs/cgroup/"$JB_CGPATH"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	return 0
+}
+
+# A PAM service for pamtester (/etc/pam.d/NAME) and the same file in
+# JB_DIR/pam.d for pam_start_confdir.  Lines come on stdin.
+pam_service() {
+	local name=$1
+	_jb_dir || return 1
+	mkdir -m 0755 -p "$JB_DIR/pam.d"
+	cat > "$JB_DIR/pam.d/$name" || return 1
+	on_exit "rm -f '/etc/pam.d/$name'"
+	cp "$JB_DIR/pam.d/$name" "/etc/pam.d/$name"
+}
+
+# jail_core_ready USER: 0 when a jailed login of USER through the running
+# sshd really lands in the jail; otherwise 1 with the reason in JB_WHY.
+jail_core_ready() {
+	local out
+	out=$(ssh_as "$1" cat /etc/jaula-ssh-rootfs 2>&1)
+	if [ "$out" = "jaula ssh test rootfs" ]; then
+		return 0
+	fi
+	if grep -qi "not implemented" <<<"$out"; then
+		JB_WHY="jail core not built: jailsh refuses"
+	else
+		JB_WHY="a jailed login does not reach the jail yet: $(head -c 200 <<<"$out" | tr '\n' ' ')"
+	fi
+	return 1
+}
+
+# syslog_lines FILE: the datagrams a test syslog listener caught, one a line.
+syslog_lines() {
+	sed 's/<[0-9]\{1,3\}>\([A-Z][a-z][a-z] [ 0-9][0-9] \)/\n\1/g' "$1" 2>/dev/null | sed '/^$/d'
 }
