@@ -266,3 +266,41 @@ JAULA_EXPORT int jaula_policy_resolve(const struct jaula_policy *p, const struct
                 *ret_rule = NULL;
         return 0;
 }
+
+JAULA_EXPORT int jaula_policy_rule_source(const struct jaula_policy *p, int index,
+                                          const char **ret_file, int *ret_line)
+{
+        const struct pol_rule *ru;
+
+        if (!p || index < 0 || (size_t) index >= p->rules.n)
+                return -ENOENT;
+        ru = POL_AT(p->rules, struct pol_rule, (size_t) index);
+        if (ret_file)
+                *ret_file = ru->file;
+        if (ret_line)
+                *ret_line = ru->line;
+        return 0;
+}
+
+JAULA_EXPORT size_t jaula_policy_n_rules(const struct jaula_policy *p)
+{
+        return p ? p->rules.n : 0;
+}
+
+JAULA_EXPORT size_t jaula_policy_n_profiles(const struct jaula_policy *p)
+{
+        return p ? p->profiles.n : 0;
+}
+
+JAULA_EXPORT int jaula_policy_rule_index(const struct jaula_policy *p, const char *name)
+{
+        if (!p || !name)
+                return -ENOENT;
+        for (size_t i = 0; i < p->rules.n; i++) {
+                const struct pol_rule *ru = POL_AT(p->rules, struct pol_rule, i);
+
+                if (ru->name == name || strcmp(ru->name, name) == 0)
+                        return (int) i;
+        }
+        return -ENOENT;
+}

@@ -19,7 +19,6 @@
 #include <libconfig.h>
 #include <limits.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +27,7 @@
 #include <sys/capability.h>
 #include <sys/stat.h>
 
+#include "jaula/confine.h"
 #include "jaula/log.h"
 #include "jaula/policy.h"
 #include "jaula/util.h"
@@ -1109,6 +1109,24 @@ static void parse_mounts(struct ctx *c, const config_setting_t *grp, const char 
         }
 }
 
+/* What seccomp.c will accept: a system call known on the native arch (or
+ * the i386 ABI an i386 rootfs adds), or the label of one of its
+ * conditional rules such as "ioctl[TIOCSTI]".  Asking seccomp.c itself
+ * keeps the checker and the filter builder from ever disagreeing. */
+static bool syscall_name_ok(const char *name)
+{
+        char *one[2] = { (char *) name, NULL };
+        struct jaula_seccomp_spec sc = { .profile = (char *) "default", .allow = one, .n_allow = 1 };
+        const char **denied = NULL;
+
+        if (jaula_seccomp_known(name))
+                return true;
+        if (jaula_seccomp_denied(&sc, &denied) < 0)
+                return false;
+        free(denied);
+        return true;
+}
+
 static void parse_seccomp(struct ctx *c, const config_setting_t *grp, const char *parent,
                           struct pol_profile *pr)
 {
@@ -1133,13 +1151,13 @@ static void parse_seccomp(struct ctx *c, const config_setting_t *grp, const char
                              "allow",
                              path);
                 for (size_t i = 0; i < pr->n_sc_allow; i++)
-                        if (seccomp_syscall_resolve_name(pr->sc_allow[i]) == __NR_SCMP_ERROR)
+                        if (!syscall_name_ok(pr->sc_allow[i]))
                                 DIAG(c, ls, "%s.allow[%zu]: unknown system call \"%s\"", path, i,
                                      pr->sc_allow[i]);
         }
         if (get_strv(c, s, path, "deny", &pr->sc_deny, &pr->n_sc_deny, &ls) > 0)
                 for (size_t i = 0; i < pr->n_sc_deny; i++) {
-                        if (seccomp_syscall_resolve_name(pr->sc_deny[i]) == __NR_SCMP_ERROR)
+                        if (!syscall_name_ok(pr->sc_deny[i]))
                                 DIAG(c, ls, "%s.deny[%zu]: unknown system call \"%s\"", path, i,
                                      pr->sc_deny[i]);
                         for (size_t j = 0; j < pr->n_sc_allow; j++)

@@ -74,3 +74,14 @@ int jaula_template_check(const char *tmpl, enum jaula_template_kind kind, char *
 int jaula_template_expand(const char *tmpl, enum jaula_template_kind kind,
                           const struct jaula_user *user, const char *profile, char **ret,
                           struct jaula_err *err);
+
+/* Where match rule INDEX (spec->rule_index) is defined, for messages and
+ * `jaula explain`.  Returns 0, or -ENOENT for an index out of range. */
+int jaula_policy_rule_source(const struct jaula_policy *p, int index, const char **ret_file,
+                             int *ret_line);
+/* Number of match rules and profiles (for statistics and benchmarks). */
+size_t jaula_policy_n_rules(const struct jaula_policy *p);
+size_t jaula_policy_n_profiles(const struct jaula_policy *p);
+/* Index of the match rule called NAME (as jaula_policy_resolve reports it
+ * in ret_rule), or -ENOENT. */
+int jaula_policy_rule_index(const struct jaula_policy *p, const char *name);

@@ -1,0 +1,30 @@
+/* cli.h — the admin command's table of subcommands and what they share.
+ *
+ * A subcommand is `int cmd_NAME(int argc, char **argv)` in a file of its
+ * own (cli/<group>.c), with argv[0] the subcommand's name, returning the
+ * exit status.  It is listed in the table in jaula.c; the table declares
+ * every entry weak, so a command whose file is not there yet is simply
+ * absent instead of breaking the build. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "jaula/policy.h"
+
+/* Exit statuses shared by every subcommand (documented in `jaula --help`). */
+enum {
+        JAULA_EXIT_OK = 0,
+        JAULA_EXIT_CONFIG = 1,  /* the policy has errors */
+        JAULA_EXIT_USAGE = 2,   /* bad arguments */
+        JAULA_EXIT_NOUSER = 3,  /* unknown user */
+        JAULA_EXIT_REFUSED = 4, /* the policy cannot jail this user: login would fail */
+        JAULA_EXIT_FAILURE = 5, /* any other error */
+};
+
+/* Load the policy at path (NULL: the default), printing every diagnostic
+ * to err as "FILE:LINE: key.path: message".  Returns 0 or a negative errno. */
+int cli_load_policy(const char *path, struct jaula_policy **ret, FILE *err);
+
+int cmd_check_config(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
