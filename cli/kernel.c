@@ -39,6 +39,7 @@
 
 /* registered in the command table of jaula.c */
 int cmd_check_kernel(int argc, char **argv);
+int cli_kernel_runs_i386(char *why, size_t size);
 #include "jaula/util.h"
 
 enum status { ST_OK, ST_MISSING, ST_UNKNOWN };
@@ -778,8 +779,9 @@ static void check_seccomp(void)
 
 #ifdef __x86_64__
 /* Run a 96-byte i386 ELF that calls exit(42) through int 0x80: the honest
- * test that the kernel loads and runs 32-bit programs. */
-static void check_ia32(void)
+ * test that the kernel loads and runs 32-bit programs.  Returns 1 when it
+ * does, 0 with the reason in why when it does not. */
+int cli_kernel_runs_i386(char *why, size_t size)
 {
         static const unsigned char code[] = {
                 0xb8, 0x01, 0x00, 0x00, 0x00, /* mov eax, 1 (exit) */
@@ -801,8 +803,6 @@ static void check_ia32(void)
                         .p_filesz = sizeof elf, .p_memsz = sizeof elf, .p_flags = PF_R | PF_X,
                         .p_align = 0x1000 },
         };
-        struct check *c = add("confinement", "i386 (IA-32) programs", false,
-                              "rootfs with arch = \"i386\" (jaula mkroot --arch i386)");
         _cleanup_close_ int fd = -1;
         int status;
         pid_t pid;
@@ -810,14 +810,14 @@ static void check_ia32(void)
         memcpy(elf.code, code, sizeof code);
         fd = memfd_create("jaula-probe-i386", MFD_CLOEXEC);
         if (fd < 0 || write(fd, &elf, sizeof elf) != sizeof elf) {
-                set(c, ST_UNKNOWN, "memfd_create: %s", strerror(errno));
-                return;
+                snprintf(why, size, "memfd_create: %s", strerror(errno));
+                return 0;
         }
         fflush(NULL);
         pid = fork();
         if (pid < 0) {
-                set(c, ST_UNKNOWN, "fork: %s", strerror(errno));
-                return;
+                snprintf(why, size, "fork: %s", strerror(errno));
+                return 0;
         }
         if (pid == 0) {
                 char *const argv[] = { "jaula-probe-i386", NULL }, *const envp[] = { NULL };
@@ -826,18 +826,36 @@ static void check_ia32(void)
         }
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 42)
-                set(c, ST_OK, "a 32-bit program ran and exited through int 0x80");
-        else if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
-                set(c, ST_MISSING, "the kernel refuses 32-bit programs (ENOEXEC): IA-32 emulation "
-                                   "is not built in, or is off (ia32_emulation=0)");
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 42) {
+                snprintf(why, size, "a 32-bit program ran and exited through int 0x80");
+                return 1;
+        }
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
+                snprintf(why, size, "the kernel refuses 32-bit programs (ENOEXEC): IA-32 emulation "
+                                    "is not built in, or is off (ia32_emulation=0)");
         else if (WIFSIGNALED(status))
-                set(c, ST_MISSING, "a 32-bit program was killed by signal %d (%s): IA-32 emulation is off "
-                                   "(kernel, ia32_emulation=0, or the hypervisor)",
-                    WTERMSIG(status), strsignal(WTERMSIG(status)));
+                snprintf(why, size, "a 32-bit program was killed by signal %d (%s): IA-32 emulation is off",
+                         WTERMSIG(status), strsignal(WTERMSIG(status)));
         else
-                set(c, ST_MISSING, "a 32-bit program exited with status %d instead of 42",
-                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                snprintf(why, size, "a 32-bit program exited with status %d instead of 42",
+                         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        return 0;
+}
+
+static void check_ia32(void)
+{
+        struct check *c = add("confinement", "i386 (IA-32) programs", false,
+                              "rootfs with arch = \"i386\" (jaula mkroot --arch i386)");
+        char why[200];
+
+        c->st = cli_kernel_runs_i386(why, sizeof why) ? ST_OK : ST_MISSING;
+        snprintf(c->detail, sizeof c->detail, "%s", why);
+}
+#else
+int cli_kernel_runs_i386(char *why, size_t size)
+{
+        snprintf(why, size, "not an x86-64 host");
+        return 0;
 }
 #endif
 
