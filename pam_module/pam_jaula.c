@@ -192,7 +192,7 @@ static int load_policy(pam_handle_t *pamh, const char *path, struct jaula_policy
                 pam_syslog(pamh, LOG_ERR, "%s", line);
         }
         if (diags.n > 0)
-                pam_syslog(pamh, LOG_ERR, "Policy '%s' is invalid: refusing jailed sessions",
+                pam_syslog(pamh, LOG_ERR, "Policy '%s' is invalid: refusing the session",
                            path);
         jaula_diags_free(&diags);
         return pam_code(r);

@@ -105,7 +105,7 @@ start_sshd() {
 		echo "@include common-session"
 		echo "session required pam_limits.so"
 		if [ -n "${SSHD_PAM_ARGS+x}" ]; then
-			echo "session requisite $TOP/pam_module/pam_jaula.so $SSHD_PAM_ARGS"
+			echo "session requisite ${JAULA_PAM_SO:-$TOP/pam_module/pam_jaula.so} $SSHD_PAM_ARGS"
 		fi
 	} > "/etc/pam.d/$svc.tmp" || return 1
 	mv "/etc/pam.d/$svc.tmp" "/etc/pam.d/$svc" || return 1
@@ -415,6 +415,7 @@ pam_service() {
 	local name=$1
 	_jb_dir || return 1
 	mkdir -m 0755 -p "$JB_DIR/pam.d"
+	[ -e "$JB_DIR/pam.d/other" ] || printf 'auth required pam_deny.so\naccount required pam_deny.so\npassword required pam_deny.so\nsession required pam_deny.so\n' > "$JB_DIR/pam.d/other"
 	cat > "$JB_DIR/pam.d/$name" || return 1
 	on_exit "rm -f '/etc/pam.d/$name'"
 	cp "$JB_DIR/pam.d/$name" "/etc/pam.d/$name"
@@ -438,5 +439,5 @@ jail_core_ready() {
 
 # syslog_lines FILE: the datagrams a test syslog listener caught, one a line.
 syslog_lines() {
-	sed 's/<[0-9]\{1,3\}>\([A-Z][a-z][a-z] [ 0-9][0-9] \)/\n\1/g' "$1" 2>/dev/null | sed '/^$/d'
+	{ sed 's/<[0-9]\{1,3\}>\([A-Z][a-z][a-z] [ 0-9][0-9] \)/\n\1/g' "$1" 2>/dev/null; echo; } | sed '/^$/d'
 }
