@@ -22,6 +22,14 @@ static inline void cap_freep(cap_t *c)
 }
 #define _cleanup_cap_ _cleanup_(cap_freep)
 
+/* Strings from libcap (cap_to_name) go back through cap_free too. */
+static inline void cap_free_strp(char **s)
+{
+        if (*s)
+                cap_free(*s);
+}
+#define _cleanup_cap_str_ _cleanup_(cap_free_strp)
+
 /* Capabilities that amount to root on the host or a way out of the jail:
  * there is no user namespace, so a kept capability acts on host objects
  * (files reachable through binds, the uid space, the kernel). */
@@ -92,7 +100,7 @@ JAULA_EXPORT int jaula_caps_to_string(uint64_t mask, char **ret)
         if (!s)
                 return -ENOMEM;
         for (int c = 0; c < 64; c++) {
-                _cleanup_(cap_free) char *n = NULL;
+                _cleanup_cap_str_ char *n = NULL;
                 char *t;
                 size_t nl;
 
