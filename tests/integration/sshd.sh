@@ -89,26 +89,8 @@ start_sshd() {
 	ssh-keygen -q -t ed25519 -N '' -f "$d/priv/host_key" || return 1
 	ln -sf /usr/sbin/sshd "$d/$svc"
 
-	# The PAM service: the host's common stacks, plus pam_jaula last.
 	on_exit "rm -f '/etc/pam.d/$svc' '/etc/pam.d/$svc.tmp'"
-	{
-		echo "# jaula test service, removed by the test's trap"
-		echo "@include common-auth"
-		echo "account required pam_nologin.so"
-		echo "@include common-account"
-		if [ "${SSHD_MARK:-1}" = 1 ]; then
-			printf '#!/bin/sh\necho "$PAM_SERVICE $PAM_TYPE $PAM_USER" >> %s/pam-marks\n' "$d" > "$d/mark.sh"
-			chmod 0755 "$d/mark.sh"
-			echo "account optional pam_exec.so quiet $d/mark.sh"
-		fi
-		echo "session required pam_loginuid.so"
-		echo "@include common-session"
-		echo "session required pam_limits.so"
-		if [ -n "${SSHD_PAM_ARGS+x}" ]; then
-			echo "session requisite ${JAULA_PAM_SO:-$TOP/pam_module/pam_jaula.so} $SSHD_PAM_ARGS"
-		fi
-	} > "/etc/pam.d/$svc.tmp" || return 1
-	mv "/etc/pam.d/$svc.tmp" "/etc/pam.d/$svc" || return 1
+	_write_sshd_pam || return 1
 
 	cfg=$d/sshd_config
 	SSHD_PORT=$(_free_port) || return 1
@@ -194,6 +176,16 @@ _devlog_script() {
 	EOF
 }
 
+# sshd_ns CMD…: run CMD in a mount namespace like the test sshd's (sshd -T
+# needs /run/sshd too).
+sshd_ns() {
+	local d
+	_jb_dir || return 1
+	d=$(mktemp -d "$JB_DIR/ns.XXXXXX") || return 1
+	SSHD_SYSLOG=0 _write_launcher "$d" > "$d/run.sh"
+	unshare -m --propagation private bash "$d/run.sh" "$@"
+}
+
 # with_syslog LOG CMD…: run CMD in a private mount namespace whose
 # /dev/log writes into LOG (how tests read what PAM modules log).
 with_syslog() {
@@ -207,6 +199,37 @@ with_syslog() {
 		echo 'set +e; "$@"; rc=$?; sleep 0.2; kill $(cat '"'$d/syslog.pid'"') 2>/dev/null; exit $rc'
 	} > "$d/run.sh"
 	unshare -m --propagation private bash "$d/run.sh" "$@"
+}
+
+# The PAM service of the test sshd: the host's common stacks, plus
+# pam_jaula last when SSHD_PAM_ARGS is set.  sshd reads it on every
+# connection, so tests may call sshd_pam_args to change it between logins.
+_write_sshd_pam() {
+	local d=$SSHD_DIR svc=$SSHD_SERVICE
+	{
+		echo "# jaula test service, removed by the test's trap"
+		echo "@include common-auth"
+		echo "account required pam_nologin.so"
+		echo "@include common-account"
+		if [ "${SSHD_MARK:-1}" = 1 ]; then
+			printf '#!/bin/sh\necho "$PAM_SERVICE $PAM_TYPE $PAM_USER" >> %s/pam-marks\n' "$d" > "$d/mark.sh"
+			chmod 0755 "$d/mark.sh"
+			echo "account optional pam_exec.so quiet $d/mark.sh"
+		fi
+		echo "session required pam_loginuid.so"
+		echo "@include common-session"
+		echo "session required pam_limits.so"
+		if [ -n "${SSHD_PAM_ARGS+x}" ]; then
+			echo "session requisite ${JAULA_PAM_SO:-$TOP/pam_module/pam_jaula.so} $SSHD_PAM_ARGS"
+		fi
+	} > "/etc/pam.d/$svc.tmp" || return 1
+	mv "/etc/pam.d/$svc.tmp" "/etc/pam.d/$svc"
+}
+
+# sshd_pam_args ARGS…: pam_jaula's options for the next logins.
+sshd_pam_args() {
+	SSHD_PAM_ARGS="$*"
+	_write_sshd_pam
 }
 
 stop_sshd() {
@@ -372,7 +395,7 @@ _jail_leftovers() {
 		find "$f" -mindepth 2 -type d -printf "cgroup %p\n"
 	done
 	for p in self ${SSHD_PID:-}; do
-		grep -h -e "$JB_DIR" -e "${POLICY_ROOTFS:-/var/tmp/jaula-test-debootstrap-ssh}" \
+		grep -h -e "$JB_STATE" -e "${POLICY_ROOTFS:-/var/tmp/jaula-test-debootstrap-ssh}" \
 			"/proc/$p/mountinfo" 2>/dev/null | sed 's/^/mount /'
 	done
 	return 0
