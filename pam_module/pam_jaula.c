@@ -275,9 +275,10 @@ static int open_session(pam_handle_t *pamh, int flags, const struct options *opt
         d = calloc(1, sizeof *d);
         if (d) {
                 d->jail_id = strdup(jaula_handle_jail_id(h));
-                d->session_id = strdup(jaula_handle_session_id(h) ?: "");
+                if (jaula_handle_session_id(h))
+                        d->session_id = strdup(jaula_handle_session_id(h));
         }
-        if (!d || !d->jail_id || !d->session_id) {
+        if (!d || !d->jail_id || (jaula_handle_session_id(h) && !d->session_id)) {
                 pam_syslog(pamh, LOG_CRIT, "Out of memory");
                 r = PAM_BUF_ERR;
                 goto fail_close;
@@ -300,7 +301,8 @@ static int open_session(pam_handle_t *pamh, int flags, const struct options *opt
         }
         pam_syslog(pamh, LOG_INFO, "User '%s' (rule '%s', profile '%s') jailed in %s, session %s",
                    name, spec->rule_name ? spec->rule_name : "?",
-                   spec->profile_name ? spec->profile_name : "?", d->jail_id, d->session_id);
+                   spec->profile_name ? spec->profile_name : "?", d->jail_id,
+                   d->session_id ? d->session_id : "-");
         return PAM_SUCCESS;
 
 fail_close:
@@ -352,12 +354,12 @@ JAULA_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, c
         r = jaula_jail_close(d->spec, d->jail_id, d->session_id, &err);
         log_end();
         if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "Cannot end session %s of jail %s: %s", d->session_id,
-                           d->jail_id, err.msg);
+                pam_syslog(pamh, LOG_ERR, "Cannot end session %s of jail %s: %s",
+                           d->session_id ? d->session_id : "-", d->jail_id, err.msg);
                 r = PAM_SESSION_ERR;
         } else {
-                pam_syslog(pamh, LOG_INFO, "Session %s of jail %s closed", d->session_id,
-                           d->jail_id);
+                pam_syslog(pamh, LOG_INFO, "Session %s of jail %s closed",
+                           d->session_id ? d->session_id : "-", d->jail_id);
                 r = PAM_SUCCESS;
         }
         /* Drop the data now (the cleanup frees it) so that a second close

@@ -293,6 +293,7 @@ ssh_rootfs() {
 		tmp=$(mktemp -d "$dir.tmp.XXXXXX") || exit 1
 		trap 'rm -rf "$tmp"' EXIT
 		cp -a "$base/." "$tmp/" || exit 1
+		chmod 0755 "$tmp" # mktemp made it 0700: users must traverse /
 		rm -f "$tmp/.jaula-rootfs-ok"
 		cp /etc/resolv.conf "$tmp/etc/resolv.conf"
 		if ! chroot "$tmp" sh -c 'export DEBIAN_FRONTEND=noninteractive
