@@ -1,8 +1,460 @@
-/* jailsh.c — setuid-root login shell (placeholder: refuses every login). */
+/* jailsh.c — the login shell of jailed users.  Setuid root.
+ *
+ *   -bash style argv0        interactive login shell in the jail
+ *   jailsh -c CMD            the jail's shell -c CMD (ssh exec, sftp, scp, rsync)
+ *   jailsh                   interactive, not a login shell
+ * Only a caller whose real uid is 0 may pass more (tests, administrators):
+ *   --config FILE   policy file instead of /etc/jaula/jaula.conf
+ *   --user NAME     jail NAME instead of the caller (root only, since the
+ *                   user otherwise always comes from the real uid)
+ *   --login         behave as a login shell
+ *
+ * The steps, each fatal on failure (fail closed: a short line on stderr,
+ * the detail in syslog, non-zero exit, never a host shell):
+ *   1. undumpable; fds 0-2 open; environment saved through an allow-list
+ *      and cleared before anything reads it;
+ *   2. policy → user (real uid) → spec; an unmatched user is refused;
+ *   3. the jail pam_jaula opened (found by our network namespace), or
+ *      open/create one ourselves with this process as the session;
+ *   4. join the jail's pid namespace, fork (pid namespaces apply to
+ *      children); the child joins cgroup, mount and the rest, confines
+ *      itself (caps, creds, no_new_privs, seccomp) and execs the jail's
+ *      shell; the parent forwards signals, waits, closes our session and
+ *      exits with the child's status. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
 
-int main(void)
+#include "jaula/confine.h"
+#include "jaula/jail.h"
+#include "jaula/log.h"
+#include "jaula/policy.h"
+
+#define EXIT_REFUSED 1
+#define ENV_MAX 64
+#define ENV_VALUE_MAX 1024
+#define JAIL_PATH "/usr/local/bin:/usr/bin:/bin"
+
+extern char **environ;
+
+static bool caller_is_root;
+
+/* The library logs through us: syslog always, stderr too for root. */
+static void log_sink(int prio, const char *msg, void *userdata)
 {
-        fputs("jailsh: not implemented yet; login refused\n", stderr);
-        return 1;
+        syslog(prio, "%s", msg);
+        if (caller_is_root && prio <= LOG_WARNING)
+                fprintf(stderr, "jailsh: %s\n", msg);
+}
+
+/* The user sees a short reason; syslog gets the detail. */
+static int _printf_(2, 3) refuse(const char *user_msg, const char *fmt, ...)
+{
+        char detail[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+        syslog(LOG_ERR, "%s", detail);
+        if (caller_is_root)
+                fprintf(stderr, "jailsh: %s: %s\n", user_msg, detail);
+        else
+                fprintf(stderr, "jailsh: %s\n", user_msg);
+        return EXIT_REFUSED;
+}
+
+static void ensure_stdio(void)
+{
+        for (int fd = 0; fd < 3; fd++) {
+                if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+                        continue;
+                /* Without this the first file we open could become our
+                 * stdout and receive what was meant for the terminal. */
+                if (open("/dev/null", O_RDWR) != fd)
+                        _exit(EXIT_REFUSED);
+        }
+}
+
+/* ---- environment ---- */
+
+struct env {
+        char *v[ENV_MAX + 1];
+        size_t n;
+};
+
+static bool env_name_ok(const char *s, size_t len)
+{
+        if (len == 0 || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+                return false;
+        for (size_t i = 1; i < len; i++)
+                if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+                      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+                        return false;
+        return true;
+}
+
+static bool env_value_ok(const char *v)
+{
+        size_t n = 0;
+
+        for (; *v; v++, n++)
+                if ((unsigned char) *v < 0x20 || *v == 0x7f || n >= ENV_VALUE_MAX)
+                        return false;
+        return true;
+}
+
+/* What a login may carry into the jail from the caller: terminal and
+ * locale, and where the SSH connection came from.  SSH_AUTH_SOCK is left
+ * out: it names a socket in the host's /tmp, which the jail cannot see. */
+static bool env_allowed(const char *name, size_t len)
+{
+        static const char *const keep[] = { "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ",
+                                            "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY" };
+
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++)
+                if (strlen(keep[i]) == len && !strncmp(name, keep[i], len))
+                        return true;
+        return len > 3 && !strncmp(name, "LC_", 3);
+}
+
+static int env_set(struct env *e, const char *name, const char *value)
+{
+        size_t len = strlen(name);
+        char *s;
+
+        if (!env_name_ok(name, len) || !value)
+                return -EINVAL;
+        if (asprintf(&s, "%s=%s", name, value) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < e->n; i++)
+                if (!strncmp(e->v[i], name, len) && e->v[i][len] == '=') {
+                        free(e->v[i]);
+                        e->v[i] = s;
+                        return 0;
+                }
+        if (e->n >= ENV_MAX) {
+                free(s);
+                return -E2BIG;
+        }
+        e->v[e->n++] = s;
+        e->v[e->n] = NULL;
+        return 0;
+}
+
+/* Keep the allowed variables of the caller, then clear the environment
+ * before any library code (NSS, libconfig, syslog) can read it. */
+static void env_capture(struct env *e)
+{
+        for (char **p = environ; p && *p; p++) {
+                const char *eq = strchr(*p, '=');
+                char name[128];
+
+                if (!eq || (size_t) (eq - *p) >= sizeof name || !env_allowed(*p, (size_t) (eq - *p)) ||
+                    !env_value_ok(eq + 1))
+                        continue;
+                snprintf(name, sizeof name, "%.*s", (int) (eq - *p), *p);
+                env_set(e, name, eq + 1);
+        }
+        clearenv();
+}
+
+static int env_finish(struct env *e, const struct jaula_spec *spec)
+{
+        const char *home = spec->home ? spec->home : spec->user.home;
+        int r = 0;
+
+        r = r ?: env_set(e, "HOME", home);
+        r = r ?: env_set(e, "USER", spec->user.name);
+        r = r ?: env_set(e, "LOGNAME", spec->user.name);
+        r = r ?: env_set(e, "SHELL", spec->shell);
+        r = r ?: env_set(e, "PATH", JAIL_PATH);
+        for (size_t i = 0; !r && i < spec->n_env; i++)
+                r = env_set(e, spec->env[i].name, spec->env[i].value);
+        return r;
+}
+
+/* ---- arguments ---- */
+
+struct args {
+        const char *config;
+        const char *user;
+        const char *command; /* -c */
+        bool login;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+        int i = 1;
+
+        a->config = JAULA_DEFAULT_CONFIG;
+        a->login = argv[0] && argv[0][0] == '-';
+        if (!caller_is_root) {
+                /* Exactly what sshd, login and su hand a login shell. */
+                if (argc == 1)
+                        return 0;
+                if (argc == 3 && !strcmp(argv[1], "-c")) {
+                        a->command = argv[2];
+                        return 0;
+                }
+                return -EINVAL;
+        }
+        for (; i < argc; i++) {
+                if (!strcmp(argv[i], "--config") && i + 1 < argc)
+                        a->config = argv[++i];
+                else if (!strcmp(argv[i], "--user") && i + 1 < argc)
+                        a->user = argv[++i];
+                else if (!strcmp(argv[i], "--login"))
+                        a->login = true;
+                else if (!strcmp(argv[i], "-c") && i + 2 == argc) {
+                        a->command = argv[++i];
+                } else
+                        return -EINVAL;
+        }
+        return 0;
+}
+
+/* ---- the child: enter, confine, exec ---- */
+
+struct child_report {
+        int code;
+        char msg[480];
+};
+
+static _Noreturn void child_fail(int fd, int code, const char *msg)
+{
+        struct child_report rep = { .code = code };
+
+        snprintf(rep.msg, sizeof rep.msg, "%s", msg);
+        if (write(fd, &rep, sizeof rep) < 0) {
+                /* nothing more we can do: the exit status still says no */
+        }
+        _exit(126);
+}
+
+static _Noreturn void child_main(struct jaula_handle *h, const struct jaula_spec *spec,
+                                  const struct args *a, struct env *env, int report_fd,
+                                  const sigset_t *oldmask)
+{
+        struct jaula_err err = { 0 };
+        const char *base = strrchr(spec->shell, '/');
+        char argv0[256];
+        char *argv[4];
+        int r;
+
+        base = base ? base + 1 : spec->shell;
+        for (int s = 1; s < NSIG; s++)
+                if (s != SIGKILL && s != SIGSTOP)
+                        signal(s, SIG_DFL);
+        /* Cgroup first (by host path), then the namespaces; the cgroup
+         * namespace is then rooted at the jail's node like the holder's. */
+        r = jaula_jail_join_cgroup(h, &err);
+        if (r < 0)
+                child_fail(report_fd, r, err.msg);
+        r = jaula_jail_enter(h, jaula_handle_ns_flags(h) & ~(unsigned long) CLONE_NEWPID, &err);
+        if (r < 0)
+                child_fail(report_fd, r, err.msg);
+        r = jaula_confine(spec, &err);
+        if (r < 0)
+                child_fail(report_fd, r, err.msg[0] ? err.msg : "confinement failed");
+        /* As the user now, so the home's permissions apply to us. */
+        if (chdir(spec->home ? spec->home : spec->user.home) < 0 && chdir("/") < 0)
+                child_fail(report_fd, -errno, "Cannot chdir in the jail");
+        snprintf(argv0, sizeof argv0, "%s%s", a->login ? "-" : "", base);
+        argv[0] = argv0;
+        if (a->command) {
+                argv[1] = (char *) "-c";
+                argv[2] = (char *) a->command;
+                argv[3] = NULL;
+        } else
+                argv[1] = NULL;
+        sigprocmask(SIG_SETMASK, oldmask, NULL);
+        execve(spec->shell, argv, env->v);
+        r = -errno;
+        {
+                char msg[400];
+                snprintf(msg, sizeof msg, "Cannot execute '%s' in the jail: %s", spec->shell,
+                         strerror(-r));
+                child_fail(report_fd, r, msg);
+        }
+}
+
+/* ---- the parent ---- */
+
+static int wait_child(pid_t child, const sigset_t *set)
+{
+        for (;;) {
+                siginfo_t si;
+                int status, sig = sigwaitinfo(set, &si);
+
+                if (sig < 0)
+                        continue;
+                if (sig == SIGCHLD) {
+                        pid_t r = waitpid(child, &status, WNOHANG);
+                        if (r == child) {
+                                if (WIFEXITED(status))
+                                        return WEXITSTATUS(status);
+                                if (WIFSIGNALED(status))
+                                        return 128 + WTERMSIG(status);
+                        }
+                        continue;
+                }
+                /* A terminal's ^C or ^\ already reached the child's process
+                 * group; only signals someone sent to us are passed on. */
+                if ((sig == SIGINT || sig == SIGQUIT) && si.si_code == SI_KERNEL)
+                        continue;
+                kill(child, sig);
+        }
+}
+
+static int run(int argc, char **argv)
+{
+        _cleanup_spec_ struct jaula_spec *spec = NULL;
+        struct jaula_policy *policy = NULL;
+        struct jaula_diags diags = { 0 };
+        struct jaula_user user = { 0 };
+        struct jaula_handle *h = NULL;
+        struct jaula_err err = { 0 };
+        struct env env = { 0 };
+        struct args a = { 0 };
+        const char *rule = NULL;
+        sigset_t set, oldmask;
+        int report[2], r, status;
+        bool own_session = false;
+        pid_t child;
+
+        env_capture(&env);
+        if (geteuid() != 0)
+                return refuse("not installed setuid root; login refused",
+                              "jailsh runs with euid %u", (unsigned) geteuid());
+        if (parse_args(argc, argv, &a) < 0)
+                return refuse("usage: jailsh [-c COMMAND]", "Refused arguments from uid %u",
+                              (unsigned) getuid());
+
+        r = jaula_policy_load(a.config, &policy, &diags);
+        if (r < 0) {
+                char line[600];
+                for (size_t i = 0; i < diags.n; i++) {
+                        jaula_diag_format(&diags.v[i], line, sizeof line);
+                        syslog(LOG_ERR, "%s", line);
+                        if (caller_is_root)
+                                fprintf(stderr, "jailsh: %s\n", line);
+                }
+                jaula_diags_free(&diags);
+                return refuse("the jail policy is broken; login refused",
+                              "Cannot load policy '%s': %s", a.config, strerror(-r));
+        }
+        jaula_diags_free(&diags);
+        if (a.user)
+                r = jaula_user_lookup_name(a.user, &user);
+        else
+                r = jaula_user_lookup_uid(getuid(), &user);
+        if (r < 0) {
+                jaula_policy_free(policy);
+                return refuse("unknown user; login refused", "Cannot look up uid %u: %s",
+                              (unsigned) getuid(), strerror(-r));
+        }
+        r = jaula_policy_resolve(policy, &user, &spec, &rule, &err);
+        jaula_policy_free(policy);
+        if (r < 0) {
+                jaula_user_clear(&user);
+                return refuse("the jail policy cannot jail you; login refused", "%s", err.msg);
+        }
+        if (r == 0) {
+                jaula_user_clear(&user);
+                /* Never a host shell: jailsh is only for jailed users. */
+                return refuse("you are not jailed here; login refused",
+                              "User '%s' matches no jail rule%s%s", a.user ? a.user : "(uid)",
+                              rule ? ": exempt by " : "", rule ? rule : "");
+        }
+        jaula_user_clear(&user);
+        r = env_finish(&env, spec);
+        if (r < 0)
+                return refuse("bad environment in the jail profile; login refused",
+                              "Profile '%s' environment: %s", spec->profile_name, strerror(-r));
+
+        /* pam_jaula already opened the jail and put us in its network
+         * namespace; otherwise we are the session. */
+        r = jaula_jail_find_current(spec, &h, &err);
+        if (r < 0)
+                return refuse("cannot find your jail; login refused", "%s", err.msg);
+        if (r == 0) {
+                r = jaula_jail_open(spec, getpid(), &h, &err);
+                if (r < 0)
+                        return refuse("cannot set up your jail; login refused", "User '%s': %s",
+                                      spec->user.name, err.msg);
+                own_session = true;
+        }
+        jaula_log(LOG_INFO, "User '%s' enters jail '%s'%s", spec->user.name,
+                  jaula_handle_jail_id(h), own_session ? "" : " (opened by PAM)");
+
+        sigemptyset(&set);
+        for (int s = 0, sigs[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2,
+                                   SIGALRM, SIGCONT };
+             s < (int) ELEMENTSOF(sigs); s++)
+                sigaddset(&set, sigs[s]);
+        sigprocmask(SIG_BLOCK, &set, &oldmask);
+
+        r = jaula_jail_enter(h, CLONE_NEWPID, &err);
+        if (r >= 0 && pipe2(report, O_CLOEXEC) < 0)
+                r = jaula_err_errno(&err, -errno, "pipe failed");
+        if (r < 0) {
+                if (own_session)
+                        jaula_jail_close(spec, jaula_handle_jail_id(h), jaula_handle_session_id(h),
+                                         NULL);
+                return refuse("cannot enter your jail; login refused", "%s", err.msg);
+        }
+        child = fork();
+        if (child == 0) {
+                close(report[0]);
+                child_main(h, spec, &a, &env, report[1], &oldmask);
+        }
+        close(report[1]);
+        if (child < 0) {
+                status = refuse("cannot start your shell; login refused", "fork: %s",
+                                strerror(errno));
+        } else {
+                struct child_report rep;
+                ssize_t n = read(report[0], &rep, sizeof rep);
+
+                status = wait_child(child, &set);
+                if (n == (ssize_t) sizeof rep) {
+                        rep.msg[sizeof rep.msg - 1] = 0;
+                        status = refuse("cannot start your shell in the jail; login refused",
+                                        "User '%s': %s", spec->user.name, rep.msg);
+                }
+        }
+        close(report[0]);
+        if (own_session) {
+                r = jaula_jail_close(spec, jaula_handle_jail_id(h), jaula_handle_session_id(h),
+                                     &err);
+                if (r < 0)
+                        syslog(LOG_ERR, "Closing session of '%s': %s", spec->user.name, err.msg);
+        }
+        jaula_handle_free(h);
+        for (size_t i = 0; i < env.n; i++)
+                free(env.v[i]);
+        return status;
+}
+
+int main(int argc, char **argv)
+{
+        /* No core dump or ptrace of a process holding root. */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        ensure_stdio();
+        caller_is_root = getuid() == 0;
+        openlog("jailsh", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+        jaula_log_set_sink(log_sink, NULL);
+        if (argc < 1 || !argv[0])
+                return EXIT_REFUSED;
+        return run(argc, argv);
 }

@@ -49,3 +49,11 @@ int jaula_jail_destroy(const char *state_dir, const char *jail_id, struct jaula_
 /* The sweep: sessions whose owner died, jails whose holder died, jails
  * past their lifetime, leases of jails that are gone. */
 int jaula_jail_gc(const char *state_dir, struct jaula_err *err);
+
+/* Extensions for jailsh. */
+
+/* The namespaces the jail has (CLONE_NEW*): join only those. */
+unsigned long jaula_handle_ns_flags(const struct jaula_handle *h);
+/* Move the caller into the jail's cgroup (before joining its cgroup
+ * namespace, so the namespace root is the jail's node). */
+int jaula_jail_join_cgroup(struct jaula_handle *h, struct jaula_err *err);

@@ -1,0 +1,648 @@
+/* holder.c — the processes that make a jail live.  Needs root.
+ *
+ *   caller (pam_jaula in sshd's monitor, or jailsh)
+ *     └ fork → intermediate: setsid, fork, exit     (so sshd never reaps us)
+ *         └ monitor  "jaula-monitor": host side, root creds, no inherited fd
+ *             └ clone3(NEWNS|NEWUTS|NEWIPC|NEWPID|NEWNET) → holder
+ *                 "jaula-holder": PID 1 of the jail; joins the jail's cgroup
+ *                 (the monitor moves it there), unshares the cgroup
+ *                 namespace, configures lo/eth0, builds the rootfs,
+ *                 pivot_roots, then reaps zombies.
+ *
+ * The caller talks to the monitor over a SOCK_SEQPACKET pair: PIDS (so it
+ * can attach the veth to the waiting holder), GO, READY/ERR, COMMIT (the
+ * state file exists).  Until COMMIT, a caller that goes away (EOF) makes
+ * the monitor kill the holder and exit: nothing is left behind.  After
+ * COMMIT the monitor owns the jail's life: it watches the holder (its
+ * child), the session owners (pidfds), a linger timer, and for lifetime
+ * "processes" asks the holder whether anything still runs in the jail.
+ * When the holder dies — killed by a teardown, or otherwise — the monitor
+ * releases cgroup, lease and state under the jail's lock and exits.
+ *
+ * The holder cannot see the host after pivot_root; its only line out is
+ * its socket to the monitor, and PR_SET_PDEATHSIG ends it with the
+ * monitor, so a killed monitor never leaves an unsupervised jail. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jail-internal.h"
+#include "jaula/ns.h"
+#include "jaula/rootfs.h"
+
+#define REPLY_TIMEOUT_MS 30000
+#define MAX_WATCH 64
+
+enum {
+        MSG_PIDS = 'P',   /* monitor → caller: holder and monitor pids */
+        MSG_GO = 'G',     /* caller → monitor → holder */
+        MSG_READY = 'R',  /* holder → monitor → caller */
+        MSG_ERR = 'E',    /* anyone: failed, text says why */
+        MSG_COMMIT = 'C', /* caller → monitor */
+        MSG_EMPTY = 'e',  /* holder → monitor: the jail looks empty */
+        MSG_SCAN = 'S',   /* monitor → holder: is it empty? */
+        MSG_BUSY = 'B',   /* holder: processes left */
+        MSG_YES = 'Y',    /* holder: nothing left */
+};
+
+struct msg {
+        char type;
+        int32_t holder, monitor;
+        int32_t code;
+        char text[400];
+};
+
+static int msg_send(int fd, char type, int32_t a, int32_t b, int code, const char *text)
+{
+        struct msg m = { .type = type, .holder = a, .monitor = b, .code = code };
+
+        if (text)
+                snprintf(m.text, sizeof m.text, "%s", text);
+        return send(fd, &m, sizeof m, MSG_NOSIGNAL) == (ssize_t) sizeof m ? 0 : neg_errno();
+}
+
+/* Receive one message; -EPIPE on EOF, -ETIMEDOUT, or -ESRCH when
+ * watch_pidfd (if >= 0) exits first. */
+static int msg_recv(int fd, int watch_pidfd, int timeout_ms, struct msg *ret)
+{
+        struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = watch_pidfd, .events = POLLIN } };
+        ssize_t n;
+        int r;
+
+        do
+                r = poll(p, watch_pidfd >= 0 ? 2 : 1, timeout_ms);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return -errno;
+        if (r == 0)
+                return -ETIMEDOUT;
+        if (!(p[0].revents & (POLLIN | POLLHUP)) && (p[1].revents & POLLIN))
+                return -ESRCH;
+        n = recv(fd, ret, sizeof *ret, 0);
+        if (n < 0)
+                return -errno;
+        if (n == 0)
+                return -EPIPE;
+        if (n != (ssize_t) sizeof *ret)
+                return -EBADMSG;
+        ret->text[sizeof ret->text - 1] = 0;
+        return 0;
+}
+
+/* stdio on /dev/null, every other fd closed but keep[] (moved to 3, 4, …).
+ * The caller may be sshd: its client socket must not outlive it in us. */
+static int sanitize_fds(int *keep, size_t n)
+{
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+        if (null < 0)
+                return -errno;
+        for (int i = 0; i < 3; i++)
+                if (dup2(null, i) < 0)
+                        return -errno;
+        /* Move the keepers above everything first so dup2 cannot clobber
+         * one with another. */
+        for (size_t i = 0; i < n; i++) {
+                int hi = fcntl(keep[i], F_DUPFD_CLOEXEC, 1000);
+                if (hi < 0)
+                        return -errno;
+                keep[i] = hi;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (dup3(keep[i], 3 + (int) i, O_CLOEXEC) < 0)
+                        return -errno;
+                keep[i] = 3 + (int) i;
+        }
+        if (syscall(SYS_close_range, 3 + (unsigned) n, ~0U, 0) < 0) {
+                for (int fd = 3 + (int) n; fd < 65536; fd++)
+                        close(fd);
+        }
+        return 0;
+}
+
+static void reset_signals(void)
+{
+        sigset_t all;
+
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, NULL);
+        for (int s = 1; s < NSIG; s++)
+                if (s != SIGKILL && s != SIGSTOP)
+                        signal(s, SIG_DFL);
+}
+
+/* The caller may be jailsh, whose real uid is the user: the jail's own
+ * processes must not be signalable, or limited, by that user. */
+static int become_root(void)
+{
+        static const int unlimited[] = { RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_AS,
+                                         RLIMIT_CORE, RLIMIT_NPROC, RLIMIT_MEMLOCK,
+                                         RLIMIT_LOCKS, RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE };
+        struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY }, nofile = { 1024, 4096 };
+
+        if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(unlimited); i++)
+                setrlimit(unlimited[i], &inf);
+        setrlimit(RLIMIT_NOFILE, &nofile);
+        setpriority(PRIO_PROCESS, 0, 0);
+        umask(022);
+        if (chdir("/") < 0)
+                return -errno;
+        return 0;
+}
+
+/* ---- holder (PID 1 of the jail) ---- */
+
+static bool jail_empty(void)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        bool empty = true;
+
+        if (!d)
+                return false;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] < '0' || de->d_name[0] > '9' || !strcmp(de->d_name, "1"))
+                        continue;
+                empty = false;
+                break;
+        }
+        closedir(d);
+        return empty;
+}
+
+static _Noreturn void holder_main(const struct jaula_spec *spec, const struct jaula_lease *lease,
+                                  int sock, unsigned long ns_flags)
+{
+        struct jaula_err err = { 0 };
+        int keep[1] = { sock };
+        _cleanup_free_ char *resolv = NULL;
+        sigset_t chld;
+        struct msg m;
+        int sfd, r;
+
+        /* Ends with the monitor; if the monitor is already gone, the
+         * socket is at EOF and we exit below. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        prctl(PR_SET_NAME, "jaula-holder");
+        if (sanitize_fds(keep, 1) < 0)
+                _exit(1);
+        sock = keep[0];
+        if (msg_recv(sock, -1, -1, &m) < 0 || m.type != MSG_GO)
+                _exit(1);
+
+        /* Rooted at the jail's cgroup, where the monitor has put us. */
+        if ((ns_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+                r = jaula_err_errno(&err, -errno, "Cannot unshare the cgroup namespace");
+        else if ((r = jaula_net_configure_inside(spec, spec->net ? lease : NULL, &err)) < 0)
+                ;
+        else {
+                resolv = jaula_net_resolv_conf(spec);
+                r = jaula_rootfs_enter(spec, resolv, &err);
+        }
+        if (r < 0) {
+                msg_send(sock, MSG_ERR, 0, 0, r, err.msg[0] ? err.msg : strerror(-r));
+                _exit(1);
+        }
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sfd < 0) {
+                msg_send(sock, MSG_ERR, 0, 0, -errno, "signalfd failed");
+                _exit(1);
+        }
+        msg_send(sock, MSG_READY, 0, 0, 0, NULL);
+
+        for (;;) {
+                struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
+                                       { .fd = sock, .events = POLLIN } };
+                struct signalfd_siginfo si;
+
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        _exit(1);
+                }
+                if (p[0].revents & POLLIN) {
+                        bool reaped = false;
+                        while (read(sfd, &si, sizeof si) == (ssize_t) sizeof si)
+                                ;
+                        while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+                                reaped = true;
+                        if (reaped && spec->lifetime == JAULA_LIFETIME_PROCESSES && jail_empty())
+                                msg_send(sock, MSG_EMPTY, 0, 0, 0, NULL);
+                }
+                if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+                        if (msg_recv(sock, -1, 0, &m) < 0)
+                                _exit(0); /* the monitor is gone: so is the jail */
+                        if (m.type == MSG_SCAN)
+                                msg_send(sock, jail_empty() ? MSG_YES : MSG_BUSY, 0, 0, 0, NULL);
+                }
+        }
+}
+
+/* ---- monitor (host side) ---- */
+
+struct monitor {
+        const struct jaula_spec *spec;
+        char id[JAULA_ID_MAX];
+        pid_t holder;
+        uint64_t holder_start;
+        int holder_pidfd, hsock, tfd, sigfd;
+        bool armed;
+        int watch[MAX_WATCH];
+        size_t n_watch;
+};
+
+/* The state still describes our holder (and not a newer jail that took
+ * the same id after ours was torn down). */
+static bool state_is_ours(const struct monitor *mon, const struct jaula_jail_state *st)
+{
+        return st->holder_pid == mon->holder && st->holder_start == mon->holder_start;
+}
+
+static _Noreturn void monitor_finish(struct monitor *mon)
+{
+        /* The holder is dead or dying: collect it, then clean up whatever
+         * teardown has not (nothing if jail_close already did). */
+        int sfd, lock;
+        struct jaula_jail_state st;
+
+        syscall(SYS_pidfd_send_signal, mon->holder_pidfd, SIGKILL, NULL, 0);
+        while (waitpid(mon->holder, NULL, __WALL) < 0 && errno == EINTR)
+                ;
+        sfd = jaula_state_dir_open(mon->spec->state_dir, NULL);
+        if (sfd < 0)
+                _exit(1);
+        lock = jaula_state_lock(sfd, mon->id, true);
+        if (lock < 0)
+                _exit(1);
+        if (jaula_state_load(sfd, mon->id, &st) == 0) {
+                if (state_is_ours(mon, &st))
+                        jail_teardown_locked(sfd, mon->spec, &st, lock);
+                else
+                        close_nointr(lock);
+        } else
+                jaula_state_unlock_remove(sfd, mon->id, lock);
+        _exit(0);
+}
+
+static void watch_sessions(struct monitor *mon, int sfd)
+{
+        for (size_t i = 0; i < mon->n_watch; i++)
+                close_nointr(mon->watch[i]);
+        mon->n_watch = 0;
+        {
+                char path[JAULA_ID_MAX + 32];
+                _cleanup_close_ int dfd = -1;
+                struct dirent *de;
+                DIR *d;
+
+                snprintf(path, sizeof path, "jails/%s/sessions", mon->id);
+                dfd = openat(sfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dfd < 0)
+                        return;
+                d = fdopendir(TAKE_FD(dfd));
+                if (!d)
+                        return;
+                while ((de = readdir(d)) && mon->n_watch < MAX_WATCH) {
+                        pid_t pid;
+                        uint64_t start;
+                        int fd;
+
+                        if (jaula_session_id_parse(de->d_name, &pid, &start) < 0)
+                                continue;
+                        fd = jaula_pidfd_open_verified(pid, start);
+                        if (fd >= 0)
+                                mon->watch[mon->n_watch++] = fd;
+                }
+                closedir(d);
+        }
+}
+
+static bool ask_holder_empty(struct monitor *mon)
+{
+        struct msg m;
+
+        if (msg_send(mon->hsock, MSG_SCAN, 0, 0, 0, NULL) < 0)
+                return true;
+        for (;;) {
+                int r = msg_recv(mon->hsock, mon->holder_pidfd, REPLY_TIMEOUT_MS, &m);
+                if (r == -ETIMEDOUT)
+                        return false;
+                if (r < 0)
+                        return true; /* holder gone */
+                if (m.type == MSG_YES)
+                        return true;
+                if (m.type == MSG_BUSY)
+                        return false;
+                /* a stale MSG_EMPTY: read on */
+        }
+}
+
+static void monitor_evaluate(struct monitor *mon, bool expired)
+{
+        struct jaula_jail_state st;
+        int sfd, lock, n;
+        enum jaula_verdict v;
+
+        sfd = jaula_state_dir_open(mon->spec->state_dir, NULL);
+        if (sfd < 0)
+                return;
+        lock = jaula_state_lock(sfd, mon->id, true);
+        if (lock < 0) {
+                close_nointr(sfd);
+                return;
+        }
+        if (jaula_state_load(sfd, mon->id, &st) < 0 || !state_is_ours(mon, &st)) {
+                /* Torn down behind our back (jail_close, jaula stop). */
+                close_nointr(lock);
+                close_nointr(sfd);
+                monitor_finish(mon);
+        }
+        n = jaula_session_sweep(sfd, mon->id);
+        if (n < 0)
+                n = 0;
+        watch_sessions(mon, sfd);
+        v = jaula_state_verdict(mon->spec->lifetime, mon->spec->linger_sec, (size_t) n, expired);
+        if (v == JAULA_SCAN_PROCESSES)
+                v = ask_holder_empty(mon) ? JAULA_TEARDOWN : JAULA_KEEP;
+        switch (v) {
+        case JAULA_KEEP: {
+                struct itimerspec off = { 0 };
+                timerfd_settime(mon->tfd, 0, &off, NULL);
+                mon->armed = false;
+                break;
+        }
+        case JAULA_ARM_LINGER:
+                if (!mon->armed) {
+                        struct itimerspec t = { .it_value.tv_sec = mon->spec->linger_sec };
+                        timerfd_settime(mon->tfd, 0, &t, NULL);
+                        mon->armed = true;
+                }
+                break;
+        case JAULA_TEARDOWN:
+                jail_teardown_locked(sfd, mon->spec, &st, lock);
+                while (waitpid(mon->holder, NULL, __WALL) < 0 && errno == EINTR)
+                        ;
+                _exit(0);
+        case JAULA_SCAN_PROCESSES:
+                break;
+        }
+        close_nointr(lock);
+        close_nointr(sfd);
+}
+
+static _Noreturn void monitor_loop(struct monitor *mon)
+{
+        sigset_t set;
+
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        sigaddset(&set, SIGUSR1);
+        sigaddset(&set, SIGTERM);
+        mon->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        mon->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        if (mon->sigfd < 0 || mon->tfd < 0)
+                monitor_finish(mon);
+        /* First look: picks up the sessions to watch. */
+        monitor_evaluate(mon, false);
+        for (;;) {
+                struct pollfd p[4 + MAX_WATCH];
+                size_t np = 0;
+                bool reeval = false, expired = false;
+
+                p[np++] = (struct pollfd){ .fd = mon->sigfd, .events = POLLIN };
+                p[np++] = (struct pollfd){ .fd = mon->tfd, .events = POLLIN };
+                p[np++] = (struct pollfd){ .fd = mon->hsock, .events = POLLIN };
+                p[np++] = (struct pollfd){ .fd = mon->holder_pidfd, .events = POLLIN };
+                for (size_t i = 0; i < mon->n_watch; i++)
+                        p[np++] = (struct pollfd){ .fd = mon->watch[i], .events = POLLIN };
+                if (poll(p, np, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        monitor_finish(mon);
+                }
+                if (p[3].revents & POLLIN)
+                        monitor_finish(mon);
+                if (p[0].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        while (read(mon->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {
+                                if (si.ssi_signo == SIGTERM)
+                                        monitor_finish(mon);
+                                if (si.ssi_signo == SIGUSR1)
+                                        reeval = true;
+                        }
+                        if (waitpid(mon->holder, NULL, WNOHANG | __WALL) == mon->holder)
+                                monitor_finish(mon);
+                }
+                if (p[1].revents & POLLIN) {
+                        uint64_t ticks;
+                        if (read(mon->tfd, &ticks, sizeof ticks) > 0)
+                                expired = reeval = true;
+                        mon->armed = false;
+                }
+                if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+                        struct msg m;
+                        if (msg_recv(mon->hsock, -1, 0, &m) < 0)
+                                monitor_finish(mon);
+                        if (m.type == MSG_EMPTY)
+                                reeval = true;
+                }
+                for (size_t i = 4; i < np; i++)
+                        if (p[i].revents & POLLIN)
+                                reeval = true;
+                if (reeval)
+                        monitor_evaluate(mon, expired);
+        }
+}
+
+static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *jail_id,
+                                   struct jaula_cgroup *cg, const struct jaula_lease *lease,
+                                   int csock)
+{
+        struct monitor mon = { .spec = spec, .holder_pidfd = -1, .hsock = -1, .tfd = -1,
+                               .sigfd = -1 };
+        unsigned long flags = jail_ns_flags(spec);
+        int hs[2], keep[3], r;
+        struct jaula_err err = { 0 };
+        struct msg m;
+        pid_t pid;
+
+        snprintf(mon.id, sizeof mon.id, "%s", jail_id);
+        prctl(PR_SET_NAME, "jaula-monitor");
+        reset_signals();
+        if (become_root() < 0) {
+                msg_send(csock, MSG_ERR, 0, 0, -errno, "Cannot take root credentials");
+                _exit(1);
+        }
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0) {
+                msg_send(csock, MSG_ERR, 0, 0, -errno, "socketpair failed");
+                _exit(1);
+        }
+        pid = jaula_ns_clone(flags & ~(unsigned long) CLONE_NEWCGROUP, &mon.holder_pidfd);
+        if (pid < 0) {
+                jaula_err_errno(&err, pid, "Cannot create the jail's namespaces");
+                msg_send(csock, MSG_ERR, 0, 0, pid, err.msg);
+                _exit(1);
+        }
+        if (pid == 0) {
+                close(hs[0]);
+                close(csock);
+                holder_main(spec, lease, hs[1], flags);
+        }
+        close(hs[1]);
+        mon.holder = pid;
+        mon.hsock = hs[0];
+        r = jaula_cgroup_attach(cg, pid);
+        if (r < 0) {
+                jaula_err_errno(&err, r, "Cannot move the holder into the jail's cgroup");
+                msg_send(csock, MSG_ERR, 0, 0, r, err.msg);
+                _exit(1); /* the holder follows (PDEATHSIG) */
+        }
+        keep[0] = csock;
+        keep[1] = mon.hsock;
+        keep[2] = mon.holder_pidfd;
+        if (sanitize_fds(keep, 3) < 0)
+                _exit(1);
+        csock = keep[0];
+        mon.hsock = keep[1];
+        mon.holder_pidfd = keep[2];
+        if (jaula_proc_starttime(pid, &mon.holder_start) < 0 ||
+            msg_send(csock, MSG_PIDS, pid, getpid(), 0, NULL) < 0)
+                _exit(1);
+
+        /* GO from the caller, passed on; the holder's answer, passed back. */
+        if (msg_recv(csock, -1, -1, &m) < 0 || m.type != MSG_GO)
+                _exit(1);
+        if (msg_send(mon.hsock, MSG_GO, 0, 0, 0, NULL) < 0)
+                _exit(1);
+        r = msg_recv(mon.hsock, mon.holder_pidfd, -1, &m);
+        if (r < 0) {
+                msg_send(csock, MSG_ERR, 0, 0, -EIO, "The holder died while setting up the jail");
+                _exit(1);
+        }
+        if (m.type != MSG_READY) {
+                msg_send(csock, MSG_ERR, 0, 0, m.code, m.text);
+                _exit(1);
+        }
+        if (msg_send(csock, MSG_READY, 0, 0, 0, NULL) < 0)
+                _exit(1);
+        if (msg_recv(csock, -1, -1, &m) < 0 || m.type != MSG_COMMIT)
+                _exit(1);
+        close(csock);
+        monitor_loop(&mon);
+}
+
+/* ---- caller side ---- */
+
+int holder_spawn(const struct jaula_spec *spec, const char *jail_id, struct jaula_cgroup *cg,
+                 const struct jaula_lease *lease, struct holder_proc *ret, struct jaula_err *err)
+{
+        int sp[2], status, r;
+        struct msg m;
+        pid_t mid;
+
+        *ret = (struct holder_proc){ .holder_pidfd = -1, .sock = -1 };
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                return jaula_err_errno(err, -errno, "socketpair failed");
+        mid = fork();
+        if (mid < 0) {
+                r = -errno;
+                close(sp[0]);
+                close(sp[1]);
+                return jaula_err_errno(err, r, "fork failed");
+        }
+        if (mid == 0) {
+                pid_t m2;
+
+                close(sp[0]);
+                setsid();
+                m2 = fork();
+                if (m2 != 0)
+                        _exit(m2 < 0 ? 1 : 0);
+                monitor_main(spec, jail_id, cg, lease, sp[1]);
+        }
+        close(sp[1]);
+        ret->sock = sp[0];
+        /* The caller (sshd) may reap children itself: ECHILD is fine. */
+        while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
+                ;
+        r = msg_recv(ret->sock, -1, REPLY_TIMEOUT_MS, &m);
+        if (r < 0 || m.type != MSG_PIDS) {
+                if (r == 0 && m.type == MSG_ERR)
+                        r = jaula_err_set(err, m.code < 0 ? m.code : -EIO, "%s", m.text);
+                else
+                        r = jaula_err_errno(err, r < 0 ? r : -EBADMSG, "The jail's monitor did not start");
+                holder_abort(ret);
+                return r;
+        }
+        ret->holder_pid = m.holder;
+        ret->monitor_pid = m.monitor;
+        if (jaula_proc_starttime(m.monitor, &ret->monitor_start) < 0 ||
+            jaula_proc_starttime(m.holder, &ret->holder_start) < 0) {
+                holder_abort(ret);
+                return jaula_err_set(err, -ESRCH, "The jail's holder died at birth");
+        }
+        ret->holder_pidfd = jaula_pidfd_open_verified(m.holder, ret->holder_start);
+        if (ret->holder_pidfd < 0) {
+                holder_abort(ret);
+                return jaula_err_set(err, -ESRCH, "The jail's holder died at birth");
+        }
+        return 0;
+}
+
+int holder_go(struct holder_proc *hp, struct jaula_err *err)
+{
+        struct msg m;
+        int r;
+
+        r = msg_send(hp->sock, MSG_GO, 0, 0, 0, NULL);
+        if (r < 0)
+                return jaula_err_errno(err, r, "The jail's monitor went away");
+        r = msg_recv(hp->sock, -1, REPLY_TIMEOUT_MS, &m);
+        if (r < 0)
+                return jaula_err_errno(err, r, "The jail's holder did not answer");
+        if (m.type == MSG_ERR)
+                return jaula_err_set(err, m.code < 0 ? m.code : -EIO, "%s", m.text);
+        if (m.type != MSG_READY)
+                return jaula_err_set(err, -EBADMSG, "The jail's holder answered nonsense");
+        return 0;
+}
+
+int holder_commit(struct holder_proc *hp)
+{
+        int r = msg_send(hp->sock, MSG_COMMIT, 0, 0, 0, NULL);
+
+        close_nointr(hp->sock);
+        hp->sock = -1;
+        return r;
+}
+
+void holder_abort(struct holder_proc *hp)
+{
+        if (hp->holder_pidfd >= 0) {
+                syscall(SYS_pidfd_send_signal, hp->holder_pidfd, SIGKILL, NULL, 0);
+                jail_wait_pidfd(hp->holder_pidfd, 5000);
+        }
+        /* EOF makes the monitor exit if it still runs. */
+        close_nointr(hp->sock);
+        close_nointr(hp->holder_pidfd);
+        hp->sock = hp->holder_pidfd = -1;
+}

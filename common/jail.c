@@ -1,0 +1,609 @@
+/* jail.c — the jail lifecycle: open (find or create, register a session),
+ * find the caller's jail, enter, close, destroy, gc.  Needs root.  This is
+ * the one file that knows the order of the steps (DESIGN.md, "A jail and
+ * its life").
+ *
+ * Every change to a jail happens under its lock (state.c), so concurrent
+ * logins of one user (scope user) meet at the lock and the second one
+ * finds the jail the first one made.  A holder is trusted only through a
+ * pidfd opened from the recorded pid and re-checked against the recorded
+ * start time. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jail-internal.h"
+#include "jaula/jail.h"
+#include "jaula/ns.h"
+
+/* A full sweep of every jail runs at most this often on the login path;
+ * the monitors clean up after dead sessions and holders on their own, so
+ * the sweep only catches what a killed monitor left behind. */
+#define GC_INTERVAL_SEC 60
+#define TEARDOWN_WAIT_MS 10000
+
+struct jaula_handle {
+        const struct jaula_spec *spec;
+        struct jaula_jail_state st;
+        char sid[64];
+        bool has_session;
+        int holder_pidfd;
+        unsigned long ns_flags;
+};
+
+unsigned long jail_ns_flags(const struct jaula_spec *spec)
+{
+        unsigned long f = spec->ns_flags ? spec->ns_flags & JAULA_NS_ALL : JAULA_NS_ALL;
+
+        /* pivot_root needs its own mount namespace and the holder must be
+         * PID 1 for the jail to end with it. */
+        return f | CLONE_NEWNS | CLONE_NEWPID;
+}
+
+const char *jail_key_ns(unsigned long ns_flags)
+{
+        /* Only a namespace the jail owns can identify it: a shared one is
+         * the host's, where every process lives. */
+        if (ns_flags & CLONE_NEWNET)
+                return "net";
+        if (ns_flags & CLONE_NEWUTS)
+                return "uts";
+        if (ns_flags & CLONE_NEWIPC)
+                return "ipc";
+        return NULL;
+}
+
+int jail_wait_pidfd(int pidfd, int timeout_ms)
+{
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        int r;
+
+        do
+                r = poll(&p, 1, timeout_ms);
+        while (r < 0 && errno == EINTR);
+        return r > 0 ? 0 : r == 0 ? -ETIMEDOUT : -errno;
+}
+
+static int pidfd_signal(int pidfd, int sig)
+{
+        return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+/* Just what cgroup destroy and lease release read, from the state. */
+static void spec_from_state(const struct jaula_jail_state *st, const char *state_dir,
+                            struct jaula_spec *spec, struct jaula_net_spec *net)
+{
+        *spec = (struct jaula_spec){ 0 };
+        *net = (struct jaula_net_spec){ 0 };
+        spec->user.uid = st->uid;
+        spec->user.name = (char *) st->user;
+        spec->state_dir = (char *) state_dir;
+        spec->cgroup_root = (char *) st->cgroup_root;
+        spec->cgroup_path = (char *) st->cgroup_path;
+        spec->group_name = (char *) st->group;
+        spec->scope = st->scope;
+        spec->lifetime = st->lifetime;
+        spec->linger_sec = st->linger_sec;
+        if (st->net[0]) {
+                net->name = (char *) st->net;
+                spec->net = net;
+        }
+}
+
+/* Kill the holder and release what the jail held, keeping the lock. */
+static void release_locked(int sfd, const char *state_dir, const struct jaula_jail_state *st)
+{
+        struct jaula_spec spec;
+        struct jaula_net_spec net;
+        _cleanup_close_ int pidfd = jaula_pidfd_open_verified(st->holder_pid, st->holder_start);
+
+        if (pidfd >= 0 && pidfd_signal(pidfd, SIGKILL) == 0)
+                /* Once the pidfd polls readable, PID 1 has exited and the
+                 * kernel has killed everything else in its pid namespace. */
+                jail_wait_pidfd(pidfd, TEARDOWN_WAIT_MS);
+        spec_from_state(st, state_dir, &spec, &net);
+        jaula_cgroup_destroy(&spec, st->id);
+        jaula_net_release(&spec, st->id);
+        jaula_state_remove(sfd, st);
+}
+
+void jail_teardown_locked(int sfd, const struct jaula_spec *spec, const struct jaula_jail_state *st,
+                          int lock_fd)
+{
+        release_locked(sfd, spec->state_dir, st);
+        jaula_state_unlock_remove(sfd, st->id, lock_fd);
+}
+
+static void notify_monitor(const struct jaula_jail_state *st)
+{
+        _cleanup_close_ int fd = jaula_pidfd_open_verified(st->monitor_pid, st->monitor_start);
+
+        if (fd >= 0)
+                pidfd_signal(fd, SIGUSR1);
+}
+
+static int check_spec(const struct jaula_spec *spec, struct jaula_err *err)
+{
+        if (!spec->state_dir || spec->state_dir[0] != '/')
+                return jaula_err_set(err, -EINVAL, "The policy names no absolute state directory");
+        if (!spec->rootfs_path || spec->rootfs_path[0] != '/')
+                return jaula_err_set(err, -EINVAL, "The profile names no absolute rootfs path");
+        if (!spec->user.name || !spec->user.home || !spec->shell)
+                return jaula_err_set(err, -EINVAL, "Incomplete jail description for uid %u",
+                                     (unsigned) spec->user.uid);
+        if (spec->writable == JAULA_WRITABLE_PERSISTENT && !spec->persistent_upper)
+                return jaula_err_set(err, -EINVAL, "Writable layer 'persistent' without a path");
+        return 0;
+}
+
+static int state_fill(struct jaula_jail_state *st, const struct jaula_spec *spec, const char *id)
+{
+        *st = (struct jaula_jail_state){ 0 };
+        if (snprintf(st->id, sizeof st->id, "%s", id) >= (int) sizeof st->id ||
+            snprintf(st->user, sizeof st->user, "%s", spec->user.name) >= (int) sizeof st->user ||
+            snprintf(st->group, sizeof st->group, "%s", spec->group_name ? spec->group_name : "") >=
+                    (int) sizeof st->group ||
+            snprintf(st->cgroup_root, sizeof st->cgroup_root, "%s",
+                     spec->cgroup_root ? spec->cgroup_root : "") >= (int) sizeof st->cgroup_root ||
+            snprintf(st->cgroup_path, sizeof st->cgroup_path, "%s",
+                     spec->cgroup_path ? spec->cgroup_path : "") >= (int) sizeof st->cgroup_path ||
+            snprintf(st->net, sizeof st->net, "%s",
+                     spec->net && spec->net->name ? spec->net->name : "") >= (int) sizeof st->net)
+                return -ENAMETOOLONG;
+        st->uid = spec->user.uid;
+        st->scope = spec->scope;
+        st->lifetime = spec->lifetime;
+        st->linger_sec = spec->linger_sec;
+        st->created = (int64_t) time(NULL);
+        return 0;
+}
+
+/* Under the lock of id: make the jail and register sid in it. */
+static int create_locked(int sfd, const struct jaula_spec *spec, const char *id, const char *sid,
+                         struct jaula_jail_state *ret_st, int *ret_pidfd, struct jaula_err *err)
+{
+        struct jaula_cgroup *cg = NULL;
+        struct jaula_lease lease = { 0 };
+        struct holder_proc hp = { .holder_pidfd = -1, .sock = -1 };
+        struct jaula_jail_state st;
+        const char *key = jail_key_ns(jail_ns_flags(spec));
+        bool leased = false, stored = false;
+        int r;
+
+        r = state_fill(&st, spec, id);
+        if (r < 0)
+                return jaula_err_set(err, r, "Names in the jail description are too long");
+        r = jaula_cgroup_create(spec, id, &cg, err);
+        if (r < 0)
+                return r;
+        r = jaula_net_prepare(spec, id, &lease, err);
+        if (r < 0)
+                goto fail;
+        leased = true;
+        r = holder_spawn(spec, id, cg, &lease, &hp, err);
+        jaula_cgroup_free(TAKE_PTR(cg));
+        if (r < 0)
+                goto fail;
+        /* The holder waits for GO: its network namespace exists, nothing in
+         * it runs yet, so the veth can be put there now. */
+        r = jaula_net_attach(spec, &lease, hp.holder_pid, err);
+        if (r < 0)
+                goto fail;
+        r = holder_go(&hp, err);
+        if (r < 0)
+                goto fail;
+        st.holder_pid = hp.holder_pid;
+        st.holder_start = hp.holder_start;
+        st.monitor_pid = hp.monitor_pid;
+        st.monitor_start = hp.monitor_start;
+        if (key && (r = jaula_ns_ino(hp.holder_pid, key, &st.ns_ino)) < 0) {
+                jaula_err_errno(err, r, "Cannot identify the jail's namespace");
+                goto fail;
+        }
+        stored = true;
+        r = jaula_state_store(sfd, &st);
+        if (r >= 0 && key)
+                r = jaula_state_index_set(sfd, st.ns_ino, id);
+        if (r >= 0)
+                r = jaula_session_add(sfd, id, sid);
+        if (r < 0) {
+                jaula_err_errno(err, r, "Cannot record the jail in '%s'", spec->state_dir);
+                goto fail;
+        }
+        r = holder_commit(&hp);
+        if (r < 0) {
+                jaula_err_errno(err, r, "The jail's monitor went away");
+                goto fail;
+        }
+        *ret_st = st;
+        *ret_pidfd = TAKE_FD(hp.holder_pidfd);
+        return 0;
+fail:
+        holder_abort(&hp);
+        jaula_cgroup_free(cg);
+        jaula_cgroup_destroy(spec, id);
+        if (leased)
+                jaula_net_release(spec, id);
+        if (stored)
+                jaula_state_remove(sfd, &st);
+        return r;
+}
+
+static int sweep_all(int sfd, const char *state_dir);
+
+static void maybe_sweep_all(int sfd, const char *state_dir)
+{
+        struct stat s;
+        _cleanup_close_ int fd = -1;
+
+        if (fstatat(sfd, "gc.stamp", &s, AT_SYMLINK_NOFOLLOW) == 0 &&
+            time(NULL) - s.st_mtime < GC_INTERVAL_SEC && s.st_mtime <= time(NULL))
+                return;
+        /* Touch first, so logins arriving together do not all sweep. */
+        fd = openat(sfd, "gc.stamp", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 || futimens(fd, NULL) < 0)
+                return;
+        sweep_all(sfd, state_dir);
+}
+
+static int make_handle(const struct jaula_spec *spec, const struct jaula_jail_state *st,
+                       int pidfd, const char *sid, struct jaula_handle **ret)
+{
+        struct jaula_handle *h = calloc(1, sizeof *h);
+
+        if (!h)
+                return -ENOMEM;
+        h->spec = spec;
+        h->st = *st;
+        h->holder_pidfd = pidfd;
+        h->ns_flags = jail_ns_flags(spec);
+        if (sid) {
+                snprintf(h->sid, sizeof h->sid, "%s", sid);
+                h->has_session = true;
+        }
+        *ret = h;
+        return 0;
+}
+
+JAULA_EXPORT int jaula_jail_open(const struct jaula_spec *spec, pid_t session_pid,
+                                 struct jaula_handle **ret, struct jaula_err *err)
+{
+        _cleanup_close_ int sfd = -1, lock = -1, pidfd = -1;
+        struct jaula_jail_state st;
+        char id[JAULA_ID_MAX], sid[64];
+        uint64_t start;
+        uint32_t rnd = 0;
+        int r;
+
+        r = check_spec(spec, err);
+        if (r < 0)
+                return r;
+        r = jaula_proc_starttime(session_pid, &start);
+        if (r < 0)
+                return jaula_err_errno(err, r, "Session process %d is gone", (int) session_pid);
+        jaula_session_id_format(session_pid, start, sid, sizeof sid);
+        sfd = jaula_state_dir_open(spec->state_dir, err);
+        if (sfd < 0)
+                return sfd;
+        maybe_sweep_all(sfd, spec->state_dir);
+
+        if (spec->scope == JAULA_SCOPE_SESSION && getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
+                return jaula_err_errno(err, neg_errno(), "getrandom failed");
+        r = jaula_state_id_make(spec, rnd, id, sizeof id);
+        if (r < 0)
+                return jaula_err_set(err, r, "Cannot name the jail of uid %u",
+                                     (unsigned) spec->user.uid);
+        lock = jaula_state_lock(sfd, id, true);
+        if (lock < 0)
+                return jaula_err_errno(err, lock, "Cannot lock jail '%s'", id);
+
+        r = jaula_state_load(sfd, id, &st);
+        if (r == 0 && st.uid != spec->user.uid)
+                return jaula_err_set(err, -EPERM, "Jail '%s' belongs to uid %u", id,
+                                     (unsigned) st.uid);
+        if (r == 0) {
+                pidfd = jaula_pidfd_open_verified(st.holder_pid, st.holder_start);
+                if (pidfd < 0)
+                        /* Its holder died and nobody has cleaned up yet. */
+                        release_locked(sfd, spec->state_dir, &st);
+        } else if (r != -ENOENT) {
+                struct jaula_jail_state junk = { 0 };
+                snprintf(junk.id, sizeof junk.id, "%s", id);
+                jaula_state_remove(sfd, &junk);
+        }
+        if (pidfd >= 0) {
+                jaula_session_sweep(sfd, id);
+                r = jaula_session_add(sfd, id, sid);
+                if (r < 0)
+                        return jaula_err_errno(err, r, "Cannot register a session in jail '%s'", id);
+                /* Cancels a linger timer and watches the new session. */
+                notify_monitor(&st);
+        } else {
+                r = create_locked(sfd, spec, id, sid, &st, &pidfd, err);
+                if (r < 0) {
+                        jaula_state_unlock_remove(sfd, id, TAKE_FD(lock));
+                        return r;
+                }
+        }
+        r = make_handle(spec, &st, pidfd, sid, ret);
+        if (r < 0) {
+                jaula_session_remove(sfd, id, sid);
+                return jaula_err_set(err, r, "Out of memory");
+        }
+        TAKE_FD(pidfd);
+        return 0;
+}
+
+JAULA_EXPORT int jaula_jail_find_current(const struct jaula_spec *spec, struct jaula_handle **ret,
+                                         struct jaula_err *err)
+{
+        const char *key = jail_key_ns(jail_ns_flags(spec));
+        _cleanup_close_ int sfd = -1, pidfd = -1;
+        struct jaula_jail_state st;
+        char id[JAULA_ID_MAX];
+        uint64_t ino, holder_ino;
+        int r;
+
+        *ret = NULL;
+        if (!key || !spec->state_dir)
+                return 0;
+        r = jaula_ns_ino(0, key, &ino);
+        if (r < 0)
+                return jaula_err_errno(err, r, "Cannot read the caller's %s namespace", key);
+        sfd = jaula_state_dir_open(spec->state_dir, err);
+        if (sfd < 0)
+                return sfd;
+        if (jaula_state_index_get(sfd, ino, id, sizeof id) < 0)
+                return 0;
+        if (jaula_state_load(sfd, id, &st) < 0 || st.uid != spec->user.uid || st.ns_ino != ino)
+                return 0;
+        pidfd = jaula_pidfd_open_verified(st.holder_pid, st.holder_start);
+        if (pidfd < 0)
+                return 0;
+        /* The index could be stale with a recycled inode number: the live
+         * holder itself must be in our namespace. */
+        if (jaula_ns_ino(st.holder_pid, key, &holder_ino) < 0 || holder_ino != ino ||
+            pidfd_signal(pidfd, 0) < 0)
+                return 0;
+        r = make_handle(spec, &st, pidfd, NULL, ret);
+        if (r < 0)
+                return jaula_err_set(err, r, "Out of memory");
+        TAKE_FD(pidfd);
+        return 1;
+}
+
+JAULA_EXPORT int jaula_jail_enter(struct jaula_handle *h, unsigned long nsflags,
+                                  struct jaula_err *err)
+{
+        int r;
+
+        nsflags &= h->ns_flags;
+        if (!nsflags)
+                return 0;
+        r = jaula_ns_join(h->holder_pidfd, h->st.holder_pid, nsflags);
+        if (r == -ESRCH)
+                return jaula_err_set(err, r, "Jail '%s' ended", h->st.id);
+        if (r < 0)
+                return jaula_err_errno(err, r, "Cannot enter jail '%s'", h->st.id);
+        return 0;
+}
+
+JAULA_EXPORT int jaula_jail_join_cgroup(struct jaula_handle *h, struct jaula_err *err)
+{
+        struct jaula_cgroup *cg = NULL;
+        int r;
+
+        r = jaula_cgroup_open(h->spec, h->st.id, &cg, err);
+        if (r < 0)
+                return r;
+        r = jaula_cgroup_attach(cg, 0);
+        jaula_cgroup_free(cg);
+        return r < 0 ? jaula_err_errno(err, r, "Cannot join the cgroup of jail '%s'", h->st.id) : 0;
+}
+
+JAULA_EXPORT unsigned long jaula_handle_ns_flags(const struct jaula_handle *h)
+{
+        return h->ns_flags;
+}
+
+JAULA_EXPORT const char *jaula_handle_jail_id(const struct jaula_handle *h)
+{
+        return h->st.id;
+}
+
+JAULA_EXPORT const char *jaula_handle_session_id(const struct jaula_handle *h)
+{
+        return h->has_session ? h->sid : NULL;
+}
+
+JAULA_EXPORT pid_t jaula_handle_holder_pid(const struct jaula_handle *h)
+{
+        return h->st.holder_pid;
+}
+
+JAULA_EXPORT void jaula_handle_free(struct jaula_handle *h)
+{
+        if (!h)
+                return;
+        close_nointr(h->holder_pidfd);
+        free(h);
+}
+
+JAULA_EXPORT int jaula_jail_close(const struct jaula_spec *spec, const char *jail_id,
+                                  const char *session_id, struct jaula_err *err)
+{
+        _cleanup_close_ int sfd = -1;
+        struct jaula_jail_state st;
+        int lock, r, n;
+
+        if (!jaula_state_id_valid(jail_id))
+                return jaula_err_set(err, -EINVAL, "Invalid jail id");
+        sfd = jaula_state_dir_open(spec->state_dir, err);
+        if (sfd < 0)
+                return sfd;
+        lock = jaula_state_lock(sfd, jail_id, true);
+        if (lock < 0)
+                return jaula_err_errno(err, lock, "Cannot lock jail '%s'", jail_id);
+        r = jaula_state_load(sfd, jail_id, &st);
+        if (r < 0) {
+                /* Already gone (its monitor or gc got there first). */
+                jaula_state_unlock_remove(sfd, jail_id, lock);
+                return 0;
+        }
+        if (session_id)
+                jaula_session_remove(sfd, jail_id, session_id);
+        n = jaula_session_sweep(sfd, jail_id);
+        if (n >= 0 && jaula_state_verdict(st.lifetime, st.linger_sec, (size_t) n, false) ==
+                              JAULA_TEARDOWN) {
+                /* Synchronous, so that when the last session is closed the
+                 * jail is gone: no process, mount or state left. */
+                jail_teardown_locked(sfd, spec, &st, lock);
+                return 0;
+        }
+        notify_monitor(&st);
+        close_nointr(lock);
+        return 0;
+}
+
+JAULA_EXPORT int jaula_jail_destroy(const char *state_dir, const char *jail_id,
+                                    struct jaula_err *err)
+{
+        _cleanup_close_ int sfd = -1;
+        struct jaula_jail_state st;
+        int lock, r;
+
+        if (!jaula_state_id_valid(jail_id))
+                return jaula_err_set(err, -EINVAL, "Invalid jail id '%s'", jail_id);
+        sfd = jaula_state_dir_open(state_dir, err);
+        if (sfd < 0)
+                return sfd;
+        lock = jaula_state_lock(sfd, jail_id, true);
+        if (lock < 0)
+                return jaula_err_errno(err, lock, "Cannot lock jail '%s'", jail_id);
+        r = jaula_state_load(sfd, jail_id, &st);
+        if (r < 0) {
+                jaula_state_unlock_remove(sfd, jail_id, lock);
+                return jaula_err_errno(err, r, "No jail '%s'", jail_id);
+        }
+        release_locked(sfd, state_dir, &st);
+        jaula_state_unlock_remove(sfd, jail_id, lock);
+        return 0;
+}
+
+struct alive_ctx {
+        int sfd;
+};
+
+static int jail_alive(const char *id, void *ud)
+{
+        struct alive_ctx *c = ud;
+        struct jaula_jail_state st;
+
+        if (!jaula_state_id_valid(id) || jaula_state_load(c->sfd, id, &st) < 0)
+                return 0;
+        return jaula_proc_alive(st.holder_pid, st.holder_start);
+}
+
+/* One jail: drop dead sessions, end it if its lifetime is over.  Busy
+ * jails (lock held) are skipped: whoever holds the lock is handling it. */
+static void sweep_one(int sfd, const char *state_dir, const char *id)
+{
+        struct jaula_jail_state st;
+        int lock = jaula_state_lock(sfd, id, false), n;
+
+        if (lock < 0)
+                return;
+        if (jaula_state_load(sfd, id, &st) < 0) {
+                struct jaula_jail_state junk = { 0 };
+                snprintf(junk.id, sizeof junk.id, "%s", id);
+                jaula_state_remove(sfd, &junk);
+                jaula_state_unlock_remove(sfd, id, lock);
+                return;
+        }
+        if (!jaula_proc_alive(st.holder_pid, st.holder_start)) {
+                release_locked(sfd, state_dir, &st);
+                jaula_state_unlock_remove(sfd, id, lock);
+                return;
+        }
+        n = jaula_session_sweep(sfd, id);
+        if (n >= 0 && jaula_state_verdict(st.lifetime, st.linger_sec, (size_t) n, false) ==
+                              JAULA_TEARDOWN) {
+                release_locked(sfd, state_dir, &st);
+                jaula_state_unlock_remove(sfd, id, lock);
+                return;
+        }
+        if (n == 0)
+                notify_monitor(&st); /* linger or process scan: its job */
+        close_nointr(lock);
+}
+
+static int sweep_all(int sfd, const char *state_dir)
+{
+        _cleanup_close_ int jfd = openat(sfd, "jails", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct alive_ctx ctx = { .sfd = sfd };
+        struct dirent *de;
+        DIR *d;
+
+        if (jfd < 0)
+                return -errno;
+        d = fdopendir(TAKE_FD(jfd));
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                char id[JAULA_ID_MAX];
+                size_t n = strlen(de->d_name);
+
+                if (n > 5 && !strcmp(de->d_name + n - 5, ".lock")) {
+                        /* A lock whose jail directory is gone. */
+                        struct stat s;
+                        char dir[JAULA_ID_MAX + 8];
+                        int lock;
+
+                        if (n - 5 >= sizeof id)
+                                continue;
+                        snprintf(id, sizeof id, "%.*s", (int) (n - 5), de->d_name);
+                        snprintf(dir, sizeof dir, "jails/%s", id);
+                        if (!jaula_state_id_valid(id) || fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) == 0)
+                                continue;
+                        lock = jaula_state_lock(sfd, id, false);
+                        if (lock < 0)
+                                continue;
+                        if (fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0)
+                                jaula_state_unlock_remove(sfd, id, lock);
+                        else
+                                close_nointr(lock);
+                        continue;
+                }
+                if (!jaula_state_id_valid(de->d_name))
+                        continue;
+                sweep_one(sfd, state_dir, de->d_name);
+        }
+        closedir(d);
+        jaula_net_gc(state_dir, jail_alive, &ctx);
+        return 0;
+}
+
+JAULA_EXPORT int jaula_jail_gc(const char *state_dir, struct jaula_err *err)
+{
+        _cleanup_close_ int sfd = jaula_state_dir_open(state_dir, err);
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (sfd < 0)
+                return sfd;
+        fd = openat(sfd, "gc.stamp", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0)
+                futimens(fd, NULL);
+        r = sweep_all(sfd, state_dir);
+        return r < 0 ? jaula_err_errno(err, r, "Cannot sweep '%s'", state_dir) : 0;
+}

@@ -1,0 +1,857 @@
+/* rootfs.c — the jail's mounts and pivot_root.  Runs as root in the
+ * holder, inside its fresh (private) mount namespace; nothing it mounts
+ * is ever visible on the host.
+ *
+ * Every mount is made with the fd-based API (fsopen/fsmount, open_tree,
+ * mount_setattr, move_mount): targets inside the new root are opened with
+ * openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) so a symlink in the rootfs
+ * (or in a user-writable persistent layer) can never redirect a mount onto
+ * the host, and the user's home is opened with RESOLVE_NO_SYMLINKS on the
+ * host side so a home that is (or passes through) a symlink is refused. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/loop.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "jaula/rootfs.h"
+
+/* ---- pure text generators ---- */
+
+static bool field_ok(const char *s)
+{
+        return s && !strpbrk(s, ":\n");
+}
+
+/* A growing string; on allocation failure everything is dropped and the
+ * final check reports -ENOMEM. */
+struct buf {
+        char *p;
+        size_t len, cap;
+        bool oom;
+};
+
+static void _printf_(2, 3) buf_add(struct buf *b, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        if (b->oom)
+                return;
+        for (;;) {
+                va_start(ap, fmt);
+                n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+                va_end(ap);
+                if (n < 0) {
+                        b->oom = true;
+                        return;
+                }
+                if (b->p && b->len + (size_t) n < b->cap) {
+                        b->len += (size_t) n;
+                        return;
+                }
+                size_t cap = (b->cap + (size_t) n + 1) * 2;
+                char *q = realloc(b->p, cap);
+                if (!q) {
+                        b->oom = true;
+                        return;
+                }
+                b->p = q;
+                b->cap = cap;
+        }
+}
+
+static int buf_finish(struct buf *b, char **ret)
+{
+        if (b->oom) {
+                free(b->p);
+                return -ENOMEM;
+        }
+        if (!b->p) {
+                b->p = strdup("");
+                if (!b->p)
+                        return -ENOMEM;
+        }
+        *ret = b->p;
+        return 0;
+}
+
+JAULA_EXPORT int jaula_rootfs_passwd(const struct jaula_spec *spec, char **ret)
+{
+        const struct jaula_user *u = &spec->user;
+        const char *shell = spec->shell ? spec->shell : "/bin/sh";
+        const char *home = spec->home ? spec->home : u->home;
+        struct buf b = { 0 };
+
+        /* gecos is free text from NSS: a ':' in it would shift the fields. */
+        if (!field_ok(u->name) || !field_ok(home) || !field_ok(shell) ||
+            (u->gecos && strchr(u->gecos, '\n')))
+                return -EINVAL;
+        buf_add(&b, "root:x:0:0:root:/root:/usr/sbin/nologin\n");
+        if (u->uid != 0) {
+                buf_add(&b, "%s:x:%u:%u:", u->name, (unsigned) u->uid, (unsigned) u->gid);
+                for (const char *g = u->gecos ? u->gecos : ""; *g; g++)
+                        buf_add(&b, "%c", *g == ':' ? ' ' : *g);
+                buf_add(&b, ":%s:%s\n", home, shell);
+        }
+        buf_add(&b, "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+        return buf_finish(&b, ret);
+}
+
+JAULA_EXPORT int jaula_rootfs_group(const struct jaula_spec *spec, char **ret)
+{
+        const struct jaula_user *u = &spec->user;
+        struct buf b = { 0 };
+        bool primary_done = false;
+
+        if (!field_ok(u->name) || (u->group && !field_ok(u->group)))
+                return -EINVAL;
+        buf_add(&b, "root:x:0:\n");
+        for (size_t i = 0; i < u->n_gids; i++) {
+                const char *name = u->gid_names ? u->gid_names[i] : NULL;
+
+                if (u->gids[i] == 0 || u->gids[i] == 65534)
+                        continue;
+                /* The same gid twice would make getgrgid() ambiguous. */
+                bool dup = false;
+                for (size_t j = 0; j < i; j++)
+                        dup = dup || u->gids[j] == u->gids[i];
+                if (dup)
+                        continue;
+                if (!name || !field_ok(name) || !*name)
+                        continue; /* a gid without a name shows as a number */
+                if (u->gids[i] == u->gid)
+                        primary_done = true;
+                buf_add(&b, "%s:x:%u:%s\n", name, (unsigned) u->gids[i],
+                        u->gids[i] == u->gid ? "" : u->name);
+        }
+        if (!primary_done && u->gid != 0 && u->gid != 65534 && u->group && *u->group)
+                buf_add(&b, "%s:x:%u:\n", u->group, (unsigned) u->gid);
+        buf_add(&b, "nogroup:x:65534:\n");
+        return buf_finish(&b, ret);
+}
+
+JAULA_EXPORT int jaula_rootfs_hosts(const struct jaula_spec *spec, char **ret)
+{
+        struct buf b = { 0 };
+
+        if (spec->hostname && strpbrk(spec->hostname, " \t\n#"))
+                return -EINVAL;
+        buf_add(&b, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+        if (spec->hostname && *spec->hostname)
+                buf_add(&b, "127.0.1.1\t%s\n", spec->hostname);
+        return buf_finish(&b, ret);
+}
+
+JAULA_EXPORT int jaula_rootfs_path_ok(const char *path)
+{
+        const char *p;
+
+        if (!path || path[0] != '/' || strlen(path) >= 4096)
+                return 0;
+        if (strpbrk(path, ",:\\\n"))
+                return 0;
+        if (!strcmp(path, "/"))
+                return 1;
+        for (p = path; *p; p++) {
+                if (*p != '/')
+                        continue;
+                /* each component: non-empty, not "." or ".." */
+                const char *c = p + 1;
+                size_t n = strcspn(c, "/");
+                if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+                        return 0;
+        }
+        return 1;
+}
+
+/* ---- mounting by fd ---- */
+
+static int xopenat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve)
+{
+        struct open_how how = {
+                .flags = (uint64_t) (flags | O_CLOEXEC),
+                .mode = (flags & O_CREAT) ? mode : 0,
+                .resolve = resolve,
+        };
+        long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+
+        return fd < 0 ? -errno : (int) fd;
+}
+
+#define BENEATH (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+
+/* Create the directories of path (relative to rootfd) as needed and
+ * return an O_PATH fd on the last one, never following a symlink. */
+static int mkdir_beneath(int rootfd, const char *path, mode_t mode)
+{
+        char rel[4096];
+        _cleanup_close_ int cur = -1;
+        char *p, *save = NULL;
+
+        if (snprintf(rel, sizeof rel, "%s", path[0] == '/' ? path + 1 : path) >= (int) sizeof rel)
+                return -ENAMETOOLONG;
+        cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        if (cur < 0)
+                return -errno;
+        for (p = strtok_r(rel, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+                int next;
+
+                if (mkdirat(cur, p, mode) < 0 && errno != EEXIST && errno != EROFS)
+                        return -errno;
+                next = xopenat2(cur, p, O_PATH | O_DIRECTORY, 0, BENEATH);
+                if (next < 0)
+                        return next;
+                close_nointr(cur);
+                cur = next;
+        }
+        return TAKE_FD(cur);
+}
+
+/* An O_PATH fd on a mount point for a file (created empty if missing). */
+static int mkfile_beneath(int rootfd, const char *path)
+{
+        char dir[4096];
+        const char *base;
+        _cleanup_close_ int dfd = -1, fd = -1;
+        int r;
+
+        if (snprintf(dir, sizeof dir, "%s", path) >= (int) sizeof dir)
+                return -ENAMETOOLONG;
+        base = strrchr(path, '/');
+        if (base && !base[1])
+                return -EINVAL;
+        if (base) {
+                dir[base - path] = 0;
+                base++;
+        } else {
+                dir[0] = 0;
+                base = path;
+        }
+        dfd = mkdir_beneath(rootfd, dir[0] ? dir : ".", 0755);
+        if (dfd < 0)
+                return dfd;
+        r = xopenat2(dfd, base, O_PATH, 0, BENEATH);
+        if (r >= 0)
+                return r;
+        if (r != -ENOENT)
+                return r;
+        /* O_PATH fds cannot create: reopen the directory for real. */
+        {
+                _cleanup_close_ int wd = xopenat2(dfd, ".", O_RDONLY | O_DIRECTORY, 0, BENEATH);
+                if (wd < 0)
+                        return wd;
+                fd = openat(wd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (fd < 0 && errno != EEXIST)
+                        return -errno;
+                return xopenat2(wd, base, O_PATH, 0, BENEATH);
+        }
+}
+
+/* Attach a detached mount (tree fd) onto the target fd. */
+static int attach(int tree, int target)
+{
+        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return -errno;
+        return 0;
+}
+
+static int set_attr(int tree, uint64_t set)
+{
+        struct mount_attr a = { .attr_set = set };
+
+        if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
+                return -errno;
+        return 0;
+}
+
+/* A detached bind of host path (or of an fd with an empty path). */
+static int bind_tree(int dirfd, const char *path, uint64_t attrs)
+{
+        _cleanup_close_ int tree = open_tree(dirfd, path,
+                                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                                     (path[0] ? 0 : AT_EMPTY_PATH));
+        int r;
+
+        if (tree < 0)
+                return -errno;
+        if (attrs) {
+                r = set_attr(tree, attrs);
+                if (r < 0)
+                        return r;
+        }
+        return TAKE_FD(tree);
+}
+
+/* Append what the filesystem said about a failed fsconfig to err. */
+static int fs_error(int fsfd, struct jaula_err *err, int code, const char *fstype)
+{
+        char msg[256] = "";
+        ssize_t n = fsfd >= 0 ? read(fsfd, msg, sizeof msg - 1) : -1;
+
+        if (n > 0) {
+                msg[n] = 0;
+                msg[strcspn(msg, "\n")] = 0;
+                return jaula_err_set(err, code, "Cannot mount %s: %s (%s)", fstype,
+                                     strerror(-code), msg);
+        }
+        return jaula_err_errno(err, code, "Cannot mount %s", fstype);
+}
+
+/* A detached new filesystem; opts is a NULL-terminated list of
+ * "key=value" or "flag" strings. */
+static int fs_new(const char *fstype, const char *source, const char *const *opts, uint64_t attrs,
+                  struct jaula_err *err)
+{
+        _cleanup_close_ int fsfd = fsopen(fstype, FSOPEN_CLOEXEC);
+        int m;
+
+        if (fsfd < 0)
+                return jaula_err_errno(err, -errno, "Cannot mount %s", fstype);
+        if (source && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+                return fs_error(fsfd, err, -errno, fstype);
+        for (; opts && *opts; opts++) {
+                char key[64];
+                const char *eq = strchr(*opts, '=');
+                int r;
+
+                if (eq) {
+                        snprintf(key, sizeof key, "%.*s", (int) (eq - *opts), *opts);
+                        r = fsconfig(fsfd, FSCONFIG_SET_STRING, key, eq + 1, 0);
+                } else
+                        r = fsconfig(fsfd, FSCONFIG_SET_FLAG, *opts, NULL, 0);
+                if (r < 0)
+                        return fs_error(fsfd, err, -errno, fstype);
+        }
+        if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return fs_error(fsfd, err, -errno, fstype);
+        m = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned) attrs);
+        if (m < 0)
+                return fs_error(fsfd, err, -errno, fstype);
+        return m;
+}
+
+/* fs_new + attach at path (relative to rootfd, created if missing). */
+static int mount_fs_at(int rootfd, const char *path, const char *fstype, const char *const *opts,
+                       uint64_t attrs, struct jaula_err *err)
+{
+        _cleanup_close_ int target = mkdir_beneath(rootfd, path, 0755), m = -1;
+        int r;
+
+        if (target < 0)
+                return jaula_err_errno(err, target, "Cannot create mount point '%s'", path);
+        m = fs_new(fstype, fstype, opts, attrs, err);
+        if (m < 0)
+                return m;
+        r = attach(m, target);
+        return r < 0 ? jaula_err_errno(err, r, "Cannot mount %s on '%s'", fstype, path) : 0;
+}
+
+/* Bind tree (consumed) onto path inside the root, as a directory or file. */
+static int attach_at(int rootfd, const char *path, int tree, bool is_dir, struct jaula_err *err)
+{
+        _cleanup_close_ int t = tree;
+        _cleanup_close_ int target = is_dir ? mkdir_beneath(rootfd, path, 0755)
+                                            : mkfile_beneath(rootfd, path);
+        int r;
+
+        if (target < 0)
+                return jaula_err_errno(err, target, "Cannot create mount point '%s' in the jail",
+                                       path);
+        r = attach(t, target);
+        return r < 0 ? jaula_err_errno(err, r, "Cannot bind-mount onto '%s'", path) : 0;
+}
+
+/* ---- the steps ---- */
+
+/* Attach the image read-only to a free loop device; the device detaches
+ * itself when its last mount is gone (LO_FLAGS_AUTOCLEAR), i.e. with the
+ * jail's mount namespace. */
+static int loop_attach(const char *image, char *ret_dev, size_t size, struct jaula_err *err)
+{
+        _cleanup_close_ int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+        _cleanup_close_ int img = open(image, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+
+        if (img < 0)
+                return jaula_err_errno(err, -errno, "Cannot open rootfs image '%s'", image);
+        if (fstat(img, &st) < 0 || !S_ISREG(st.st_mode))
+                return jaula_err_set(err, -EINVAL, "Rootfs image '%s' is not a regular file", image);
+        if (ctl < 0)
+                return jaula_err_errno(err, -errno, "Cannot open /dev/loop-control");
+        for (int tries = 0; tries < 16; tries++) {
+                struct loop_config cfg = { 0 };
+                _cleanup_close_ int lfd = -1;
+                int n = ioctl(ctl, LOOP_CTL_GET_FREE);
+
+                if (n < 0)
+                        return jaula_err_errno(err, -errno, "No free loop device");
+                snprintf(ret_dev, size, "/dev/loop%d", n);
+                lfd = open(ret_dev, O_RDONLY | O_CLOEXEC);
+                if (lfd < 0)
+                        return jaula_err_errno(err, -errno, "Cannot open '%s'", ret_dev);
+                cfg.fd = (uint32_t) img;
+                cfg.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
+                snprintf((char *) cfg.info.lo_file_name, sizeof cfg.info.lo_file_name, "%s",
+                         image);
+                if (ioctl(lfd, LOOP_CONFIGURE, &cfg) == 0)
+                        return 0;
+                /* Another process took this device between GET_FREE and
+                 * CONFIGURE: ask again. */
+                if (errno != EBUSY)
+                        return jaula_err_errno(err, -errno, "Cannot configure '%s'", ret_dev);
+        }
+        return jaula_err_set(err, -EBUSY, "No free loop device");
+}
+
+static int mount_base(const struct jaula_spec *spec, const char *stage, struct jaula_err *err)
+{
+        char target[4200];
+        const uint64_t ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+
+        snprintf(target, sizeof target, "%s/base", stage);
+        if (spec->rootfs_type == JAULA_ROOTFS_DIRECTORY) {
+                _cleanup_close_ int tree = -1;
+                struct stat st;
+
+                if (stat(spec->rootfs_path, &st) < 0)
+                        return jaula_err_errno(err, -errno, "Rootfs '%s' is unusable",
+                                               spec->rootfs_path);
+                if (!S_ISDIR(st.st_mode))
+                        return jaula_err_set(err, -ENOTDIR, "Rootfs '%s' is not a directory",
+                                             spec->rootfs_path);
+                tree = bind_tree(AT_FDCWD, spec->rootfs_path, ro);
+                if (tree < 0)
+                        return jaula_err_errno(err, tree, "Cannot bind rootfs '%s'",
+                                               spec->rootfs_path);
+                if (move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot attach rootfs");
+                return 0;
+        } else {
+                const char *type = spec->rootfs_type == JAULA_ROOTFS_SQUASHFS ? "squashfs"
+                                                                              : "iso9660";
+                char dev[32];
+                const char *const opts[] = { "ro", NULL };
+                _cleanup_close_ int m = -1;
+                int r = loop_attach(spec->rootfs_path, dev, sizeof dev, err);
+
+                if (r < 0)
+                        return r;
+                m = fs_new(type, dev, opts, ro, err);
+                if (m < 0)
+                        return m;
+                if (move_mount(m, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot attach rootfs image");
+                return 0;
+        }
+}
+
+static int check_dir_owned(int fd, const char *what, struct jaula_err *err)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return jaula_err_errno(err, -errno, "Cannot stat '%s'", what);
+        if (!S_ISDIR(st.st_mode))
+                return jaula_err_set(err, -ENOTDIR, "'%s' is not a directory", what);
+        /* Root-owned all the way, or world-writable only with the sticky
+         * bit, so no user can swap a component under us. */
+        if (st.st_uid != 0 || ((st.st_mode & 0022) && !(st.st_mode & S_ISVTX)))
+                return jaula_err_set(err, -EPERM, "'%s' must be owned by root and not writable "
+                                     "by others", what);
+        return 0;
+}
+
+JAULA_EXPORT int jaula_rootfs_prepare_persistent(const char *path, struct jaula_err *err)
+{
+        char rel[4096], *p, *save = NULL;
+        _cleanup_close_ int cur = -1;
+        int r;
+
+        if (!jaula_rootfs_path_ok(path))
+                return jaula_err_set(err, -EINVAL, "Persistent upper '%s' is not a clean path",
+                                     path ? path : "(null)");
+        snprintf(rel, sizeof rel, "%s", path + 1);
+        cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cur < 0)
+                return jaula_err_errno(err, -errno, "Cannot open '/'");
+        for (p = strtok_r(rel, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+                int next = openat(cur, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+                if (next < 0 && errno == ENOENT) {
+                        _cleanup_close_ int wd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (wd < 0 || (mkdirat(wd, p, 0755) < 0 && errno != EEXIST))
+                                return jaula_err_errno(err, -errno, "Cannot create '%s'", path);
+                        next = openat(cur, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                }
+                if (next < 0)
+                        return jaula_err_errno(err, -errno, "Cannot open '%s' (a symlink?)", path);
+                close_nointr(cur);
+                cur = next;
+                r = check_dir_owned(cur, path, err);
+                if (r < 0)
+                        return r;
+        }
+        {
+                _cleanup_close_ int wd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                static const char *const sub[] = { "upper", "work" };
+
+                if (wd < 0)
+                        return jaula_err_errno(err, -errno, "Cannot open '%s'", path);
+                for (size_t i = 0; i < ELEMENTSOF(sub); i++) {
+                        _cleanup_close_ int fd = -1;
+                        if (mkdirat(wd, sub[i], 0755) < 0 && errno != EEXIST)
+                                return jaula_err_errno(err, -errno, "Cannot create '%s/%s'", path,
+                                                       sub[i]);
+                        fd = openat(wd, sub[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (fd < 0)
+                                return jaula_err_errno(err, -errno, "Cannot open '%s/%s'", path,
+                                                       sub[i]);
+                        r = check_dir_owned(fd, path, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int mount_writable(const struct jaula_spec *spec, const char *stage, struct jaula_err *err)
+{
+        char lower[4200], upper[4200], work[4200], target[4200], rw[4200];
+        const char *o[5];
+        _cleanup_close_ int m = -1;
+        int r;
+
+        snprintf(lower, sizeof lower, "lowerdir=%s/base", stage);
+        snprintf(target, sizeof target, "%s/root", stage);
+        if (spec->writable == JAULA_WRITABLE_PERSISTENT) {
+                r = jaula_rootfs_prepare_persistent(spec->persistent_upper, err);
+                if (r < 0)
+                        return r;
+                snprintf(upper, sizeof upper, "upperdir=%s/upper", spec->persistent_upper);
+                snprintf(work, sizeof work, "workdir=%s/work", spec->persistent_upper);
+        } else {
+                /* tmpfs, and also `none`: the overlay gives us a place for
+                 * mount points; the root is made read-only once they exist. */
+                const char *const opts[] = { "mode=0755", NULL };
+                _cleanup_close_ int t = fs_new("tmpfs", "jaula-rw", opts,
+                                               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+                if (t < 0)
+                        return t;
+                snprintf(rw, sizeof rw, "%s/rw", stage);
+                if (move_mount(t, "", AT_FDCWD, rw, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot attach the writable layer");
+                snprintf(upper, sizeof upper, "%s/rw/upper", stage);
+                snprintf(work, sizeof work, "%s/rw/work", stage);
+                if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot create the writable layer");
+                snprintf(upper, sizeof upper, "upperdir=%s/rw/upper", stage);
+                snprintf(work, sizeof work, "workdir=%s/rw/work", stage);
+        }
+        o[0] = lower;
+        o[1] = upper;
+        o[2] = work;
+        o[3] = NULL;
+        m = fs_new("overlay", "jaula", o, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+        if (m < 0)
+                return m;
+        if (move_mount(m, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return jaula_err_errno(err, -errno, "Cannot attach the root overlay");
+        return 0;
+}
+
+static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err *err)
+{
+        /* Device nodes are bind mounts of the host's (no mknod, so the v1
+         * devices cgroup and nodev never get in the way). */
+        static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+        static const char *const links[][2] = {
+                { "fd", "/proc/self/fd" },
+                { "stdin", "/proc/self/fd/0" },
+                { "stdout", "/proc/self/fd/1" },
+                { "stderr", "/proc/self/fd/2" },
+        };
+        const char *const devopts[] = { "mode=0755", "size=64k", "nr_inodes=64", NULL };
+        const char *const shmopts[] = { "mode=1777", NULL };
+        _cleanup_close_ int dev = -1, wdev = -1;
+        int r;
+
+        r = mount_fs_at(rootfd, "dev", "tmpfs", devopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+                        err);
+        if (r < 0)
+                return r;
+        dev = xopenat2(rootfd, "dev", O_PATH | O_DIRECTORY, 0, BENEATH);
+        if (dev < 0)
+                return jaula_err_errno(err, dev, "Cannot open the jail's /dev");
+        wdev = xopenat2(dev, ".", O_RDONLY | O_DIRECTORY, 0, BENEATH);
+        if (wdev < 0)
+                return jaula_err_errno(err, wdev, "Cannot open the jail's /dev");
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+                char host[32];
+                int tree;
+
+                snprintf(host, sizeof host, "/dev/%s", nodes[i]);
+                tree = bind_tree(AT_FDCWD, host, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+                if (tree < 0)
+                        return jaula_err_errno(err, tree, "Cannot bind '%s'", host);
+                r = attach_at(dev, nodes[i], tree, false, err);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(links); i++)
+                if (symlinkat(links[i][1], wdev, links[i][0]) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot create /dev/%s", links[i][0]);
+        /* ptys: sshd and login allocate the session's pty in the host's
+         * devpts, and the shell's stdio is that pty.  The jail sees the same
+         * devpts instance (bound read-only as a mount point, nodes keep
+         * their owner-only modes), so ttyname() finds /dev/pts/N, /dev/tty
+         * and job control work without a relay; /dev/ptmx is the host's
+         * ptmx node, which opens the devpts instance found next to it, i.e.
+         * this one, so programs that allocate ptys (script, tmux) work
+         * too. */
+        r = bind_tree(AT_FDCWD, "/dev/pts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+        if (r < 0)
+                return jaula_err_errno(err, r, "Cannot bind /dev/pts");
+        r = attach_at(dev, "pts", r, true, err);
+        if (r < 0)
+                return r;
+        r = bind_tree(AT_FDCWD, "/dev/ptmx", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+        if (r < 0)
+                return jaula_err_errno(err, r, "Cannot bind /dev/ptmx");
+        r = attach_at(dev, "ptmx", r, false, err);
+        if (r < 0)
+                return r;
+        r = mount_fs_at(dev, "shm", "tmpfs", shmopts,
+                        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+        if (r < 0)
+                return r;
+        if (spec->dev_log && access("/dev/log", F_OK) == 0) {
+                r = bind_tree(AT_FDCWD, "/dev/log", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+                if (r < 0)
+                        return jaula_err_errno(err, r, "Cannot bind /dev/log");
+                r = attach_at(dev, "log", r, false, err);
+                if (r < 0)
+                        return r;
+        }
+        /* Nothing else may appear in /dev. */
+        return set_attr(dev, MOUNT_ATTR_RDONLY) < 0 ? jaula_err_errno(err, -errno,
+                                                                       "Cannot seal /dev")
+                                                    : 0;
+}
+
+static int mount_home(const struct jaula_spec *spec, int rootfd, struct jaula_err *err)
+{
+        const char *host = spec->user.home, *inside = spec->home ? spec->home : spec->user.home;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int tree;
+
+        if (!host || host[0] != '/' || !inside || !jaula_rootfs_path_ok(inside))
+                return jaula_err_set(err, -EINVAL, "Home directory of '%s' is not a clean path",
+                                     spec->user.name);
+        /* No symlink anywhere in the host path: the user controls their
+         * home's contents, and an admin-made symlink is refused too rather
+         * than guessed about. */
+        fd = xopenat2(AT_FDCWD, host, O_PATH | O_DIRECTORY, 0,
+                      RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        if (fd < 0)
+                return jaula_err_errno(err, fd, "Home '%s' of '%s' is unusable%s", host,
+                                       spec->user.name,
+                                       fd == -ELOOP ? " (it is or passes through a symlink)" : "");
+        if (fstat(fd, &st) < 0)
+                return jaula_err_errno(err, -errno, "Cannot stat home '%s'", host);
+        if (st.st_uid != spec->user.uid && st.st_uid != 0)
+                return jaula_err_set(err, -EPERM, "Home '%s' is owned by uid %u, not by '%s'", host,
+                                     (unsigned) st.st_uid, spec->user.name);
+        tree = bind_tree(fd, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+        if (tree < 0)
+                return jaula_err_errno(err, tree, "Cannot bind home '%s'", host);
+        return attach_at(rootfd, inside, tree, true, err);
+}
+
+static int mount_extra(const struct jaula_spec *spec, int rootfd, struct jaula_err *err)
+{
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                const struct jaula_mount_spec *m = &spec->mounts[i];
+                uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                 (m->writable ? 0 : MOUNT_ATTR_RDONLY);
+                _cleanup_close_ int src = -1;
+                struct stat st;
+                int tree, r;
+
+                if (!jaula_rootfs_path_ok(m->target))
+                        return jaula_err_set(err, -EINVAL, "Mount target '%s' is not a clean path",
+                                             m->target);
+                /* Sources are the administrator's paths: symlinks allowed. */
+                src = open(m->source, O_PATH | O_CLOEXEC);
+                if (src < 0) {
+                        if (errno == ENOENT && m->optional)
+                                continue;
+                        return jaula_err_errno(err, -errno, "Mount source '%s' is unusable",
+                                               m->source);
+                }
+                if (fstat(src, &st) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot stat '%s'", m->source);
+                tree = bind_tree(src, "", attrs);
+                if (tree < 0)
+                        return jaula_err_errno(err, tree, "Cannot bind '%s'", m->source);
+                r = attach_at(rootfd, m->target, tree, S_ISDIR(st.st_mode), err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Write text to stage/gen/name and bind it read-only over /etc/name. */
+static int etc_file(int rootfd, int genfd, const char *stage, const char *name, const char *text,
+                    struct jaula_err *err)
+{
+        _cleanup_close_ int fd = openat(genfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        char inside[64];
+        size_t len = strlen(text);
+        int tree;
+
+        if (fd < 0 || write(fd, text, len) != (ssize_t) len)
+                return jaula_err_errno(err, neg_errno(), "Cannot write the jail's /etc/%s", name);
+        tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        if (tree < 0)
+                return jaula_err_errno(err, -errno, "Cannot bind the jail's /etc/%s", name);
+        if (set_attr(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                   MOUNT_ATTR_NOEXEC) < 0) {
+                close_nointr(tree);
+                return jaula_err_errno(err, -errno, "Cannot seal the jail's /etc/%s", name);
+        }
+        snprintf(inside, sizeof inside, "etc/%s", name);
+        return attach_at(rootfd, inside, tree, false, err);
+}
+
+static int write_etc(const struct jaula_spec *spec, int rootfd, const char *stage,
+                     const char *resolv_conf, struct jaula_err *err)
+{
+        _cleanup_free_ char *passwd = NULL, *group = NULL, *hosts = NULL, *hostname = NULL;
+        _cleanup_close_ int genfd = -1;
+        char gen[4200];
+        int r;
+
+        snprintf(gen, sizeof gen, "%s/gen", stage);
+        genfd = open(gen, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (genfd < 0)
+                return jaula_err_errno(err, -errno, "Cannot open '%s'", gen);
+        if (jaula_rootfs_passwd(spec, &passwd) < 0 || jaula_rootfs_group(spec, &group) < 0 ||
+            jaula_rootfs_hosts(spec, &hosts) < 0)
+                return jaula_err_set(err, -EINVAL,
+                                     "User '%s' has a name, home or group that cannot be "
+                                     "written to /etc/passwd",
+                                     spec->user.name);
+        if (asprintf(&hostname, "%s\n", spec->hostname ? spec->hostname : "jail") < 0)
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        r = etc_file(rootfd, genfd, stage, "passwd", passwd, err);
+        if (r >= 0)
+                r = etc_file(rootfd, genfd, stage, "group", group, err);
+        if (r >= 0)
+                r = etc_file(rootfd, genfd, stage, "hosts", hosts, err);
+        if (r >= 0)
+                r = etc_file(rootfd, genfd, stage, "hostname", hostname, err);
+        if (r >= 0 && resolv_conf)
+                r = etc_file(rootfd, genfd, stage, "resolv.conf", resolv_conf, err);
+        return r;
+}
+
+JAULA_EXPORT int jaula_rootfs_enter(const struct jaula_spec *spec, const char *resolv_conf,
+                                    struct jaula_err *err)
+{
+        const char *stage = spec->state_dir;
+        char path[4200];
+        _cleanup_close_ int rootfd = -1;
+        const char *const stageopts[] = { "mode=0700", "size=1m", NULL };
+        char tmpsize[64];
+        const char *const tmpopts[] = { "mode=1777", tmpsize, NULL };
+        int r;
+
+        if (!jaula_rootfs_path_ok(stage))
+                return jaula_err_set(err, -EINVAL, "State directory '%s' is not a clean path",
+                                     stage ? stage : "(null)");
+        if (!spec->rootfs_path)
+                return jaula_err_set(err, -EINVAL, "No rootfs");
+        /* Nothing mounted below may propagate back to the host. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return jaula_err_errno(err, -errno, "Cannot make mounts private");
+        /* The staging area hides the state directory, in this namespace
+         * only; the state directory is root-only, so nothing else there is
+         * needed by a jail. */
+        {
+                _cleanup_close_ int t = fs_new("tmpfs", "jaula-stage", stageopts,
+                                               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                                       MOUNT_ATTR_NOEXEC,
+                                               err);
+                if (t < 0)
+                        return t;
+                if (move_mount(t, "", AT_FDCWD, stage, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot mount the staging area");
+        }
+        static const char *const subdirs[] = { "base", "rw", "root", "gen" };
+        for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
+                snprintf(path, sizeof path, "%s/%s", stage, subdirs[i]);
+                if (mkdir(path, 0755) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot create '%s'", path);
+        }
+        r = mount_base(spec, stage, err);
+        if (r < 0)
+                return r;
+        r = mount_writable(spec, stage, err);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof path, "%s/root", stage);
+        rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return jaula_err_errno(err, -errno, "Cannot open the jail's root");
+
+        r = mount_fs_at(rootfd, "proc", "proc", NULL,
+                        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+        if (r < 0)
+                return r;
+        r = mount_dev(spec, rootfd, err);
+        if (r < 0)
+                return r;
+        if (spec->tmp_size)
+                snprintf(tmpsize, sizeof tmpsize, "size=%" PRIu64, spec->tmp_size);
+        else
+                snprintf(tmpsize, sizeof tmpsize, "nr_inodes=0");
+        r = mount_fs_at(rootfd, "tmp", "tmpfs", tmpopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+        if (r < 0)
+                return r;
+        r = mount_home(spec, rootfd, err);
+        if (r < 0)
+                return r;
+        r = mount_extra(spec, rootfd, err);
+        if (r < 0)
+                return r;
+        r = write_etc(spec, rootfd, stage, resolv_conf, err);
+        if (r < 0)
+                return r;
+        if (spec->writable == JAULA_WRITABLE_NONE && set_attr(rootfd, MOUNT_ATTR_RDONLY) < 0)
+                return jaula_err_errno(err, -errno, "Cannot make the root read-only");
+        if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+                return jaula_err_errno(err, -errno, "Cannot set hostname '%s'", spec->hostname);
+
+        /* pivot_root(".", ".") stacks the old root on top of the new one;
+         * detaching "." then drops the whole host tree from this namespace. */
+        if (fchdir(rootfd) < 0)
+                return jaula_err_errno(err, -errno, "Cannot enter the jail's root");
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return jaula_err_errno(err, -errno, "pivot_root failed");
+        if (umount2(".", MNT_DETACH) < 0)
+                return jaula_err_errno(err, -errno, "Cannot detach the host's root");
+        if (chdir("/") < 0)
+                return jaula_err_errno(err, -errno, "Cannot chdir to the jail's root");
+        return 0;
+}
