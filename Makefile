@@ -113,3 +113,61 @@ clean:
 
 indent:
 	clang-format -i $(wildcard common/*.[ch] include/jaula/*.h pam_module/*.c shell/*.c cli/*.c tests/unit/*.c tests/helpers/*.c)
+
+# ---- Sanitizer builds, each in its own directory under build/ ----------
+# `make fuzz`: the libFuzzer target over the policy parser, with libjaula
+# compiled by clang with the same sanitizers (build/fuzz/).
+# `make check-asan`: libjaula, jailsh and the unit tests with ASan+UBSan
+# (build/asan/), then runs those unit tests.
+FUZZ_CC     ?= clang
+FUZZ_DIR    := build/fuzz
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fPIC -Iinclude -Icommon $(WARN:-Werror=) -Wno-format-nonliteral \
+               $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(FUZZ_SAN)
+FUZZ_OBJ    := $(patsubst common/%.c,$(FUZZ_DIR)/common/%.o,$(LIB_SRC))
+FUZZ_BIN    := $(FUZZ_DIR)/fuzz_policy
+
+ASAN_DIR    := build/asan
+ASAN_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+ASAN_CFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(ALL_CFLAGS)) -O1 $(ASAN_SAN)
+ASAN_OBJ    := $(patsubst common/%.c,$(ASAN_DIR)/common/%.o,$(LIB_SRC))
+ASAN_LIB    := $(ASAN_DIR)/libjaula.a
+ASAN_UNIT   := $(patsubst tests/unit/%.c,$(ASAN_DIR)/tests/unit/%,$(UNIT_SRC))
+
+.PHONY: fuzz check-asan
+fuzz: $(FUZZ_BIN)
+
+$(FUZZ_DIR)/common/%.o: common/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/libjaula.a: $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BIN): tests/fuzz/fuzz_policy.c $(FUZZ_DIR)/libjaula.a $(HEADERS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/libjaula.a $(LIBS)
+
+$(ASAN_DIR)/common/%.o: common/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -c -o $@ $<
+
+$(ASAN_LIB): $(ASAN_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(ASAN_DIR)/jailsh: $(SHELL_SRC) $(ASAN_LIB) $(HEADERS)
+	$(CC) $(ASAN_CFLAGS) -fPIE -pie -o $@ $(SHELL_SRC) $(ASAN_LIB) $(ALL_LDFLAGS) $(ASAN_SAN) $(LIBS)
+
+$(ASAN_DIR)/tests/unit/test_%: tests/unit/test_%.c $(ASAN_LIB) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -Icommon -o $@ $< $(ASAN_LIB) $(ALL_LDFLAGS) $(ASAN_SAN) $(LIBS) \
+		$(shell $(PKG_CONFIG) --libs cmocka)
+
+check-asan: $(ASAN_DIR)/jailsh $(ASAN_UNIT)
+	@fail=0; for t in $(ASAN_UNIT); do \
+		echo "# asan: $$t"; \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+			$$t || { echo "not ok - $${t##*/} under ASan/UBSan"; fail=1; }; \
+	done; \
+	[ $$fail -eq 0 ] && echo "check-asan: every unit test passed under ASan+UBSan"; exit $$fail

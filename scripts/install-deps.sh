@@ -4,7 +4,7 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 packages="
-  build-essential pkg-config clang-format
+  build-essential pkg-config clang libclang-rt-dev clang-format
   libpam0g-dev libcap-dev libseccomp-dev libconfig-dev libcmocka-dev
   libnl-3-dev libnl-route-3-dev libmnl-dev libnftables-dev
   nftables iproute2 procps psmisc util-linux kmod
