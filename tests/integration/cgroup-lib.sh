@@ -1,0 +1,66 @@
+# cgroup-lib.sh — shared by the cgroup tests (tests/integration/t-4*.sh),
+# sourced after tests/lib.sh.  The same tests run on this host's backend and,
+# through t-49, under qemu with cgroup v2.
+#
+# cg_init NAME sets H (the cgroup_run driver), HOG (cgroup_hog), MODE
+# (v1, v2, hybrid) and P, the cgroup_path of this run (jaula-test-TAG-NAME),
+# and registers a sweep that kills and removes everything under P in every
+# hierarchy, on success and on failure.
+
+cg_init() {
+	need_root
+	H=$TOP/tests/helpers/cgroup_run
+	HOG=$TOP/tests/helpers/cgroup_hog
+	[ -x "$H" ] && [ -x "$HOG" ] || skip_all "tests/helpers/cgroup_run or cgroup_hog is not built (make check)"
+	P=jaula-test-$TAG-$1
+	MODE=$("$H" -p "$P" mode)
+	[ "$MODE" != none ] || skip_all "no cgroup hierarchy is mounted"
+	echo "# cgroup mode: $MODE"
+	on_exit cg_sweep
+}
+
+# Every directory named $P at the top of a hierarchy (v2: /sys/fs/cgroup/P,
+# v1: /sys/fs/cgroup/CTRL/P).
+cg_left() {
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name "$P" 2>/dev/null
+}
+
+cg_sweep() {
+	local d n i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		n=0
+		for d in $(cg_left); do
+			n=1
+			find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null
+			find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+		done
+		[ $n = 0 ] && return 0
+		sleep 0.2
+	done
+}
+
+# cg_node CTRL [JAIL [GROUP]] — the jail node of the hierarchy carrying CTRL.
+cg_node() {
+	"$H" -p "$P" -g "${3:-g}" -j "${2:-j}" path "$1"
+}
+
+# cg_val FILE KEY — the number after KEY in a "key N" file.
+cg_val() {
+	sed -n "s/^$2 //p" "$1" 2>/dev/null | head -1
+}
+
+# Expect nothing of this run left in any hierarchy.
+cg_expect_clean() {
+	expect_eq "$1" "" "$(cg_left | tr '\n' ' ')"
+}
+
+# Microsecond numbers compared within a tolerance: within WHAT GOT WANT PCT
+within() {
+	local got=$2 want=$3 pct=$4
+	if [ "$got" -ge $((want * (100 - pct) / 100)) ] && [ "$got" -le $((want * (100 + pct) / 100)) ]; then
+		ok "$1 ($got, want $want ± $pct %)"
+	else
+		not_ok "$1"
+		echo "got $got, want $want ± $pct %" | diag
+	fi
+}
