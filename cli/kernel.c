@@ -40,6 +40,7 @@
 /* registered in the command table of jaula.c */
 int cmd_check_kernel(int argc, char **argv);
 int cli_kernel_runs_i386(char *why, size_t size);
+#include "cli.h"
 #include "jaula/util.h"
 
 enum status { ST_OK, ST_MISSING, ST_UNKNOWN };
@@ -1093,13 +1094,13 @@ int cmd_check_kernel(int argc, char **argv)
                         return 0;
                 default:
                         usage(stderr);
-                        return 2;
+                        return JAULA_EXIT_USAGE;
                 }
         }
         if (optind < argc) {
                 fprintf(stderr, "jaula check-kernel: unexpected argument '%s'\n", argv[optind]);
                 usage(stderr);
-                return 2;
+                return JAULA_EXIT_USAGE;
         }
 
         uname(&uts);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "jaula/util.h"
 
 /* registered in the command table of jaula.c */
@@ -82,7 +83,7 @@ static int add_packages(struct mkroot_opts *o, const char *list)
                     (int) (sizeof o->include - n))
                         return -E2BIG;
         }
-        return 0;
+        return JAULA_EXIT_OK;
 }
 
 static const char *native_arch(void)
@@ -143,9 +144,9 @@ static bool has_main_suite(const char *suites)
 static int rank(const struct source *s, const char *suite)
 {
         if (!valid_mirror(s->uri))
-                return 0;
+                return JAULA_EXIT_OK;
         if (suite_listed(s->suites, suite))
-                return 2;
+                return JAULA_EXIT_USAGE;
         return has_main_suite(s->suites) ? 1 : 0;
 }
 
@@ -351,6 +352,22 @@ static int dir_is_empty(const char *path)
         return r;
 }
 
+/* --force empties only what mkroot or debootstrap made: a record, a
+ * dpkg database, or debootstrap's work directory (a failed run). */
+static bool looks_like_rootfs(const char *dir)
+{
+        static const char *marks[] = { RECORD_NAME, "var/lib/dpkg/status", "debootstrap/debootstrap.log",
+                                       "debootstrap/debpaths" };
+        char path[PATH_MAX * 2];
+
+        for (size_t i = 0; i < ELEMENTSOF(marks); i++) {
+                snprintf(path, sizeof path, "%s/%s", dir, marks[i]);
+                if (access(path, F_OK) == 0)
+                        return true;
+        }
+        return false;
+}
+
 /* A mount point at or below DIR (a failed debootstrap can leave /proc
  * mounted in the target): emptying DIR must not reach into it. */
 static bool mounted_below(const char *dir, char *ret, size_t size)
@@ -377,12 +394,12 @@ static bool mounted_below(const char *dir, char *ret, size_t size)
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
         if (ftw->level == 0)
-                return 0; /* keep DIR itself */
+                return JAULA_EXIT_OK; /* keep DIR itself */
         if (remove(path) < 0) {
                 fprintf(stderr, "jaula mkroot: removing '%s': %s\n", path, strerror(errno));
                 return -1;
         }
-        return 0;
+        return JAULA_EXIT_OK;
 }
 
 static int empty_dir(const char *dir)
@@ -429,7 +446,7 @@ static int resolve_target(const char *arg, struct mkroot_opts *o)
         if (snprintf(o->dir, sizeof o->dir, "%s/%s", strcmp(real, "/") ? real : "", base) >=
             (int) sizeof o->dir)
                 return -ENAMETOOLONG;
-        return 0;
+        return JAULA_EXIT_OK;
 }
 
 /* ---- running helpers ---------------------------------------------------- */
@@ -499,7 +516,7 @@ static int unlink_glob(const char *dir, const char *pattern)
 
         snprintf(pat, sizeof pat, "%s/%s", dir, pattern);
         if (glob(pat, GLOB_NOSORT, NULL, &g) != 0)
-                return 0;
+                return JAULA_EXIT_OK;
         for (size_t i = 0; i < g.gl_pathc; i++)
                 n += unlink(g.gl_pathv[i]) == 0;
         globfree(&g);
@@ -632,7 +649,7 @@ static int make_image(const struct mkroot_opts *o, char *img, size_t size)
                 unlink(tmp);
                 return r;
         }
-        return 0;
+        return JAULA_EXIT_OK;
 }
 
 /* ---- the command ------------------------------------------------------- */
@@ -652,10 +669,11 @@ static void usage(FILE *f)
               "  --keyring FILE     keyring to verify the mirror with\n"
               "  --cache-dir DIR    keep downloaded packages in DIR (debootstrap --cache-dir)\n"
               "  --image            also write DIR.squashfs (mksquashfs)\n"
-              "  --force            empty a non-empty DIR first (never crossing into another\n"
-              "                     file system) and replace an existing image\n"
+              "  --force            empty DIR first when it holds an earlier rootfs (never\n"
+              "                     crossing into another file system); replace an image\n"
               "\n"
-              "Exit status: 0 built, 1 failed, 2 usage error.\n",
+              "Exit status: 0 built, 2 usage error, 5 failed (nothing is removed: see\n"
+              "DIR/debootstrap/debootstrap.log, and rerun with --force).\n",
               f);
 }
 
@@ -687,7 +705,7 @@ int cmd_mkroot(int argc, char **argv)
         int ch, r;
 
         if (add_packages(&o, DEFAULT_INCLUDE) < 0)
-                return 1;
+                return JAULA_EXIT_FAILURE;
         optind = 0;
         while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
                 switch (ch) {
@@ -703,7 +721,7 @@ int cmd_mkroot(int argc, char **argv)
                 case O_INCLUDE:
                         if (add_packages(&o, optarg) < 0) {
                                 fprintf(stderr, "jaula mkroot: --include '%s': not a list of package names\n", optarg);
-                                return 2;
+                                return JAULA_EXIT_USAGE;
                         }
                         break;
                 case O_MIRROR:
@@ -723,16 +741,16 @@ int cmd_mkroot(int argc, char **argv)
                         break;
                 case 'h':
                         usage(stdout);
-                        return 0;
+                        return JAULA_EXIT_OK;
                 default:
                         usage(stderr);
-                        return 2;
+                        return JAULA_EXIT_USAGE;
                 }
         }
         if (argc - optind != 1) {
                 fprintf(stderr, "jaula mkroot: expected one DIR\n");
                 usage(stderr);
-                return 2;
+                return JAULA_EXIT_USAGE;
         }
 
         if (!o.suite)
@@ -744,26 +762,26 @@ int cmd_mkroot(int argc, char **argv)
                 o.arch = native;
         if (!o.arch) {
                 fprintf(stderr, "jaula mkroot: cannot tell this host's architecture; give --arch\n");
-                return 2;
+                return JAULA_EXIT_USAGE;
         }
         if (!valid_word(o.suite, "-") || !valid_word(o.arch, "") || !valid_word(o.variant, "-")) {
                 fprintf(stderr, "jaula mkroot: suite, arch and variant are lower-case names\n");
-                return 2;
+                return JAULA_EXIT_USAGE;
         }
         if (o.mirror && !valid_mirror(o.mirror)) {
                 fprintf(stderr, "jaula mkroot: --mirror '%s': expected an http://, https:// or file:/// URL\n",
                         o.mirror);
-                return 2;
+                return JAULA_EXIT_USAGE;
         }
         if ((o.keyring && o.keyring[0] != '/') || (o.cache_dir && o.cache_dir[0] != '/')) {
                 fprintf(stderr, "jaula mkroot: --keyring and --cache-dir take absolute paths\n");
-                return 2;
+                return JAULA_EXIT_USAGE;
         }
         if (resolve_target(argv[optind], &o) < 0)
-                return 2;
+                return JAULA_EXIT_USAGE;
         if (geteuid() != 0) {
                 fprintf(stderr, "jaula mkroot: must be run as root\n");
-                return 1;
+                return JAULA_EXIT_FAILURE;
         }
 
         /* A foreign architecture fails late in debootstrap's second stage
@@ -774,39 +792,44 @@ int cmd_mkroot(int argc, char **argv)
                 if (!(strcmp(native, "amd64") == 0 && strcmp(o.arch, "i386") == 0)) {
                         fprintf(stderr, "jaula mkroot: --arch %s: this %s host cannot run %s programs\n",
                                 o.arch, native, o.arch);
-                        return 1;
+                        return JAULA_EXIT_FAILURE;
                 }
                 if (!cli_kernel_runs_i386(why, sizeof why)) {
                         fprintf(stderr, "jaula mkroot: --arch i386: %s\n", why);
-                        return 1;
+                        return JAULA_EXIT_FAILURE;
                 }
         }
 
         if (stat(o.dir, &st) == 0) {
                 if (!S_ISDIR(st.st_mode)) {
                         fprintf(stderr, "jaula mkroot: '%s' exists and is not a directory\n", o.dir);
-                        return 1;
+                        return JAULA_EXIT_FAILURE;
                 }
                 r = dir_is_empty(o.dir);
                 if (r < 0) {
                         fprintf(stderr, "jaula mkroot: '%s': %s\n", o.dir, strerror(-r));
-                        return 1;
+                        return JAULA_EXIT_FAILURE;
                 }
                 if (r == 0 && !o.force) {
                         fprintf(stderr, "jaula mkroot: '%s' is not empty (use --force to empty it first)\n", o.dir);
-                        return 1;
+                        return JAULA_EXIT_FAILURE;
+                }
+                if (r == 0 && !looks_like_rootfs(o.dir)) {
+                        fprintf(stderr, "jaula mkroot: '%s' holds something else than a rootfs; "
+                                        "--force empties only a rootfs (or a failed debootstrap)\n", o.dir);
+                        return JAULA_EXIT_FAILURE;
                 }
                 if (r == 0) {
                         printf("jaula mkroot: emptying '%s'\n", o.dir);
                         if (empty_dir(o.dir) < 0)
-                                return 1;
+                                return JAULA_EXIT_FAILURE;
                 }
         } else if (errno != ENOENT) {
                 fprintf(stderr, "jaula mkroot: '%s': %s\n", o.dir, strerror(errno));
-                return 1;
+                return JAULA_EXIT_FAILURE;
         } else if (mkdir(o.dir, 0755) < 0) {
                 fprintf(stderr, "jaula mkroot: creating '%s': %s\n", o.dir, strerror(errno));
-                return 1;
+                return JAULA_EXIT_FAILURE;
         }
 
         if (!o.mirror)
@@ -816,7 +839,7 @@ int cmd_mkroot(int argc, char **argv)
         debootstrap = find_tool("debootstrap");
         if (!debootstrap) {
                 fprintf(stderr, "jaula mkroot: debootstrap is not installed (apt-get install debootstrap)\n");
-                return 1;
+                return JAULA_EXIT_FAILURE;
         }
 
         snprintf(arg_arch, sizeof arg_arch, "--arch=%s", o.arch);
@@ -833,7 +856,7 @@ int cmd_mkroot(int argc, char **argv)
         if (o.cache_dir) {
                 if (mkdir(o.cache_dir, 0755) < 0 && errno != EEXIST) {
                         fprintf(stderr, "jaula mkroot: creating '%s': %s\n", o.cache_dir, strerror(errno));
-                        return 1;
+                        return JAULA_EXIT_FAILURE;
                 }
                 snprintf(arg_cache, sizeof arg_cache, "--cache-dir=%s", o.cache_dir);
                 dargv[n++] = arg_cache;
@@ -849,12 +872,12 @@ int cmd_mkroot(int argc, char **argv)
         if (r != 0) {
                 fprintf(stderr, "jaula mkroot: debootstrap failed (status %d); its log is '%s/debootstrap/debootstrap.log'\n",
                         r, o.dir);
-                return 1;
+                return JAULA_EXIT_FAILURE;
         }
 
         clean_cache(o.dir);
         if (verify_transfer_tools(o.dir, &o) < 0)
-                return 1;
+                return JAULA_EXIT_FAILURE;
         packages = count_packages(o.dir);
         if (o.image) {
                 /* The record goes into the image too: write it first. */
@@ -869,7 +892,7 @@ int cmd_mkroot(int argc, char **argv)
         if (r < 0) {
                 if (r != -EIO && r != -ENOENT && r != -EEXIST)
                         fprintf(stderr, "jaula mkroot: %s\n", strerror(-r));
-                return 1;
+                return JAULA_EXIT_FAILURE;
         }
 
         printf("jaula mkroot: done: '%s' (%ld packages), recorded in '%s/%s'\n", o.dir, packages, o.dir,
@@ -878,5 +901,5 @@ int cmd_mkroot(int argc, char **argv)
                 printf("jaula mkroot: image: '%s'\n", img);
         printf("jaula mkroot: use it in a profile's rootfs with path = \"%s\"; type = \"%s\"; arch = \"%s\";\n",
                had_image ? img : o.dir, had_image ? "squashfs" : "directory", o.arch);
-        return 0;
+        return JAULA_EXIT_OK;
 }
