@@ -24,7 +24,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/stat.h>
 
 #include "jaula/confine.h"
@@ -270,15 +269,6 @@ static const struct {
 static const char *const arch_names[] = { "amd64",   "i386",    "arm64", "armhf",
                                           "armel",   "ppc64el", "s390x", "riscv64",
                                           "mips64el", NULL };
-
-/* Capabilities that hand a process the host: keeping any of them in a jail
- * undoes the jail (mounts and namespaces, raw devices, kernel modules,
- * open_by_handle_at, BPF, MAC policy, reboot). */
-static const char *const escape_caps[] = { "cap_sys_admin",       "cap_sys_module", "cap_sys_rawio",
-                                           "cap_dac_read_search", "cap_sys_boot",   "cap_mac_admin",
-                                           "cap_mac_override",    "cap_bpf",        "cap_perfmon",
-                                           "cap_sys_ptrace",      "cap_syslog",     "cap_setfcap",
-                                           NULL };
 
 /* Edit distance, for "did you mean" hints. */
 static size_t edit_distance(const char *a, const char *b)
@@ -1168,6 +1158,8 @@ static void parse_seccomp(struct ctx *c, const config_setting_t *grp, const char
                 }
 }
 
+/* Names and the list of capabilities no jail may keep come from caps.c, the
+ * code that drops them, so the two can never disagree. */
 static void parse_caps(struct ctx *c, const config_setting_t *grp, const char *parent,
                        struct pol_profile *pr)
 {
@@ -1178,26 +1170,26 @@ static void parse_caps(struct ctx *c, const config_setting_t *grp, const char *p
         if (get_strv(c, grp, parent, "capabilities", &v, &n, &ls) <= 0)
                 return;
         for (size_t i = 0; i < n; i++) {
-                char lower[64];
-                cap_value_t cap;
-                size_t k;
+                struct jaula_err e = { 0 };
+                int cap = jaula_caps_from_name(v[i]), r;
 
-                for (k = 0; v[i][k] && k < sizeof lower - 1; k++)
-                        lower[k] = (char) tolower((unsigned char) v[i][k]);
-                lower[k] = '\0';
-                /* cap_from_name also takes bare numbers; a policy names them. */
-                if (strncmp(lower, "cap_", 4) != 0 || cap_from_name(lower, &cap) < 0 || cap < 0 ||
-                    cap > 63) {
+                if (cap < 0 || cap > 63) {
                         DIAG(c, ls,
                              "%s.capabilities[%zu]: unknown capability \"%s\"; expected a name "
                              "like \"CAP_NET_BIND_SERVICE\"",
                              parent, i, v[i]);
                         continue;
                 }
-                if (is_known(lower, escape_caps)) {
+                r = jaula_caps_check_keep(UINT64_C(1) << cap, &e);
+                if (r == -EPERM) {
                         DIAG(c, ls,
                              "%s.capabilities[%zu]: \"%s\" would let the jail escape or control "
                              "the host; it cannot be kept",
+                             parent, i, v[i]);
+                        continue;
+                }
+                if (r < 0) {
+                        DIAG(c, ls, "%s.capabilities[%zu]: \"%s\" is unknown to the running kernel",
                              parent, i, v[i]);
                         continue;
                 }

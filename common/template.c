@@ -92,6 +92,19 @@ JAULA_EXPORT int jaula_template_check(const char *tmpl, enum jaula_template_kind
                         return -EINVAL;
                 }
         }
+        if (kind == JAULA_TEMPLATE_HOSTNAME) {
+                size_t literal = 0;
+
+                for (s = tmpl; *s; s++)
+                        if (*s == '%')
+                                s++;
+                        else
+                                literal++;
+                if (literal > HOSTNAME_MAX) {
+                        snprintf(why, why_size, "a hostname has at most %d bytes", HOSTNAME_MAX);
+                        return -EINVAL;
+                }
+        }
         if (kind == JAULA_TEMPLATE_PATH && tmpl[0] != '/' && strncmp(tmpl, "%h", 2) != 0) {
                 snprintf(why, why_size, "expected an absolute path (starting with '/' or %%h)");
                 return -EINVAL;
