@@ -6,7 +6,9 @@
 
 #include "jaula/spec.h"
 
+#ifndef JAULA_DEFAULT_CONFIG /* a test build of jailsh may point it elsewhere */
 #define JAULA_DEFAULT_CONFIG "/etc/jaula/jaula.conf"
+#endif
 
 /* One configuration error: "FILE:LINE: key.path: what is wrong …". */
 struct jaula_diag {

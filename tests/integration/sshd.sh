@@ -3,9 +3,11 @@
 # free port, its own config, host key, authorized keys and PAM service; it
 # never touches the host's sshd, /etc/ssh or /etc/pam.d/sshd.
 #
-#   install_jailsh                 copy the built jailsh, setuid root, into a
-#                                  root-only dir users can traverse; sets
-#                                  JB_JAILSH (the login shell of test users)
+#   install_jailsh                 build a test jailsh whose policy is this
+#                                  test's (JB_DIR/etc/jaula.conf), setuid
+#                                  root in a root-only dir users can
+#                                  traverse; sets JB_JAILSH (the login
+#                                  shell of test users)
 #   start_sshd PORT_VAR            start sshd; the port goes into PORT_VAR.
 #                                  Inputs (set before the call):
 #                                    SSHD_PAM_ARGS   pam_jaula.so options, e.g.
@@ -63,7 +65,18 @@ _jb_dir() {
 install_jailsh() {
 	_jb_dir || return 1
 	[ -n "$JB_JAILSH" ] && [ -u "$JB_JAILSH" ] && return 0
-	install -o root -g root -m 4755 "$JAILSH" "$JB_DIR/jailsh" || return 1
+	# A non-root caller of jailsh cannot choose its policy: it always reads
+	# JAULA_DEFAULT_CONFIG.  The test copy is built from the same sources
+	# with that path pointing at this test's policy (write_policy's
+	# JB_POLICY), so the installed /etc/jaula is never involved.
+	local pkgs="pam libcap libseccomp libconfig libnl-3.0 libnl-route-3.0 libmnl libnftables"
+	# shellcheck disable=SC2046
+	cc -std=gnu11 -O2 -I"$TOP/include" $(pkg-config --cflags $pkgs) \
+		-DJAULA_DEFAULT_CONFIG="\"$JB_DIR/etc/jaula.conf\"" -fPIE -pie \
+		-o "$JB_DIR/jailsh.tmp" "$TOP"/shell/*.c "$TOP/common/libjaula.a" \
+		-Wl,-z,relro,-z,now $(pkg-config --libs $pkgs) || return 1
+	chown root:root "$JB_DIR/jailsh.tmp" && chmod 4755 "$JB_DIR/jailsh.tmp" || return 1
+	mv "$JB_DIR/jailsh.tmp" "$JB_DIR/jailsh"
 	JB_JAILSH=$JB_DIR/jailsh
 }
 
@@ -457,6 +470,7 @@ jail_core_ready() {
 		JB_WHY="jail core not built: jailsh refuses"
 	else
 		JB_WHY="a jailed login does not reach the jail yet: $(head -c 200 <<<"$out" | tr '\n' ' ')"
+		JB_WHY+="; syslog: $(syslog_lines "$SSHD_DIR/syslog.log" 2>/dev/null | grep -o 'pam_jaula.*' | tail -1)"
 	fi
 	return 1
 }
@@ -464,4 +478,36 @@ jail_core_ready() {
 # syslog_lines FILE: the datagrams a test syslog listener caught, one a line.
 syslog_lines() {
 	{ sed 's/<[0-9]\{1,3\}>\([A-Z][a-z][a-z] [ 0-9][0-9] \)/\n\1/g' "$1" 2>/dev/null; echo; } | sed '/^$/d'
+}
+
+# jailed_sshd_setup [NUSERS]: everything a test of jailed ssh logins needs,
+# or skip_all with the reason.  Sets GROUP, JUS (NUSERS jailed users, 1 by
+# default), JU (the first), FU (an unmatched user with /bin/bash), PORT;
+# the sshd logs to SSHD_DIR/syslog.log through the test syslog.
+jailed_sshd_setup() {
+	local n=${1:-1} i u so undef
+	need_root
+	need_cmd ssh ssh-keygen socat
+	so=${JAULA_PAM_SO:-$TOP/pam_module/pam_jaula.so}
+	[ -e "$so" ] || skip_all "pam_module/pam_jaula.so is not built"
+	undef=$(nm -D --undefined-only "$so" | awk '/ jaula_/ {print $2}' | tr '\n' ' ')
+	[ -z "$undef" ] || skip_all "jail core not built: pam_jaula.so cannot load (libjaula lacks: $undef)"
+	install_jailsh || skip_all "cannot install a setuid copy of jailsh"
+	ROOTFS=$(ssh_rootfs) || skip_all "cannot build the ssh test rootfs (debootstrap + openssh-sftp-server, rsync)"
+	GROUP=jaula-g$TAG
+	POLICY_GROUP=$GROUP POLICY_ROOTFS=$ROOTFS write_policy || skip_all "cannot write the test policy"
+	JUS=()
+	JB_UIDS=
+	for i in $(seq 1 "$n"); do
+		u=jaula-p${TAG}j$i
+		make_user "$u" "$GROUP" >/dev/null || skip_all "cannot create test users"
+		JUS+=("$u")
+		JB_UIDS+=" $(id -u "$u")"
+	done
+	JU=${JUS[0]}
+	FU=jaula-p${TAG}f
+	make_user "$FU" "jaula-h$TAG" /bin/bash >/dev/null || skip_all "cannot create test users"
+	SSHD_PAM_ARGS="config=$JB_POLICY jailsh=$JB_JAILSH" SSHD_JAIL_GROUP=$GROUP SSHD_SYSLOG=1 \
+		start_sshd PORT || skip_all "cannot start a test sshd"
+	jail_core_ready "$JU" || skip_all "$JB_WHY"
 }
