@@ -33,6 +33,7 @@ svc=jaula-pt-$TAG
 # after a snapshot hook that records the jails that exist mid-session.
 cat > "$JB_DIR/snap.sh" <<EOF
 #!/bin/sh
+[ "\$PAM_TYPE" = open_session ] || exit 0
 ls "$JB_STATE/jails" 2>/dev/null | grep -v '\.lock\$' > "$JB_DIR/snap.\$PAM_USER" || true
 EOF
 chmod 0755 "$JB_DIR/snap.sh"
