@@ -161,3 +161,7 @@ const struct pol_rootfs *jaula_policy_find_rootfs(const struct jaula_policy *p, 
 const struct pol_net *jaula_policy_find_net(const struct jaula_policy *p, const char *name);
 const struct pol_profile *jaula_policy_find_profile(const struct jaula_policy *p, const char *name);
 const struct pol_group *jaula_policy_find_group(const struct jaula_policy *p, const char *name);
+
+/* The token structure of libconfig's grammar (policy_syntax.c): 0, or
+ * -EINVAL with the line and a message for the first syntax error. */
+int jaula_policy_syntax_check(const char *text, int *ret_line, char *msg, size_t msg_size);

@@ -1568,8 +1568,15 @@ static void parse_text(struct ctx *c, const char *text)
         config_t cf;
         const config_setting_t *root;
 
+        char msg[160];
+        int line = 0;
+
         if (refuse_includes(c, text))
                 return;
+        if (jaula_policy_syntax_check(text, &line, msg, sizeof msg) < 0) {
+                diag_add(c, c->file, line, "syntax error: %s", msg);
+                return;
+        }
         config_init(&cf);
         /* No include directory: with it unset libconfig would resolve
          * relative includes against the cwd; refuse_includes() already

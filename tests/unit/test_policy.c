@@ -187,7 +187,22 @@ struct bad {
 };
 
 static const struct bad bad_cases[] = {
-        { "syntax", "global = { state_dir = \"/x\"; };\nrootfs = { r = ; };\n", 2, "syntax error: syntax error" },
+        { "syntax", "global = { state_dir = \"/x\"; };\nrootfs = { r = ; };\n", 2,
+          "syntax error: expected a value, got ';'" },
+        { "syntax-string-as-name", RF "\n\"profiles\" = {};\n", 3,
+          "syntax error: expected a setting name, got a string" },
+        { "syntax-unclosed-string", RF "global = { state_dir = \"/x;\n};\n", 2,
+          "syntax error: a string that is never closed with '\"'" },
+        { "syntax-missing-assign", "global {\n};\n", 1,
+          "syntax error: expected '=' after the setting name, got '{'" },
+        { "syntax-array-of-groups", "match = [ { users = [\"*\"]; } ];\n", 1,
+          "syntax error: expected a value, got '{'" },
+        { "syntax-trailing-comma", "\nrootfs = { r = { path = \"/r\"; }; };\nmatch = ( { users = [\"a\",\n ]; exempt = true; } );\n", 4,
+          "syntax error: expected a value, got ']'" },
+        { "syntax-unbalanced", "rootfs = { r = { path = \"/r\"; };\n", 2,
+          "syntax error: expected a setting name or '}', got the end of the file" },
+        { "syntax-mixed-array", "match = ( { uids = [\"1-2\", 3]; exempt = true; } );\n", 1,
+          "syntax error: mismatched element type in array" },
         { "duplicate-setting", RF "rootfs = { s = { path = \"/s\"; }; };\n", 2,
           "syntax error: duplicate setting name" },
         { "at-include", RF "  @include \"/etc/passwd\"\n", 2,
