@@ -73,12 +73,14 @@ static int v1_map_limits(const struct jaula_limits *l, const struct jaula_limits
                     (struct jaula_cg_write){ .ctrl = JAULA_CG_CPU,
                                              .file = "cpu.cfs_period_us",
                                              .kind = JAULA_CG_KIND_NUM_V1,
-                                             .value = period });
+                                             .value = period,
+                                             .flags = quota < 0 ? JAULA_CG_W_RESET : 0 });
                 add(out, n,
                     (struct jaula_cg_write){ .ctrl = JAULA_CG_CPU,
                                              .file = "cpu.cfs_quota_us",
                                              .kind = JAULA_CG_KIND_NUM_V1,
-                                             .value = quota });
+                                             .value = quota,
+                                             .flags = quota < 0 ? JAULA_CG_W_RESET : 0 });
         }
         if (l->cpu_weight >= 0 || reset)
                 add(out, n,
@@ -88,13 +90,15 @@ static int v1_map_limits(const struct jaula_limits *l, const struct jaula_limits
                             .kind = JAULA_CG_KIND_NUM_V1,
                             .value = jaula_cg_weight_to_shares(l->cpu_weight >= 0 ? l->cpu_weight
                                                                                   : 100),
+                            .flags = l->cpu_weight < 0 ? JAULA_CG_W_RESET : 0,
                     });
         if (l->pids_max >= 0 || reset)
                 add(out, n,
                     (struct jaula_cg_write){ .ctrl = JAULA_CG_PIDS,
                                              .file = "pids.max",
                                              .kind = JAULA_CG_KIND_NUM,
-                                             .value = l->pids_max });
+                                             .value = l->pids_max,
+                                             .flags = l->pids_max < 0 ? JAULA_CG_W_RESET : 0 });
         if (l->io_weight >= 0 || reset) {
                 int64_t w = l->io_weight >= 0 ? l->io_weight : 100;
 

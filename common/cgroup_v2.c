@@ -49,19 +49,22 @@ static int v2_map_limits(const struct jaula_limits *l, const struct jaula_limits
                             .kind = JAULA_CG_KIND_CPU_MAX,
                             .value = l->cpu_quota_us,
                             .value2 = l->cpu_period_us > 0 ? l->cpu_period_us : 100000,
+                            .flags = l->cpu_quota_us < 0 ? JAULA_CG_W_RESET : 0,
                     });
         if (l->cpu_weight >= 0 || reset)
                 add(out, n,
                     (struct jaula_cg_write){ .ctrl = JAULA_CG_CPU,
                                              .file = "cpu.weight",
                                              .kind = JAULA_CG_KIND_NUM,
-                                             .value = l->cpu_weight >= 0 ? l->cpu_weight : 100 });
+                                             .value = l->cpu_weight >= 0 ? l->cpu_weight : 100,
+                                             .flags = l->cpu_weight < 0 ? JAULA_CG_W_RESET : 0 });
         if (l->pids_max >= 0 || reset)
                 add(out, n,
                     (struct jaula_cg_write){ .ctrl = JAULA_CG_PIDS,
                                              .file = "pids.max",
                                              .kind = JAULA_CG_KIND_NUM,
-                                             .value = l->pids_max });
+                                             .value = l->pids_max,
+                                             .flags = l->pids_max < 0 ? JAULA_CG_W_RESET : 0 });
         if (l->io_weight >= 0 || reset) {
                 int64_t w = l->io_weight >= 0 ? l->io_weight : 100;
 
