@@ -536,7 +536,9 @@ int jaula_cg_probe_root(const char *root, struct jaula_cg_layout *ret)
                 if (de->d_name[0] == '.' ||
                     (size_t) snprintf(path, sizeof path, "%s/%s", root, de->d_name) >= sizeof path)
                         continue;
-                if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+                /* Co-mounted hierarchies have symlinks named after each
+                 * controller (cpu -> cpu,cpuacct): the directory names all. */
+                if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
                         continue;
                 if (faccessat(dirfd(d), strcat(strcpy(buf, de->d_name), "/cgroup.controllers"),
                               F_OK, 0) == 0) {
