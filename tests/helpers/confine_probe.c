@@ -123,6 +123,7 @@ static int probe_syscalls(void)
         report("open_by_handle_at", syscall(SYS_open_by_handle_at, -1, NULL, 0));
         report("userfaultfd", syscall(SYS_userfaultfd, 0));
         report("io_uring_setup", syscall(SYS_io_uring_setup, 1, NULL));
+        report("personality_query", syscall(SYS_personality, 0xffffffffUL));
         report("chroot", chroot("/"));
         report("setuid0", setuid(0));
         report("setgid0", setgid(0));

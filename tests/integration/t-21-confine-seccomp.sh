@@ -29,7 +29,9 @@ done
 expect_eq "default profile: clone3 fails with ENOSYS (glibc falls back to clone)" ENOSYS "$(val "$def" clone3)"
 expect_eq "default profile: fork (clone without namespace flags) works" ok "$(val "$def" fork)"
 expect_eq "default profile: getpid works" ok "$(val "$def" getpid)"
-expect_eq "default profile: io_uring_setup is not filtered" EFAULT "$(val "$def" io_uring_setup)"
+expect_eq "default profile: io_uring_setup is not filtered (same result as without a filter)" \
+	"$(val "$none" io_uring_setup)" "$(val "$def" io_uring_setup)"
+expect_eq "default profile: personality is not filtered" ok "$(val "$def" personality_query)"
 
 # Controls: these reach the kernel without the filter (any result but the
 # filter's EPERM/ENOSYS shows that).
@@ -44,6 +46,7 @@ expect_match "control (no filter): perf_event_open reaches the kernel" '^E(FAULT
 # strict adds io_uring (and more); allow lifts, deny adds.
 strict=$(P --profile strict syscalls)
 expect_eq "strict profile: io_uring_setup fails with EPERM" EPERM "$(val "$strict" io_uring_setup)"
+expect_eq "strict profile: personality fails with EPERM" EPERM "$(val "$strict" personality_query)"
 expect_eq "strict profile: fork still works" ok "$(val "$strict" fork)"
 out=$(P --allow ptrace --allow keyctl syscalls)
 expect_eq "allow ptrace: ptrace works" ok "$(val "$out" ptrace)"
