@@ -45,7 +45,7 @@ printf '%s\n' "$lint" | grep -E '^[EW]:' | diag
 if printf '%s\n' "$lint" | grep -q '^E:'; then not_ok "no E: tag"; else ok "no E: tag"; fi
 
 contents=$(dpkg-deb -c "$deb")
-expect_match "jailsh is setuid root (4755 root/root)" "-rwsr-xr-x root/root [0-9]+ [-0-9]+ [:0-9]+ \./usr/sbin/jailsh" "$contents"
+expect_match "jailsh is setuid root (4755 root/root)" "-rwsr-xr-x root/root +[0-9]+ [-0-9]+ [:0-9]+ \./usr/sbin/jailsh" "$contents"
 expect_match "jaula is installed" "\./usr/sbin/jaula" "$contents"
 expect_match "pam_jaula.so is in the multiarch PAM directory" "\./lib/[a-z0-9_-]+/security/pam_jaula\.so" "$contents"
 for m in jaula.8 jailsh.8 pam_jaula.8 jaula.conf.5; do
