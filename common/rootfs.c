@@ -373,9 +373,11 @@ static int attach_at(int rootfd, const char *path, int tree, bool is_dir, struct
 
 /* ---- the steps ---- */
 
-/* Attach the image read-only to a free loop device; the device detaches
- * itself when its last mount is gone (LO_FLAGS_AUTOCLEAR), i.e. with the
- * jail's mount namespace. */
+/* Attach the image read-only to a free loop device and return an open fd
+ * on it; the device detaches itself when its last user is gone
+ * (LO_FLAGS_AUTOCLEAR), i.e. with the jail's mount namespace.  The fd must
+ * stay open until the mount holds the device, or autoclear fires at its
+ * close. */
 static int loop_attach(const char *image, char *ret_dev, size_t size, struct jaula_err *err)
 {
         _cleanup_close_ int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
@@ -404,7 +406,7 @@ static int loop_attach(const char *image, char *ret_dev, size_t size, struct jau
                 snprintf((char *) cfg.info.lo_file_name, sizeof cfg.info.lo_file_name, "%s",
                          image);
                 if (ioctl(lfd, LOOP_CONFIGURE, &cfg) == 0)
-                        return 0;
+                        return TAKE_FD(lfd);
                 /* Another process took this device between GET_FREE and
                  * CONFIGURE: ask again. */
                 if (errno != EBUSY)
@@ -442,10 +444,10 @@ static int mount_base(const struct jaula_spec *spec, const char *stage, struct j
                 char dev[32];
                 const char *const opts[] = { "ro", NULL };
                 _cleanup_close_ int m = -1;
-                int r = loop_attach(spec->rootfs_path, dev, sizeof dev, err);
+                _cleanup_close_ int lfd = loop_attach(spec->rootfs_path, dev, sizeof dev, err);
 
-                if (r < 0)
-                        return r;
+                if (lfd < 0)
+                        return lfd;
                 m = fs_new(type, dev, opts, ro, err);
                 if (m < 0)
                         return m;
