@@ -1,45 +1,671 @@
-/* net.c — bridges, veths, addresses.  Needs CAP_NET_ADMIN.
- * PLACEHOLDER until the network issue lands: a spec without a network
- * works; one with a network is refused (fail closed). */
+/* net.c — per-group bridges, one veth per jail, the jail's own interfaces.
+ * Host side needs CAP_NET_ADMIN; jaula_net_configure_inside needs it in
+ * the jail's network namespace (the holder has it until it drops caps).
+ *
+ * Cost per login is a handful of netlink requests on one socket: prepare
+ * asks for the bridge (one RTM_GETLINK), attach creates the veth pair with
+ * one RTM_NEWLINK (plus one for port isolation), the holder brings up lo,
+ * adds the address and the default route.  The bridge set-up (gateway,
+ * routes, uplink, nftables) runs only when the bridge is new or its
+ * recorded set-up no longer matches (state file "ready.<n>").  The veth is
+ * never deleted here: it dies with the jail's network namespace. */
+#include <arpa/inet.h>
 #include <errno.h>
-#include <stdlib.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "jaula/ipam.h"
 #include "jaula/net.h"
+
+/* libnl reports its own error codes; the library speaks negative errno. */
+static int nl_errno(int nle)
+{
+        switch (nle < 0 ? -nle : nle) {
+        case NLE_EXIST: return -EEXIST;
+        case NLE_OBJ_NOTFOUND:
+        case NLE_NODEV: return -ENODEV;
+        case NLE_PERM: return -EPERM;
+        case NLE_NOMEM: return -ENOMEM;
+        case NLE_BUSY: return -EBUSY;
+        case NLE_RANGE: return -ERANGE;
+        case NLE_INVAL: return -EINVAL;
+        case NLE_NOADDR: return -EADDRNOTAVAIL;
+        case NLE_OPNOTSUPP: return -EOPNOTSUPP;
+        case NLE_AGAIN: return -EAGAIN;
+        case NLE_MSGSIZE: return -EMSGSIZE;
+        default: return -EIO;
+        }
+}
+
+static int nl_fail(struct jaula_err *err, int nle, const char *what, const char *name)
+{
+        return jaula_err_set(err, nl_errno(nle), "%s '%s': %s", what, name, nl_geterror(nle));
+}
+
+static void nl_socket_freep(struct nl_sock **sk)
+{
+        if (*sk)
+                nl_socket_free(*sk);
+}
+static void rtnl_link_putp(struct rtnl_link **l)
+{
+        if (*l)
+                rtnl_link_put(*l);
+}
+static void rtnl_addr_putp(struct rtnl_addr **a)
+{
+        if (*a)
+                rtnl_addr_put(*a);
+}
+static void rtnl_route_putp(struct rtnl_route **r)
+{
+        if (*r)
+                rtnl_route_put(*r);
+}
+static void nl_addr_putp(struct nl_addr **a)
+{
+        if (*a)
+                nl_addr_put(*a);
+}
+#define _cleanup_nl_sock_ _cleanup_(nl_socket_freep)
+#define _cleanup_link_ _cleanup_(rtnl_link_putp)
+#define _cleanup_addr_ _cleanup_(rtnl_addr_putp)
+#define _cleanup_route_ _cleanup_(rtnl_route_putp)
+#define _cleanup_nl_addr_ _cleanup_(nl_addr_putp)
+
+static int rtnl_open(struct nl_sock **ret, struct jaula_err *err)
+{
+        _cleanup_nl_sock_ struct nl_sock *sk = nl_socket_alloc();
+        int r;
+
+        if (!sk)
+                return jaula_err_set(err, -ENOMEM, "Cannot allocate a netlink socket");
+        r = nl_connect(sk, NETLINK_ROUTE);
+        if (r < 0)
+                return jaula_err_set(err, nl_errno(r), "Cannot open a netlink socket: %s",
+                                     nl_geterror(r));
+        *ret = TAKE_PTR(sk);
+        return 0;
+}
+
+static struct nl_addr *ip4(uint32_t addr, unsigned prefix)
+{
+        uint32_t be = htonl(addr);
+        struct nl_addr *a = nl_addr_build(AF_INET, &be, sizeof be);
+
+        if (a)
+                nl_addr_set_prefixlen(a, (int) prefix);
+        return a;
+}
+
+static uint32_t broadcast_of(uint32_t subnet, unsigned prefix)
+{
+        return subnet | (prefix == 0 ? UINT32_MAX : ~(UINT32_MAX << (32 - prefix)));
+}
+
+/* RTM_NEWADDR with NLM_F_REPLACE: idempotent. */
+static int add_addr(struct nl_sock *sk, int ifindex, uint32_t addr, unsigned prefix,
+                    uint32_t bcast, struct jaula_err *err, const char *ifname)
+{
+        _cleanup_addr_ struct rtnl_addr *a = rtnl_addr_alloc();
+        _cleanup_nl_addr_ struct nl_addr *local = ip4(addr, prefix), *brd = NULL;
+        int r;
+
+        if (!a || !local)
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        rtnl_addr_set_ifindex(a, ifindex);
+        rtnl_addr_set_family(a, AF_INET);
+        r = rtnl_addr_set_local(a, local);
+        if (r >= 0 && prefix < 31) {
+                brd = ip4(bcast, 32);
+                r = brd ? rtnl_addr_set_broadcast(a, brd) : -NLE_NOMEM;
+        }
+        if (r >= 0)
+                r = rtnl_addr_add(sk, a, NLM_F_REPLACE);
+        if (r < 0)
+                return nl_fail(err, r, "Cannot add an address to", ifname);
+        return 0;
+}
+
+struct route_ctx {
+        struct nl_sock *sk;
+        int ifindex;
+        uint32_t src;
+        const char *ifname;
+        struct jaula_err *err;
+};
+
+/* A link route for one block of a secondary bridge's range: more specific
+ * than the subnet's own route on the first bridge, so replies find the
+ * bridge that holds the jail. */
+static int add_link_route(uint32_t dst, unsigned prefix, void *ud)
+{
+        struct route_ctx *c = ud;
+        _cleanup_route_ struct rtnl_route *rt = rtnl_route_alloc();
+        _cleanup_nl_addr_ struct nl_addr *d = ip4(dst, prefix), *s = ip4(c->src, 32);
+        struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+        int r;
+
+        if (!rt || !d || !s || !nh) {
+                if (nh)
+                        rtnl_route_nh_free(nh);
+                return jaula_err_set(c->err, -ENOMEM, "Out of memory");
+        }
+        rtnl_route_set_family(rt, AF_INET);
+        rtnl_route_set_table(rt, RT_TABLE_MAIN);
+        rtnl_route_set_scope(rt, RT_SCOPE_LINK);
+        rtnl_route_set_protocol(rt, RTPROT_STATIC);
+        rtnl_route_nh_set_ifindex(nh, c->ifindex);
+        rtnl_route_add_nexthop(rt, nh);
+        r = rtnl_route_set_dst(rt, d);
+        if (r >= 0)
+                r = rtnl_route_set_pref_src(rt, s);
+        if (r >= 0)
+                r = rtnl_route_add(c->sk, rt, NLM_F_REPLACE);
+        if (r < 0)
+                return nl_fail(c->err, r, "Cannot add a route to", c->ifname);
+        return 0;
+}
+
+static int link_up(struct nl_sock *sk, struct rtnl_link *orig, int master, struct jaula_err *err)
+{
+        _cleanup_link_ struct rtnl_link *chg = rtnl_link_alloc();
+        int r;
+
+        if (!chg)
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        rtnl_link_set_flags(chg, IFF_UP);
+        if (master > 0)
+                rtnl_link_set_master(chg, master);
+        r = rtnl_link_change(sk, orig, chg, 0);
+        if (r < 0)
+                return nl_fail(err, r, "Cannot bring up", rtnl_link_get_name(orig));
+        return 0;
+}
+
+/* The description of a bridge's set-up; when it differs from the one
+ * recorded in ready.<b>, the set-up runs again. */
+static int setup_fingerprint(const struct jaula_net_spec *net, size_t b, int ifindex, char *buf,
+                             size_t size)
+{
+        FILE *f = fmemopen(buf, size, "w");
+
+        if (!f)
+                return -errno;
+        fprintf(f, "v1 %s %x/%u %x if=%d", net->bridges[b], net->subnet, net->prefix, net->gateway,
+                ifindex);
+        for (size_t i = 0; i < net->n_bridges; i++)
+                fprintf(f, " br=%s", net->bridges[i]);
+        fprintf(f, " up=%s nat=%d iso=%d mtu=%u", net->uplink ? net->uplink : "-", net->nat,
+                net->isolate, net->mtu);
+        for (size_t i = 0; i < net->n_dns; i++)
+                fprintf(f, " dns=%s", net->dns[i]);
+        fputc('\n', f);
+        if (ferror(f) || ftell(f) >= (long) size - 1) {
+                fclose(f);
+                return -ENAMETOOLONG;
+        }
+        fclose(f);
+        return 0;
+}
+
+static int ready_path(const char *state_dir, const struct jaula_net_spec *net, size_t b, char *path)
+{
+        if (snprintf(path, PATH_MAX, "%s/net/%s/ready.%zu", state_dir, net->name, b) >= PATH_MAX)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+static bool setup_is_current(const char *path, const char *want)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        char have[2048];
+        ssize_t n;
+
+        if (fd < 0)
+                return false;
+        n = read(fd, have, sizeof have - 1);
+        if (n < 0)
+                return false;
+        have[n] = '\0';
+        return strcmp(have, want) == 0;
+}
+
+static void record_setup(const char *path, const char *text)
+{
+        _cleanup_close_ int fd =
+                open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        size_t n = strlen(text);
+
+        if (fd >= 0 && write(fd, text, n) != (ssize_t) n)
+                unlink(path); /* a torn record only means one more set-up */
+}
+
+/* Gateway address, routes, uplink, up, firewall: everything idempotent. */
+static int setup_bridge(struct nl_sock *sk, const struct jaula_net_spec *net,
+                        const struct jaula_pool *pool, size_t b, struct rtnl_link *br,
+                        struct rtnl_link *uplink, struct jaula_err *err)
+{
+        int ifindex = rtnl_link_get_ifindex(br), r;
+        const char *name = net->bridges[b];
+
+        r = link_up(sk, br, 0, err);
+        if (r < 0)
+                return r;
+        if (b == 0) {
+                r = add_addr(sk, ifindex, net->gateway, net->prefix,
+                             broadcast_of(net->subnet, net->prefix), err, name);
+        } else {
+                /* The gateway answers on every bridge; the subnet route stays
+                 * on the first one and each other bridge routes its range. */
+                struct route_ctx c = { sk, ifindex, net->gateway, name, err };
+                uint32_t first, last;
+
+                r = add_addr(sk, ifindex, net->gateway, 32, 0, err, name);
+                if (r >= 0 && jaula_ipam_bridge_range(pool, b, &first, &last) == 0)
+                        r = jaula_ipam_cidrs(first, last, add_link_route, &c);
+        }
+        if (r < 0)
+                return r;
+        if (uplink && b == 0) {
+                int m = rtnl_link_get_master(uplink);
+
+                if (m > 0 && m != ifindex)
+                        return jaula_err_set(err, -EBUSY,
+                                             "Uplink '%s' of network '%s' already belongs to "
+                                             "another bridge",
+                                             net->uplink, net->name);
+                r = link_up(sk, uplink, ifindex, err);
+                if (r < 0)
+                        return r;
+        }
+        return jaula_net_firewall_apply(net, err);
+}
+
+static int delete_link(struct nl_sock *sk, const char *name)
+{
+        _cleanup_link_ struct rtnl_link *l = rtnl_link_alloc();
+
+        if (!l)
+                return -ENOMEM;
+        rtnl_link_set_name(l, name);
+        return nl_errno(rtnl_link_delete(sk, l));
+}
+
+/* Find bridge b, or create it.  *ret_created tells whether this call made it. */
+static int get_bridge(struct nl_sock *sk, const struct jaula_net_spec *net, size_t b,
+                      struct rtnl_link **ret, bool *ret_created, struct jaula_err *err)
+{
+        const char *name = net->bridges[b];
+        struct rtnl_link *br = NULL;
+        bool created = false;
+        int r;
+
+        r = rtnl_link_get_kernel(sk, 0, name, &br);
+        if (r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV) {
+                _cleanup_link_ struct rtnl_link *nb = rtnl_link_alloc();
+
+                if (!nb)
+                        return jaula_err_set(err, -ENOMEM, "Out of memory");
+                rtnl_link_set_name(nb, name);
+                r = rtnl_link_set_type(nb, "bridge");
+                if (r >= 0 && net->mtu)
+                        rtnl_link_set_mtu(nb, net->mtu);
+                if (r >= 0)
+                        r = rtnl_link_add(sk, nb, NLM_F_CREATE | NLM_F_EXCL);
+                /* EEXIST: another login made it first. */
+                created = r >= 0;
+                if (r < 0 && r != -NLE_EXIST)
+                        return nl_fail(err, r, "Cannot create bridge", name);
+                r = rtnl_link_get_kernel(sk, 0, name, &br);
+        }
+        if (r < 0)
+                return nl_fail(err, r, "Cannot find bridge", name);
+        if (!rtnl_link_get_type(br) || strcmp(rtnl_link_get_type(br), "bridge") != 0) {
+                rtnl_link_put(br);
+                return jaula_err_set(err, -ENOTTY,
+                                     "Network '%s': interface '%s' exists but is not a bridge",
+                                     net->name, name);
+        }
+        *ret = br;
+        *ret_created = created;
+        return 0;
+}
+
+static int check_ids(const struct jaula_spec *spec, const char *jail_id, struct jaula_err *err)
+{
+        if (!spec->state_dir || spec->state_dir[0] != '/')
+                return jaula_err_set(err, -EINVAL, "The state directory must be an absolute path");
+        if (!jaula_ipam_name_valid(jail_id))
+                return jaula_err_set(err, -EINVAL, "Invalid jail id '%s'", jail_id ? jail_id : "");
+        return 0;
+}
+
+static void fill_lease(const struct jaula_net_spec *net, const struct jaula_pool *pool,
+                       const char *jail_id, uint32_t addr, struct jaula_lease *ret)
+{
+        int64_t index = jaula_ipam_index(pool, addr);
+        size_t b = index >= 0 ? jaula_ipam_bridge_of(pool, (uint32_t) index) : 0;
+
+        memset(ret, 0, sizeof *ret);
+        ret->addr = addr;
+        snprintf(ret->bridge, sizeof ret->bridge, "%s", net->bridges[b]);
+        jaula_ipam_host_ifname(jail_id, ret->host_if);
+        ret->mtu = net->mtu;
+}
 
 JAULA_EXPORT int jaula_net_prepare(const struct jaula_spec *spec, const char *jail_id,
                                    struct jaula_lease *ret, struct jaula_err *err)
 {
-        if (spec->net)
-                return jaula_err_set(err, -ENOSYS, "networks are not implemented yet");
+        const struct jaula_net_spec *net = spec->net;
+        _cleanup_nl_sock_ struct nl_sock *sk = NULL;
+        _cleanup_link_ struct rtnl_link *uplink = NULL, *br = NULL;
+        char path[PATH_MAX], fp[2048];
+        struct jaula_lease lease;
+        struct jaula_pool pool;
+        bool created = false;
+        uint32_t addr;
+        int64_t index;
+        size_t b;
+        int r;
+
+        if (!net)
+                return 0;
+        if ((r = check_ids(spec, jail_id, err)) < 0 || (r = jaula_ipam_pool_init(net, &pool, err)) < 0)
+                return r;
+        if ((r = rtnl_open(&sk, err)) < 0)
+                return r;
+
+        /* Everything that can be refused without side effects comes first. */
+        if (net->uplink) {
+                r = rtnl_link_get_kernel(sk, 0, net->uplink, &uplink);
+                if (r < 0)
+                        return jaula_err_set(err, nl_errno(r),
+                                             "Uplink '%s' of network '%s' does not exist",
+                                             net->uplink, net->name);
+        }
+
+        r = jaula_ipam_claim(spec->state_dir, net, &pool, jail_id, spec->user.uid, &addr, err);
+        if (r < 0)
+                return r;
+        index = jaula_ipam_index(&pool, addr);
+        if (index < 0) {
+                /* A lease from before the pool changed (policy edit). */
+                jaula_ipam_release(spec->state_dir, net->name, jail_id);
+                return jaula_err_set(err, -ERANGE, "Jail '%s' holds a lease outside network '%s'",
+                                     jail_id, net->name);
+        }
+        b = jaula_ipam_bridge_of(&pool, (uint32_t) index);
+        fill_lease(net, &pool, jail_id, addr, &lease);
+
+        r = get_bridge(sk, net, b, &br, &created, err);
+        if (r < 0)
+                goto fail;
+        lease.bridge_ifindex = rtnl_link_get_ifindex(br);
+        if (!lease.mtu)
+                lease.mtu = rtnl_link_get_mtu(br);
+
+        r = setup_fingerprint(net, b, lease.bridge_ifindex, fp, sizeof fp);
+        if (r >= 0)
+                r = ready_path(spec->state_dir, net, b, path);
+        if (r < 0) {
+                r = jaula_err_errno(err, r, "Network '%s': description too long", net->name);
+                goto fail;
+        }
+        if (created || !setup_is_current(path, fp)) {
+                r = setup_bridge(sk, net, &pool, b, br, uplink, err);
+                if (r < 0)
+                        goto fail;
+                record_setup(path, fp);
+        }
+        *ret = lease;
         return 0;
+
+fail:
+        if (created)
+                delete_link(sk, net->bridges[b]); /* ours, empty: nothing else used it yet */
+        jaula_ipam_release(spec->state_dir, net->name, jail_id);
+        return r;
+}
+
+/* IFLA_BRPORT_ISOLATED through the bridge-slave data of RTM_NEWLINK on the
+ * existing port (what `ip link set X type bridge_slave isolated on` sends):
+ * libnl 3.7 has no setter for it. */
+static int set_port_isolated(struct nl_sock *sk, const char *ifname, struct jaula_err *err)
+{
+        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+        struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
+        struct nlattr *info, *data;
+        int r = -NLE_NOMEM;
+
+        if (!msg)
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        if (nlmsg_append(msg, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 ||
+            nla_put_string(msg, IFLA_IFNAME, ifname) < 0 ||
+            !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+            nla_put_string(msg, IFLA_INFO_SLAVE_KIND, "bridge") < 0 ||
+            !(data = nla_nest_start(msg, IFLA_INFO_SLAVE_DATA)) ||
+            nla_put_u8(msg, IFLA_BRPORT_ISOLATED, 1) < 0) {
+                nlmsg_free(msg);
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        }
+        nla_nest_end(msg, data);
+        nla_nest_end(msg, info);
+        r = nl_send_sync(sk, msg); /* frees msg */
+        if (r < 0)
+                return nl_fail(err, r, "Cannot isolate bridge port", ifname);
+        return 0;
+}
+
+static int add_veth(struct nl_sock *sk, const struct jaula_lease *lease, pid_t holder_pid)
+{
+        struct rtnl_link *veth = rtnl_link_veth_alloc(), *peer;
+        int r;
+
+        if (!veth)
+                return -NLE_NOMEM;
+        rtnl_link_set_name(veth, lease->host_if);
+        rtnl_link_set_master(veth, lease->bridge_ifindex);
+        rtnl_link_set_flags(veth, IFF_UP);
+        if (lease->mtu)
+                rtnl_link_set_mtu(veth, lease->mtu);
+
+        peer = rtnl_link_veth_get_peer(veth);
+        rtnl_link_set_name(peer, "eth0");
+        rtnl_link_set_ns_pid(peer, holder_pid);
+        /* Not IFF_UP: the kernel opens the peer before the pair is linked
+         * (veth_open fails with ENOTCONN); the holder brings it up. */
+        if (lease->mtu)
+                rtnl_link_set_mtu(peer, lease->mtu);
+        rtnl_link_put(peer);
+
+        r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+        rtnl_link_veth_release(veth);
+        return r;
 }
 
 JAULA_EXPORT int jaula_net_attach(const struct jaula_spec *spec, const struct jaula_lease *lease,
                                   pid_t holder_pid, struct jaula_err *err)
 {
-        if (spec->net)
-                return jaula_err_set(err, -ENOSYS, "networks are not implemented yet");
+        _cleanup_nl_sock_ struct nl_sock *sk = NULL;
+        int r;
+
+        if (!spec->net)
+                return 0;
+        if (!lease || holder_pid <= 0 || !jaula_ipam_ifname_valid(lease->host_if) ||
+            lease->bridge_ifindex <= 0)
+                return jaula_err_set(err, -EINVAL, "Invalid lease for network '%s'",
+                                     spec->net->name);
+        if ((r = rtnl_open(&sk, err)) < 0)
+                return r;
+
+        /* EEXIST: the veth of an earlier jail with this id is still being
+         * destroyed with its namespace (asynchronous, milliseconds); wait
+         * for it rather than delete anything. */
+        for (int tries = 0;; tries++) {
+                r = add_veth(sk, lease, holder_pid);
+                if (r != -NLE_EXIST || tries >= 400)
+                        break;
+                nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
+        }
+        if (r < 0)
+                return jaula_err_set(err, nl_errno(r),
+                                     "Cannot create veth '%s' on bridge '%s' for process %d: %s",
+                                     lease->host_if, lease->bridge, (int) holder_pid,
+                                     nl_geterror(r));
+        if (spec->net->isolate)
+                return set_port_isolated(sk, lease->host_if, err);
         return 0;
 }
 
 JAULA_EXPORT int jaula_net_configure_inside(const struct jaula_spec *spec,
                                             const struct jaula_lease *lease, struct jaula_err *err)
 {
+        const struct jaula_net_spec *net = spec->net;
+        _cleanup_nl_sock_ struct nl_sock *sk = NULL;
+        _cleanup_link_ struct rtnl_link *lo = rtnl_link_alloc();
+        _cleanup_route_ struct rtnl_route *rt = NULL;
+        _cleanup_nl_addr_ struct nl_addr *dst = NULL, *gw = NULL;
+        struct rtnl_nexthop *nh;
+        int eth0, r;
+
+        if (!lo)
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        if ((r = rtnl_open(&sk, err)) < 0)
+                return r;
+        /* lo is ifindex 1 in every network namespace. */
+        rtnl_link_set_ifindex(lo, 1);
+        rtnl_link_set_name(lo, "lo");
+        r = link_up(sk, lo, 0, err);
+        if (r < 0 || !net || !lease)
+                return r;
+
+        /* eth0 arrived with its MTU (set in the creation request); it needs
+         * to come up, its address and the default route, in this order:
+         * a route through a down device is refused. */
+        eth0 = (int) if_nametoindex("eth0");
+        if (eth0 <= 0)
+                return jaula_err_errno(err, neg_errno(), "The jail has no eth0");
+        rtnl_link_set_ifindex(lo, eth0);
+        rtnl_link_set_name(lo, "eth0");
+        r = link_up(sk, lo, 0, err);
+        if (r < 0)
+                return r;
+        r = add_addr(sk, eth0, lease->addr, net->prefix, broadcast_of(net->subnet, net->prefix),
+                     err, "eth0");
+        if (r < 0)
+                return r;
+
+        rt = rtnl_route_alloc();
+        nh = rtnl_route_nh_alloc();
+        dst = ip4(0, 0);
+        gw = ip4(net->gateway, 32);
+        if (!rt || !nh || !dst || !gw) {
+                if (nh)
+                        rtnl_route_nh_free(nh);
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        }
+        rtnl_route_set_family(rt, AF_INET);
+        rtnl_route_set_table(rt, RT_TABLE_MAIN);
+        rtnl_route_set_protocol(rt, RTPROT_STATIC);
+        rtnl_route_nh_set_ifindex(nh, eth0);
+        rtnl_route_nh_set_gateway(nh, gw);
+        rtnl_route_add_nexthop(rt, nh);
+        r = rtnl_route_set_dst(rt, dst);
+        if (r >= 0)
+                r = rtnl_route_add(sk, rt, NLM_F_REPLACE);
+        if (r < 0)
+                return nl_fail(err, r, "Cannot add the default route on", "eth0");
         return 0;
 }
 
 JAULA_EXPORT int jaula_net_release(const struct jaula_spec *spec, const char *jail_id)
 {
-        return 0;
+        if (!spec->net)
+                return 0;
+        if (!spec->state_dir)
+                return -EINVAL;
+        return jaula_ipam_release(spec->state_dir, spec->net->name, jail_id);
 }
 
 JAULA_EXPORT int jaula_net_gc(const char *state_dir,
                               int (*jail_alive)(const char *jail_id, void *ud), void *ud)
 {
+        return jaula_ipam_gc(state_dir, jail_alive, ud);
+}
+
+JAULA_EXPORT int jaula_net_lookup(const struct jaula_spec *spec, const char *jail_id,
+                                  struct jaula_lease *ret, struct jaula_err *err)
+{
+        struct jaula_pool pool;
+        uint32_t addr;
+        int r;
+
+        if (!spec->net)
+                return -ENOENT;
+        if ((r = check_ids(spec, jail_id, err)) < 0 ||
+            (r = jaula_ipam_pool_init(spec->net, &pool, err)) < 0)
+                return r;
+        r = jaula_ipam_lookup(spec->state_dir, spec->net->name, jail_id, &addr);
+        if (r < 0)
+                return r;
+        fill_lease(spec->net, &pool, jail_id, addr, ret);
+        ret->bridge_ifindex = (int) if_nametoindex(ret->bridge);
         return 0;
+}
+
+/* One token of resolv.conf: anything with white space or a '#' would
+ * change the file's meaning, so such entries are left out. */
+static bool resolv_token(const char *s)
+{
+        if (!s || !*s)
+                return false;
+        for (; *s; s++)
+                if ((unsigned char) *s <= ' ' || *s == '#' || *s == ';' || *s == 0x7f)
+                        return false;
+        return true;
 }
 
 JAULA_EXPORT char *jaula_net_resolv_conf(const struct jaula_spec *spec)
 {
-        return NULL;
+        const struct jaula_net_spec *net = spec->net;
+        _cleanup_free_ char *text = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t size = 0, n_search = 0;
+        bool any = false;
+
+        if (!net)
+                return NULL;
+        f = open_memstream(&text, &size);
+        if (!f)
+                return NULL;
+        fprintf(f, "# Generated by jaula for network '%s'\n", net->name ? net->name : "");
+        for (size_t i = 0; net->dns && i < net->n_dns && net->dns[i]; i++)
+                if (resolv_token(net->dns[i])) {
+                        fprintf(f, "nameserver %s\n", net->dns[i]);
+                        any = true;
+                }
+        for (size_t i = 0; net->search && net->search[i]; i++)
+                if (resolv_token(net->search[i])) {
+                        fputs(n_search++ ? " " : "search ", f);
+                        fputs(net->search[i], f);
+                }
+        if (n_search)
+                fputc('\n', f);
+        if (fclose(TAKE_PTR(f)) != 0)
+                return NULL;
+        if (!any && !n_search)
+                return NULL;
+        return TAKE_PTR(text);
 }

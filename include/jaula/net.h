@@ -13,6 +13,8 @@ struct jaula_lease {
         uint32_t addr;    /* host byte order */
         char bridge[16];  /* the bridge this jail's veth joins */
         char host_if[16]; /* host end of the veth ("jv…") */
+        int bridge_ifindex;
+        unsigned mtu;     /* of both veth ends: spec mtu, else the bridge's */
 };
 
 /* Host side, under the jail's lock, before the holder exists: make sure
@@ -44,3 +46,23 @@ int jaula_net_gc(const char *state_dir, int (*jail_alive)(const char *jail_id, v
 
 /* Text for the jail's /etc/resolv.conf (malloc'd), or NULL without DNS. */
 char *jaula_net_resolv_conf(const struct jaula_spec *spec);
+
+/* Host firewall (nftables table "inet jaula", shared by every network):
+ * forwarding between different jaula bridges is dropped; traffic from a
+ * jaula bridge to the host itself is dropped except replies, ping, DNS to
+ * the network's nameservers and the admin's sets host_tcp / host_udp; the
+ * subnets in set nat_nets are masqueraded when they leave through a
+ * non-jaula interface.  Idempotent: the base chains are rebuilt in the same
+ * transaction, the network's elements are added without duplicates.
+ * jaula_net_prepare calls it on first use of a bridge. */
+int jaula_net_firewall_apply(const struct jaula_net_spec *net, struct jaula_err *err);
+/* Stop masquerading net's subnet (no error when it was not). */
+int jaula_net_nat_remove(const struct jaula_net_spec *net, struct jaula_err *err);
+/* Remove net's elements from the table (its bridges, DNS, NAT). */
+int jaula_net_firewall_remove(const struct jaula_net_spec *net, struct jaula_err *err);
+/* Delete the whole table (uninstall); no error when it does not exist. */
+int jaula_net_firewall_remove_all(struct jaula_err *err);
+
+/* The lease jail_id holds (for `jaula show`): -ENOENT when none. */
+int jaula_net_lookup(const struct jaula_spec *spec, const char *jail_id, struct jaula_lease *ret,
+                     struct jaula_err *err);
