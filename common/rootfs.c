@@ -21,6 +21,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "jaula/rootfs.h"
@@ -616,22 +617,22 @@ static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err
          * devpts, and the shell's stdio is that pty.  The jail sees the same
          * devpts instance (bound read-only as a mount point, nodes keep
          * their owner-only modes), so ttyname() finds /dev/pts/N, /dev/tty
-         * and job control work without a relay; /dev/ptmx is the host's
-         * ptmx node, which opens the devpts instance found next to it, i.e.
+         * and job control work without a relay; /dev/ptmx is a ptmx node,
+         * which opens the devpts instance found next to it, i.e.
          * this one, so programs that allocate ptys (script, tmux) work
-         * too. */
+         * too (in the host's instance, where their nodes are owner-only). */
         r = bind_tree(AT_FDCWD, "/dev/pts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
         if (r < 0)
                 return jaula_err_errno(err, r, "Cannot bind /dev/pts");
         r = attach_at(dev, "pts", r, true, err);
         if (r < 0)
                 return r;
-        r = bind_tree(AT_FDCWD, "/dev/ptmx", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-        if (r < 0)
-                return jaula_err_errno(err, r, "Cannot bind /dev/ptmx");
-        r = attach_at(dev, "ptmx", r, false, err);
-        if (r < 0)
-                return r;
+        /* A ptmx node (not a bind of the host's: ptmx finds its devpts as
+         * "pts" beside the node's dentry, and a bound file's parent is the
+         * host's /dev, unreachable from the bind mount). */
+        if (mknodat(wdev, "ptmx", S_IFCHR | 0666, makedev(5, 2)) < 0 ||
+            fchmodat(wdev, "ptmx", 0666, 0) < 0)
+                return jaula_err_errno(err, -errno, "Cannot create the jail's /dev/ptmx");
         r = mount_fs_at(dev, "shm", "tmpfs", shmopts,
                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
         if (r < 0)
