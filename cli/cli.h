@@ -22,9 +22,12 @@ enum {
         JAULA_EXIT_FAILURE = 5, /* any other error */
 };
 
-/* Load the policy at path (NULL: the default), printing every diagnostic
- * to err as "FILE:LINE: key.path: message".  Returns 0 or a negative errno. */
+/* Load the policy at path (NULL: the default) as a login does (using and
+ * refreshing the validated cache), printing every diagnostic to err as
+ * "FILE:LINE: key.path: message".  Returns 0 or a negative errno. */
 int cli_load_policy(const char *path, struct jaula_policy **ret, FILE *err);
+/* The same with JAULA_POLICY_* flags. */
+int cli_load_policy_flags(const char *path, unsigned flags, struct jaula_policy **ret, FILE *err);
 
 int cmd_check_config(int argc, char **argv);
 int cmd_explain(int argc, char **argv);

@@ -32,7 +32,7 @@ static void spec_freep(struct jaula_spec **s)
         jaula_spec_free(*s);
 }
 
-int cli_load_policy(const char *path, struct jaula_policy **ret, FILE *err)
+int cli_load_policy_flags(const char *path, unsigned flags, struct jaula_policy **ret, FILE *err)
 {
         struct jaula_diags d = { 0 };
         char line[2048];
@@ -40,7 +40,7 @@ int cli_load_policy(const char *path, struct jaula_policy **ret, FILE *err)
 
         if (!path)
                 path = JAULA_DEFAULT_CONFIG;
-        r = jaula_policy_load(path, ret, &d);
+        r = jaula_policy_load_ex(path, NULL, flags, ret, &d);
         for (size_t i = 0; i < d.n; i++) {
                 jaula_diag_format(&d.v[i], line, sizeof line);
                 fprintf(err, "%s\n", line);
@@ -49,6 +49,11 @@ int cli_load_policy(const char *path, struct jaula_policy **ret, FILE *err)
                 fprintf(err, "%s: %s\n", path, strerror(-r));
         jaula_diags_free(&d);
         return r;
+}
+
+int cli_load_policy(const char *path, struct jaula_policy **ret, FILE *err)
+{
+        return cli_load_policy_flags(path, 0, ret, err);
 }
 
 /* ------------------------------------------------------------ check-config */
@@ -85,7 +90,9 @@ int cmd_check_config(int argc, char **argv)
                 }
                 path = argv[optind];
         }
-        r = cli_load_policy(path, &p, stdout);
+        /* A check validates the files themselves and leaves no trace. */
+        r = cli_load_policy_flags(path, JAULA_POLICY_NO_CACHE_READ | JAULA_POLICY_NO_CACHE_WRITE,
+                                  &p, stdout);
         if (r == -ENOMEM) {
                 fprintf(stderr, "jaula check-config: out of memory\n");
                 return JAULA_EXIT_FAILURE;
@@ -607,6 +614,7 @@ int cmd_explain(int argc, char **argv)
         static const struct option opts[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "json", no_argument, NULL, 'j' },
+                { "no-cache", no_argument, NULL, 'n' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -615,10 +623,13 @@ int cmd_explain(int argc, char **argv)
         struct jaula_user u = { 0 };
         struct jaula_err err = { 0 };
         const char *path = NULL, *rule = NULL, *file = NULL;
+        /* By default explain reads the policy the way a login does (from the
+         * validated cache when it is current) but never writes the cache. */
+        unsigned flags = JAULA_POLICY_NO_CACHE_WRITE;
         bool json = false;
         int c, r, line = 0;
 
-        while ((c = getopt_long(argc, argv, "c:jh", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "c:jnh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'c':
                         path = optarg;
@@ -626,20 +637,24 @@ int cmd_explain(int argc, char **argv)
                 case 'j':
                         json = true;
                         break;
+                case 'n':
+                        flags |= JAULA_POLICY_NO_CACHE_READ;
+                        break;
                 case 'h':
-                        printf("Usage: jaula explain [--config FILE] [--json] USER\n"
+                        printf("Usage: jaula explain [--config FILE] [--json] [--no-cache] USER\n"
                                "Shows the jail USER (a name or a uid) would get at login, or why\n"
-                               "they are not jailed.\n");
+                               "they are not jailed.  --no-cache parses the policy files even\n"
+                               "when the validated cache a login would use is current.\n");
                         return JAULA_EXIT_OK;
                 default:
                         return JAULA_EXIT_USAGE;
                 }
         }
         if (optind + 1 != argc) {
-                fprintf(stderr, "Usage: jaula explain [--config FILE] [--json] USER\n");
+                fprintf(stderr, "Usage: jaula explain [--config FILE] [--json] [--no-cache] USER\n");
                 return JAULA_EXIT_USAGE;
         }
-        r = cli_load_policy(path, &p, stderr);
+        r = cli_load_policy_flags(path, flags, &p, stderr);
         if (r == -ENOMEM)
                 return JAULA_EXIT_FAILURE;
         if (r < 0)

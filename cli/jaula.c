@@ -23,6 +23,7 @@ int cmd_stop(int argc, char **argv) WEAK;
 int cmd_gc(int argc, char **argv) WEAK;
 int cmd_mkroot(int argc, char **argv) WEAK;
 int cmd_check_kernel(int argc, char **argv) WEAK;
+int cmd_bridges(int argc, char **argv) WEAK;
 
 static const struct command {
         const char *name;
@@ -32,15 +33,16 @@ static const struct command {
 } commands[] = {
         { "check-config", cmd_check_config, "[--config FILE | FILE]",
           "check the policy and its drop-ins; print OK or every error" },
-        { "explain", cmd_explain, "[--config FILE] [--json] USER",
+        { "explain", cmd_explain, "[--config FILE] [--json] [--no-cache] USER",
           "show how USER would be jailed at login, or why not" },
         { "list", cmd_list, "", "list live jails" },
         { "show", cmd_show, "JAIL", "show one live jail" },
         { "enter", cmd_enter, "JAIL [COMMAND…]", "run a command inside a live jail" },
         { "stop", cmd_stop, "JAIL", "stop a jail now" },
         { "gc", cmd_gc, "", "sweep dead sessions and jails" },
-        { "mkroot", cmd_mkroot, "[OPTIONS] NAME", "build a rootfs with debootstrap" },
+        { "mkroot", cmd_mkroot, "[OPTIONS] DIR", "build a rootfs with debootstrap" },
         { "check-kernel", cmd_check_kernel, "", "probe the kernel features jaula needs" },
+        { "bridges", cmd_bridges, "", "list the bridges jails are attached to" },
 };
 
 static void usage(FILE *f)
@@ -58,7 +60,8 @@ static void usage(FILE *f)
                 "  2  bad arguments\n"
                 "  3  unknown user\n"
                 "  4  the policy cannot jail this user (their login would be refused)\n"
-                "  5  any other failure\n",
+                "  5  any other failure\n"
+                "  6  no such jail (show, enter, stop)\n",
                 JAULA_DEFAULT_CONFIG);
 }
 

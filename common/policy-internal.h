@@ -105,6 +105,7 @@ struct pol_uid_range {
 
 struct pol_rule {
         const char *name; /* after loading never NULL: an unnamed rule is "match[N]" */
+        bool generated_name;
         const char **users;
         size_t n_users;
         bool any_user; /* users contains "*" */
@@ -132,6 +133,7 @@ struct pol_vec {
 
 struct jaula_policy {
         struct jaula_arena_chunk *arena;
+        bool from_cache; /* read from the binary cache, not parsed */
 
         const char *file; /* main file name as given */
 
@@ -165,3 +167,26 @@ const struct pol_group *jaula_policy_find_group(const struct jaula_policy *p, co
 /* The token structure of libconfig's grammar (policy_syntax.c): 0, or
  * -EINVAL with the line and a message for the first syntax error. */
 int jaula_policy_syntax_check(const char *text, int *ret_line, char *msg, size_t msg_size);
+
+/* The identity of one source file or directory (policy_cache.c): what must
+ * be unchanged for a cached policy to be used. */
+struct jaula_file_id {
+        uint32_t present; /* 0: the drop-in directory did not exist */
+        uint64_t dev, ino, size;
+        int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+        uint32_t mode, uid;
+};
+
+struct stat;
+void jaula_file_id_set(struct jaula_file_id *id, const struct stat *st);
+
+/* 0 and a policy when the cache for PATH is valid for the open main file
+ * (and the drop-ins it recorded); a negative errno otherwise. */
+int jaula_policy_cache_read(const char *cache_dir, const char *path, int main_fd,
+                            struct jaula_policy **ret);
+/* Best effort: write the cache for a policy that loaded without errors.
+ * ids[0] is the main file, ids[1] the drop-in directory (named by its
+ * path), the rest the drop-ins (named relative to it). */
+void jaula_policy_cache_write(const char *cache_dir, const char *path,
+                              const struct jaula_policy *p, const struct jaula_file_id *ids,
+                              const char *const *id_names, size_t n_ids);

@@ -130,6 +130,8 @@ struct ctx {
         bool main;        /* the main file: the only one allowed `global` */
         int seq;          /* order of definition, for duplicate reports */
         bool oom;
+        uint64_t caps_checked; /* capabilities already judged by caps.c */
+        int caps_verdict[64];
 };
 
 static void diag_add(struct ctx *c, const char *file, int line, const char *fmt, ...)
@@ -1180,7 +1182,13 @@ static void parse_caps(struct ctx *c, const config_setting_t *grp, const char *p
                              parent, i, v[i]);
                         continue;
                 }
-                r = jaula_caps_check_keep(UINT64_C(1) << cap, &e);
+                /* Asking caps.c probes the kernel (dozens of prctl calls):
+                 * once per distinct capability per load is enough. */
+                if (c->caps_checked & (UINT64_C(1) << cap))
+                        r = c->caps_verdict[cap];
+                else
+                        r = c->caps_verdict[cap] = jaula_caps_check_keep(UINT64_C(1) << cap, &e);
+                c->caps_checked |= UINT64_C(1) << cap;
                 if (r == -EPERM) {
                         DIAG(c, ls,
                              "%s.capabilities[%zu]: \"%s\" would let the jail escape or control "
@@ -1470,8 +1478,12 @@ static void parse_rule(struct ctx *c, int idx, const config_setting_t *s)
         ru->name_line = line_of(member(s, "name"));
         ru->profile_line = line_of(member(s, "profile"));
         ru->group_line = line_of(member(s, "group"));
-        if (get_string(c, s, path, "name", &ru->name) > 0 && !*ru->name) {
-                DIAG(c, member(s, "name"), "%s.name: expected a non-empty name", path);
+        if (get_string(c, s, path, "name", &ru->name) > 0 &&
+            (!*ru->name || strncmp(ru->name, "match[", 6) == 0)) {
+                DIAG(c, member(s, "name"),
+                     "%s.name: expected a non-empty name not starting with \"match[\" (unnamed "
+                     "rules are called that)",
+                     path);
                 ru->name = NULL;
         }
         r_users = get_strv(c, s, path, "users", &ru->users, &ru->n_users, &ls);
@@ -1694,6 +1706,53 @@ DEFINE_NAMED_CMP(pol_net)
 DEFINE_NAMED_CMP(pol_profile)
 DEFINE_NAMED_CMP(pol_group)
 
+static int cmp_rule_ptr(const void *a, const void *b)
+{
+        const struct pol_rule *x = *(const struct pol_rule *const *) a;
+        const struct pol_rule *y = *(const struct pol_rule *const *) b;
+        int r = strcmp(x->name, y->name);
+
+        if (r)
+                return r;
+        return x < y ? -1 : x > y; /* rules sit in one array in policy order */
+}
+
+/* Rule names are unique; sorted, so a policy with thousands of rules costs
+ * n log n comparisons rather than n². */
+static void check_rule_names(struct ctx *c)
+{
+        struct jaula_policy *p = c->p;
+        _cleanup_free_ const struct pol_rule **v = NULL;
+        size_t n = 0;
+
+        if (p->rules.n < 2)
+                return;
+        v = calloc(p->rules.n, sizeof *v);
+        if (!v) {
+                c->oom = true;
+                return;
+        }
+        for (size_t i = 0; i < p->rules.n; i++) {
+                const struct pol_rule *ru = POL_AT(p->rules, struct pol_rule, i);
+
+                if (!ru->generated_name)
+                        v[n++] = ru;
+        }
+        qsort(v, n, sizeof *v, cmp_rule_ptr);
+        for (size_t i = 1; i < n; i++) {
+                const struct pol_rule *first = v[i - 1], *ru = v[i];
+
+                if (strcmp(first->name, ru->name) != 0)
+                        continue;
+                /* Report every later one against the first definition. */
+                for (size_t j = i - 1; j > 0 && strcmp(v[j - 1]->name, ru->name) == 0; j--)
+                        first = v[j - 1];
+                diag_add(c, ru->file, ru->name_line,
+                         "match[%d].name: \"%s\" is already the name of the rule at %s:%d",
+                         ru->local_idx, ru->name, first->file, first->line);
+        }
+}
+
 static void finalize(struct ctx *c)
 {
         struct jaula_policy *p = c->p;
@@ -1781,25 +1840,15 @@ static void finalize(struct ctx *c)
                          * it needs no entry in groups unless it has limits. */
                         ru->group = jaula_policy_find_group(p, ru->profile->name);
                 }
-                if (ru->name) {
-                        for (size_t j = 0; j < i; j++) {
-                                const struct pol_rule *o = POL_AT(p->rules, struct pol_rule, j);
-
-                                if (o->name && strcmp(o->name, ru->name) == 0) {
-                                        diag_add(c, ru->file, ru->name_line,
-                                                 "match[%d].name: \"%s\" is already the name of "
-                                                 "the rule at %s:%d",
-                                                 ru->local_idx, ru->name, o->file, o->line);
-                                        break;
-                                }
-                        }
-                } else {
+                if (!ru->name) {
                         char nm[32];
 
                         snprintf(nm, sizeof nm, "match[%zu]", i);
                         ru->name = ctx_strdup(c, nm);
+                        ru->generated_name = true;
                 }
         }
+        check_rule_names(c);
         if (!p->state_dir)
                 p->state_dir = "/run/jaula";
         if (!p->cgroup_root)
@@ -1869,7 +1918,7 @@ JAULA_EXPORT int jaula_policy_parse(const char *text, const char *name, struct j
 
 /* The policy decides who gets a root shell on the host and who does not:
  * only root may be able to change it. */
-static int check_owner(struct ctx *c, int fd, const char *name, bool dir)
+static int check_owner(struct ctx *c, int fd, const char *name, bool dir, struct stat *ret_st)
 {
         struct stat st;
 
@@ -1896,6 +1945,8 @@ static int check_owner(struct ctx *c, int fd, const char *name, bool dir)
                 diag_add(c, name, 0, "larger than %d bytes", POLICY_FILE_MAX);
                 return -EFBIG;
         }
+        if (ret_st)
+                *ret_st = st;
         return 0;
 }
 
@@ -1940,10 +1991,11 @@ static int read_fd(struct ctx *c, int fd, const char *name, char **ret)
         return 0;
 }
 
-static int load_one(struct ctx *c, int dirfd, const char *rel, const char *name)
+/* Open one policy file and check its owner and mode on the open fd. */
+static int open_checked(struct ctx *c, int dirfd, const char *rel, const char *name,
+                        struct stat *ret_st)
 {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *text = NULL;
         int r;
 
         /* O_NONBLOCK: a FIFO planted in conf.d must not hang every login;
@@ -1954,9 +2006,17 @@ static int load_one(struct ctx *c, int dirfd, const char *rel, const char *name)
                 diag_add(c, name, 0, "cannot open: %s", strerror(-r));
                 return r;
         }
-        r = check_owner(c, fd, name, false);
+        r = check_owner(c, fd, name, false, ret_st);
         if (r < 0)
                 return r;
+        return TAKE_FD(fd);
+}
+
+static int parse_fd(struct ctx *c, int fd, const char *name)
+{
+        _cleanup_free_ char *text = NULL;
+        int r;
+
         r = read_fd(c, fd, name, &text);
         if (r < 0)
                 return r;
@@ -1965,6 +2025,46 @@ static int load_one(struct ctx *c, int dirfd, const char *rel, const char *name)
                 return -ENOMEM;
         parse_text(c, text);
         return 0;
+}
+
+/* What the cache records about the sources of a policy. */
+struct source_ids {
+        struct jaula_file_id *v;
+        char **names;
+        size_t n;
+        bool oom;
+};
+
+static void ids_add(struct source_ids *ids, const char *name, const struct stat *st)
+{
+        struct jaula_file_id *nv;
+        char **nn;
+
+        if (ids->oom)
+                return;
+        nv = realloc(ids->v, sizeof *nv * (ids->n + 1));
+        if (nv)
+                ids->v = nv;
+        nn = realloc(ids->names, sizeof *nn * (ids->n + 1));
+        if (nn)
+                ids->names = nn;
+        if (!nv || !nn || !(ids->names[ids->n] = strdup(name))) {
+                ids->oom = true;
+                return;
+        }
+        if (st)
+                jaula_file_id_set(&ids->v[ids->n], st);
+        else
+                ids->v[ids->n] = (struct jaula_file_id){ 0 };
+        ids->n++;
+}
+
+static void ids_clear(struct source_ids *ids)
+{
+        for (size_t i = 0; i < ids->n; i++)
+                free(ids->names[i]);
+        free(ids->names);
+        free(ids->v);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -1978,18 +2078,63 @@ static void closedirp(DIR **d)
                 closedir(*d);
 }
 
-JAULA_EXPORT int jaula_policy_load(const char *path, struct jaula_policy **ret,
-                                   struct jaula_diags *diags)
+/* The *.conf names in the drop-in directory, sorted. */
+static int list_dropins(int dfd, char ***ret, size_t *ret_n)
+{
+        _cleanup_(closedirp) DIR *dir = NULL;
+        char **names = NULL;
+        size_t n = 0;
+        struct dirent *de;
+        int dup_fd;
+
+        dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        if (dup_fd < 0)
+                return neg_errno();
+        dir = fdopendir(dup_fd);
+        if (!dir) {
+                close_nointr(dup_fd);
+                return neg_errno();
+        }
+        while ((de = readdir(dir))) {
+                size_t len = strlen(de->d_name);
+                char **nn;
+
+                if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
+                        continue;
+                nn = realloc(names, sizeof *names * (n + 1));
+                if (!nn)
+                        goto oom;
+                names = nn;
+                names[n] = strdup(de->d_name);
+                if (!names[n])
+                        goto oom;
+                n++;
+        }
+        if (n)
+                qsort(names, n, sizeof *names, cmp_str);
+        *ret = names;
+        *ret_n = n;
+        return 0;
+oom:
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        return -ENOMEM;
+}
+
+JAULA_EXPORT int jaula_policy_load_ex(const char *path, const char *cache_dir, unsigned flags,
+                                      struct jaula_policy **ret, struct jaula_diags *diags)
 {
         _cleanup_(policy_freep) struct jaula_policy *p = calloc(1, sizeof *p);
         _cleanup_free_ char *dirbuf = NULL;
-        _cleanup_(closedirp) DIR *dir = NULL;
-        _cleanup_close_ int dfd = -1;
+        _cleanup_close_ int fd = -1, dfd = -1;
         struct jaula_diags local = { 0 };
         struct ctx c = { .d = diags ? diags : &local, .main = true };
+        struct source_ids ids = { 0 };
         char **names = NULL;
         size_t n_names = 0;
         const char *incdir;
+        struct stat st;
         int r;
 
         if (!p)
@@ -1997,11 +2142,24 @@ JAULA_EXPORT int jaula_policy_load(const char *path, struct jaula_policy **ret,
         c.p = p;
         if (!path)
                 path = JAULA_DEFAULT_CONFIG;
+        if (!cache_dir)
+                cache_dir = JAULA_POLICY_CACHE_DIR;
         p->file = jaula_arena_strdup(p, path);
         if (!p->file)
                 return -ENOMEM;
 
-        r = load_one(&c, AT_FDCWD, path, path);
+        fd = open_checked(&c, AT_FDCWD, path, path, &st);
+        if (fd < 0) {
+                r = fd;
+                goto out;
+        }
+        if (*cache_dir && !(flags & JAULA_POLICY_NO_CACHE_READ) &&
+            jaula_policy_cache_read(cache_dir, path, fd, ret) == 0) {
+                r = 0;
+                goto out;
+        }
+        ids_add(&ids, path, &st);
+        r = parse_fd(&c, fd, path);
         if (r < 0)
                 goto out;
 
@@ -2020,55 +2178,27 @@ JAULA_EXPORT int jaula_policy_load(const char *path, struct jaula_policy **ret,
                 }
                 incdir = dirbuf;
         }
+
         dfd = open(incdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0 && errno != ENOENT) {
                 r = neg_errno();
                 diag_add(&c, incdir, 0, "cannot open the drop-in directory: %s", strerror(-r));
                 goto out;
         }
-        if (dfd >= 0) {
-                struct dirent *de;
-                int dup_fd;
-
-                r = check_owner(&c, dfd, incdir, true);
+        if (dfd < 0) {
+                ids_add(&ids, incdir, NULL);
+        } else {
+                r = check_owner(&c, dfd, incdir, true, &st);
                 if (r < 0)
                         goto out;
-                dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-                if (dup_fd < 0) {
-                        r = neg_errno();
+                ids_add(&ids, incdir, &st);
+                r = list_dropins(dfd, &names, &n_names);
+                if (r < 0)
                         goto out;
-                }
-                dir = fdopendir(dup_fd);
-                if (!dir) {
-                        r = neg_errno();
-                        close_nointr(dup_fd);
-                        goto out;
-                }
-                while ((de = readdir(dir))) {
-                        size_t len = strlen(de->d_name);
-                        char **nn;
-
-                        if (de->d_name[0] == '.' || len < 6 ||
-                            strcmp(de->d_name + len - 5, ".conf") != 0)
-                                continue;
-                        nn = realloc(names, sizeof *names * (n_names + 1));
-                        if (!nn) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
-                        names = nn;
-                        names[n_names] = strdup(de->d_name);
-                        if (!names[n_names]) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
-                        n_names++;
-                }
-                if (n_names)
-                        qsort(names, n_names, sizeof *names, cmp_str);
                 c.main = false;
                 for (size_t i = 0; i < n_names; i++) {
                         _cleanup_free_ char *full = NULL;
+                        _cleanup_close_ int dropin = -1;
 
                         if (asprintf(&full, "%s/%s", incdir, names[i]) < 0) {
                                 full = NULL;
@@ -2078,18 +2208,42 @@ JAULA_EXPORT int jaula_policy_load(const char *path, struct jaula_policy **ret,
                         /* A drop-in that cannot be read is reported and the
                          * others are still checked, so one run shows
                          * everything to fix. */
-                        r = load_one(&c, dfd, names[i], full);
+                        dropin = open_checked(&c, dfd, names[i], full, &st);
+                        if (dropin == -ENOMEM) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                        if (dropin < 0)
+                                continue;
+                        ids_add(&ids, names[i], &st);
+                        r = parse_fd(&c, dropin, full);
                         if (r == -ENOMEM)
                                 goto out;
                 }
         }
         r = finish(&c, ret);
-        if (r == 0)
+        if (r == 0) {
                 p = NULL;
+                if (*cache_dir && !(flags & JAULA_POLICY_NO_CACHE_WRITE) && !ids.oom)
+                        jaula_policy_cache_write(cache_dir, path, *ret, ids.v,
+                                                 (const char *const *) ids.names, ids.n);
+        }
 out:
         for (size_t i = 0; i < n_names; i++)
                 free(names[i]);
         free(names);
+        ids_clear(&ids);
         jaula_diags_free(&local);
         return r;
+}
+
+JAULA_EXPORT int jaula_policy_load(const char *path, struct jaula_policy **ret,
+                                   struct jaula_diags *diags)
+{
+        return jaula_policy_load_ex(path, NULL, 0, ret, diags);
+}
+
+JAULA_EXPORT int jaula_policy_from_cache(const struct jaula_policy *p)
+{
+        return p && p->from_cache;
 }

@@ -50,7 +50,13 @@ struct lexer {
 
 static bool is_punct(char ch)
 {
-        return ch && strchr("=:;,{}[]()", ch);
+        switch (ch) {
+        case '=': case ':': case ';': case ',': case '{': case '}': case '[': case ']': case '(':
+        case ')':
+                return true;
+        default:
+                return false;
+        }
 }
 
 static void next(struct lexer *lx)

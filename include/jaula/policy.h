@@ -34,6 +34,23 @@ struct jaula_policy; /* opaque */
  * -EINVAL with diags filled, or another -errno. */
 int jaula_policy_load(const char *path, struct jaula_policy **ret, struct jaula_diags *diags);
 
+/* Where validated policies are cached in binary form (root only). */
+#define JAULA_POLICY_CACHE_DIR "/run/jaula-policy"
+
+enum {
+        JAULA_POLICY_NO_CACHE_READ = 1 << 0,  /* parse and validate even if a cache is valid */
+        JAULA_POLICY_NO_CACHE_WRITE = 1 << 1, /* do not write the cache */
+};
+
+/* jaula_policy_load with a cache directory (NULL: JAULA_POLICY_CACHE_DIR,
+ * "": none) and JAULA_POLICY_* flags.  jaula_policy_load uses the default
+ * cache: a login whose policy files have not changed since they were last
+ * validated reads the validated result instead of parsing again. */
+int jaula_policy_load_ex(const char *path, const char *cache_dir, unsigned flags,
+                         struct jaula_policy **ret, struct jaula_diags *diags);
+/* Whether p came from the cache (for tests and benchmarks). */
+int jaula_policy_from_cache(const struct jaula_policy *p);
+
 /* Parse and validate TEXT as if read from a file called NAME (no I/O, no
  * ownership checks, no drop-ins). */
 int jaula_policy_parse(const char *text, const char *name, struct jaula_policy **ret,

@@ -588,7 +588,7 @@ static int load_expect(const char *want_diag, struct jaula_policy **ret)
         int r;
 
         snprintf(path, sizeof path, "%s/jaula.conf", tmpdir);
-        r = jaula_policy_load(path, ret, &d);
+        r = jaula_policy_load_ex(path, "", 0, ret, &d);
         if (want_diag) {
                 bool found = false;
 
@@ -748,7 +748,7 @@ static void test_load_ownership(void **state)
         /* A missing policy file. */
         snprintf(path, sizeof path, "%s/missing.conf", tmpdir);
         struct jaula_diags d = { 0 };
-        assert_int_equal(jaula_policy_load(path, &p, &d), -ENOENT);
+        assert_int_equal(jaula_policy_load_ex(path, "", 0, &p, &d), -ENOENT);
         assert_int_equal(d.n, 1);
         assert_string_equal(d.v[0].msg, "cannot open: No such file or directory");
         jaula_diags_free(&d);
@@ -762,8 +762,142 @@ static void test_load_shipped_conf(void **state)
 
         if (stat(CONF, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022))
                 skip(); /* a checkout not owned by root cannot pass the owner check */
-        assert_int_equal(jaula_policy_load(CONF, &p, &d), 0);
+        assert_int_equal(jaula_policy_load_ex(CONF, "", 0, &p, &d), 0);
         assert_int_equal(d.n, 0);
+        jaula_policy_free(p);
+}
+
+/* ------------------------------------------------------------- cache */
+
+/* Make every source old enough for the cache to accept it: the cache is
+ * never written while a file is younger than a few seconds. */
+static void age_sources(void)
+{
+        sleep(4);
+}
+
+static int load_cached(const char *cache, struct jaula_policy **ret)
+{
+        char path[128];
+        struct jaula_diags d = { 0 };
+        int r;
+
+        snprintf(path, sizeof path, "%s/jaula.conf", tmpdir);
+        r = jaula_policy_load_ex(path, cache, 0, ret, &d);
+        jaula_diags_free(&d);
+        return r;
+}
+
+static void test_cache(void **state)
+{
+        char cache[128], cfile[192], cmd[256];
+        struct jaula_policy *p = NULL;
+        struct jaula_spec *s = NULL;
+        gid_t gid = 7;
+        char *gname = "g";
+        struct jaula_user u = { .name = "a", .uid = 5000, .gid = 7, .group = "g",
+                                .home = "/home/a", .gids = &gid, .gid_names = &gname, .n_gids = 1 };
+        const char *file = NULL;
+        int line = 0;
+
+        if (geteuid() != 0)
+                skip();
+        clear_dropins();
+        snprintf(cache, sizeof cache, "%s/cache", tmpdir);
+        assert_int_equal(write_file(tmpdir, "jaula.conf", MAIN_TEXT, 0644), 0);
+        assert_int_equal(write_file(tmpdir, "conf.d/10-x.conf",
+                                    "match = ( { name = \"x\"; users = [\"b\"]; profile = \"p\"; } );\n",
+                                    0644),
+                         0);
+
+        /* Fresh files: parsed, and no cache is written yet. */
+        assert_int_equal(load_cached(cache, &p), 0);
+        assert_false(jaula_policy_from_cache(p));
+        jaula_policy_free(p);
+        assert_int_equal(load_cached(cache, &p), 0);
+        assert_false(jaula_policy_from_cache(p));
+        jaula_policy_free(p);
+
+        age_sources();
+        assert_int_equal(load_cached(cache, &p), 0); /* parses, writes the cache */
+        assert_false(jaula_policy_from_cache(p));
+        jaula_policy_free(p);
+        assert_int_equal(load_cached(cache, &p), 0);
+        assert_true(jaula_policy_from_cache(p));
+        /* The cached policy resolves exactly like the parsed one. */
+        assert_int_equal(jaula_policy_n_rules(p), 2);
+        assert_int_equal(jaula_policy_resolve(p, &u, &s, NULL, NULL), 1);
+        assert_string_equal(s->rule_name, "main");
+        assert_string_equal(s->profile_name, "p");
+        assert_string_equal(s->rootfs_path, "/r");
+        assert_string_equal(s->hostname, "jaula");
+        jaula_spec_free(s);
+        assert_int_equal(jaula_policy_rule_source(p, 1, &file, &line), 0);
+        assert_non_null(strstr(file, "/conf.d/10-x.conf"));
+        assert_int_equal(line, 1);
+        jaula_policy_free(p);
+
+        /* The cache directory and file are root's alone. */
+        struct stat st;
+        assert_int_equal(stat(cache, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0700);
+
+        /* A changed drop-in invalidates it. */
+        assert_int_equal(write_file(tmpdir, "conf.d/10-x.conf",
+                                    "match = ( { name = \"y\"; users = [\"b\"]; profile = \"p\"; } );\n",
+                                    0644),
+                         0);
+        assert_int_equal(load_cached(cache, &p), 0);
+        assert_false(jaula_policy_from_cache(p));
+        jaula_policy_free(p);
+
+        /* So does a chmod of the main file (its ctime changes), and a
+         * broken policy is reported, never served from the cache. */
+        age_sources();
+        assert_int_equal(load_cached(cache, &p), 0);
+        jaula_policy_free(p);
+        assert_int_equal(load_cached(cache, &p), 0);
+        assert_true(jaula_policy_from_cache(p));
+        jaula_policy_free(p);
+        snprintf(cfile, sizeof cfile, "%s/jaula.conf", tmpdir);
+        assert_int_equal(chmod(cfile, 0664), 0);
+        assert_int_equal(load_cached(cache, &p), -EPERM);
+        assert_int_equal(chmod(cfile, 0644), 0);
+        assert_int_equal(load_cached(cache, &p), 0);
+        assert_false(jaula_policy_from_cache(p));
+        jaula_policy_free(p);
+
+        /* A new drop-in (the directory changes) invalidates it. */
+        age_sources();
+        assert_int_equal(load_cached(cache, &p), 0);
+        jaula_policy_free(p);
+        assert_int_equal(write_file(tmpdir, "conf.d/20-bad.conf", "match = 1;\n", 0644), 0);
+        assert_int_equal(load_cached(cache, &p), -EINVAL);
+
+        /* A damaged cache is a miss, not a crash: truncate it. */
+        assert_int_equal(unlink(cfile), 0);
+        assert_int_equal(write_file(tmpdir, "jaula.conf", MAIN_TEXT, 0644), 0);
+        snprintf(cmd, sizeof cmd, "rm -f '%s'/conf.d/*", tmpdir);
+        assert_int_equal(system(cmd), 0);
+        age_sources();
+        assert_int_equal(load_cached(cache, &p), 0);
+        jaula_policy_free(p);
+        snprintf(cmd, sizeof cmd, "for f in '%s'/*.cache; do truncate -s 300 \"$f\"; done", cache);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(load_cached(cache, &p), 0);
+        assert_false(jaula_policy_from_cache(p));
+        jaula_policy_free(p);
+
+        /* A cache directory others can write is not trusted. */
+        assert_int_equal(load_cached(cache, &p), 0); /* rewrite a good cache */
+        jaula_policy_free(p);
+        assert_int_equal(chmod(cache, 0777), 0);
+        assert_int_equal(load_cached(cache, &p), 0);
+        assert_false(jaula_policy_from_cache(p));
+        jaula_policy_free(p);
+        assert_int_equal(chmod(cache, 0700), 0);
+        assert_int_equal(load_cached(cache, &p), 0);
+        assert_true(jaula_policy_from_cache(p));
         jaula_policy_free(p);
 }
 
@@ -832,6 +966,7 @@ int main(void)
                 cmocka_unit_test(test_load_dropin_errors),
                 cmocka_unit_test(test_load_ownership),
                 cmocka_unit_test(test_load_shipped_conf),
+                cmocka_unit_test(test_cache),
                 cmocka_unit_test(test_mutations_never_crash),
         };
         size_t n_bad = ELEMENTSOF(bad_cases), n = ELEMENTSOF(fixed) + n_bad;
