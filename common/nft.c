@@ -54,6 +54,7 @@ static void put_base(FILE *f)
         fputs("add table " TABLE "\n"
               "add set " TABLE " bridges { type ifname; }\n"
               "add set " TABLE " same { type ifname . ifname; }\n"
+              "add set " TABLE " gw { type ifname . ipv4_addr; }\n"
               "add set " TABLE " dns { type ifname . ipv4_addr; }\n"
               "add set " TABLE " nat_nets { type ipv4_addr; flags interval; }\n"
               "add set " TABLE " host_tcp { type inet_service; }\n"
@@ -76,7 +77,7 @@ static void put_base(FILE *f)
                * bound to 0.0.0.0 would otherwise answer on the gateway. */
               "add rule " TABLE " input iifname != @bridges accept\n"
               "add rule " TABLE " input ct state established,related accept\n"
-              "add rule " TABLE " input icmp type echo-request accept\n"
+              "add rule " TABLE " input iifname . ip daddr @gw icmp type echo-request accept\n"
               "add rule " TABLE " input iifname . ip daddr @dns meta l4proto { tcp, udp } "
               "th dport 53 accept\n"
               "add rule " TABLE " input tcp dport @host_tcp accept\n"
@@ -96,11 +97,13 @@ static void put_elem(FILE *f, const char *set, const char *elem, bool del)
 
 static void put_network(FILE *f, const struct jaula_net_spec *net, bool remove)
 {
-        char elem[128], sub[16];
+        char elem[128], sub[16], gw[16];
         /* A port-isolated network without uplink needs nothing through the
          * forward path inside its bridge; with an uplink the jails must
          * reach the uplink's side, which br_netfilter shows as iif = oif. */
         bool same_del = remove || (net->isolate && !net->uplink);
+
+        jaula_ipam_format(net->gateway, gw);
 
         for (size_t i = 0; i < net->n_bridges; i++) {
                 const char *br = net->bridges[i];
@@ -109,6 +112,8 @@ static void put_network(FILE *f, const struct jaula_net_spec *net, bool remove)
                 put_elem(f, "bridges", elem, remove);
                 snprintf(elem, sizeof elem, "\"%s\" . \"%s\"", br, br);
                 put_elem(f, "same", elem, same_del);
+                snprintf(elem, sizeof elem, "\"%s\" . %s", br, gw);
+                put_elem(f, "gw", elem, remove);
                 for (size_t d = 0; d < net->n_dns; d++) {
                         snprintf(elem, sizeof elem, "\"%s\" . %s", br, net->dns[d]);
                         put_elem(f, "dns", elem, remove);

@@ -49,8 +49,9 @@ char *jaula_net_resolv_conf(const struct jaula_spec *spec);
 
 /* Host firewall (nftables table "inet jaula", shared by every network):
  * forwarding between different jaula bridges is dropped; traffic from a
- * jaula bridge to the host itself is dropped except replies, ping, DNS to
- * the network's nameservers and the admin's sets host_tcp / host_udp; the
+ * jaula bridge to the host itself is dropped except replies, ping of the
+ * bridge's own gateway, DNS to the network's nameservers and the admin's
+ * sets host_tcp / host_udp (ports open to every jaula bridge); the
  * subnets in set nat_nets are masqueraded when they leave through a
  * non-jaula interface.  Idempotent: the base chains are rebuilt in the same
  * transaction, the network's elements are added without duplicates.
