@@ -33,7 +33,7 @@ static const struct command {
 } commands[] = {
         { "check-config", cmd_check_config, "[--config FILE | FILE]",
           "check the policy and its drop-ins; print OK or every error" },
-        { "explain", cmd_explain, "[--config FILE] [--json] [--no-cache] USER",
+        { "explain", cmd_explain, "[--config FILE] [--json] USER",
           "show how USER would be jailed at login, or why not" },
         { "list", cmd_list, "", "list live jails" },
         { "show", cmd_show, "JAIL", "show one live jail" },
