@@ -20,6 +20,7 @@
  * checks every length against the file size, so a damaged file is just a
  * cache miss. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -297,6 +298,70 @@ static bool racy(const struct jaula_file_id *id, time_t now)
         return id->present && (id->mtime_s >= now - RACY_SECONDS || id->ctime_s >= now - RACY_SECONDS);
 }
 
+struct entry {
+        char name[64];
+        struct timespec mtime;
+};
+
+static int cmp_entry_age(const void *a, const void *b)
+{
+        const struct entry *x = a, *y = b;
+
+        if (x->mtime.tv_sec != y->mtime.tv_sec)
+                return x->mtime.tv_sec > y->mtime.tv_sec ? -1 : 1;
+        return x->mtime.tv_nsec > y->mtime.tv_nsec ? -1 : x->mtime.tv_nsec < y->mtime.tv_nsec;
+}
+
+/* One cache per policy path: a host that loads policies from many paths
+ * (test suites with temporary files) would otherwise fill /run.  Keep the
+ * CACHE_KEEP most recently written, and never the one just written. */
+#define CACHE_KEEP 32
+
+static void prune(int dfd, const char *keep)
+{
+        struct entry *v = NULL;
+        size_t n = 0, cap = 0;
+        struct dirent *de;
+        DIR *dir;
+        int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+
+        if (fd < 0)
+                return;
+        dir = fdopendir(fd);
+        if (!dir) {
+                close_nointr(fd);
+                return;
+        }
+        while ((de = readdir(dir))) {
+                size_t len = strlen(de->d_name);
+                struct stat st;
+
+                if (len < 7 || len >= sizeof v->name || strcmp(de->d_name + len - 6, ".cache") ||
+                    de->d_name[0] == '.' || strcmp(de->d_name, keep) == 0)
+                        continue;
+                if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (n == cap) {
+                        struct entry *nv = realloc(v, sizeof *v * (cap ? cap * 2 : 64));
+
+                        if (!nv)
+                                break;
+                        v = nv;
+                        cap = cap ? cap * 2 : 64;
+                }
+                memcpy(v[n].name, de->d_name, len + 1);
+                v[n].mtime = st.st_mtim;
+                n++;
+        }
+        closedir(dir);
+        if (n >= CACHE_KEEP) {
+                qsort(v, n, sizeof *v, cmp_entry_age);
+                for (size_t i = CACHE_KEEP - 1; i < n; i++)
+                        unlinkat(dfd, v[i].name, 0);
+        }
+        free(v);
+}
+
 void jaula_policy_cache_write(const char *cache_dir, const char *path,
                               const struct jaula_policy *p, const struct jaula_file_id *ids,
                               const char *const *id_names, size_t n_ids)
@@ -345,6 +410,8 @@ void jaula_policy_cache_write(const char *cache_dir, const char *path,
         /* rename() is atomic: a reader sees the old cache or the new one. */
         if (renameat(dfd, tmp, dfd, name) < 0)
                 unlinkat(dfd, tmp, 0);
+        else
+                prune(dfd, name);
 out:
         free(w.p);
 }

@@ -899,6 +899,22 @@ static void test_cache(void **state)
         assert_int_equal(load_cached(cache, &p), 0);
         assert_true(jaula_policy_from_cache(p));
         jaula_policy_free(p);
+
+        /* Stale caches of other paths are pruned when one is written: 40
+         * old ones plus a fresh write leave at most 32. */
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && rm -f *.cache && for i in $(seq 10 49); do "
+                 "printf x > 00000000000000$i.cache; chmod 600 00000000000000$i.cache; done",
+                 cache);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(load_cached(cache, &p), 0);
+        assert_false(jaula_policy_from_cache(p));
+        jaula_policy_free(p);
+        assert_int_equal(load_cached(cache, &p), 0);
+        assert_true(jaula_policy_from_cache(p));
+        jaula_policy_free(p);
+        snprintf(cmd, sizeof cmd, "test $(ls '%s' | grep -c '[.]cache$') -eq 32", cache);
+        assert_int_equal(system(cmd), 0);
 }
 
 /* ------------------------------------------------------ damaged text */
