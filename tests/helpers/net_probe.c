@@ -343,7 +343,17 @@ static int cmd_churn(int n)
                 snprintf(id, sizeof id, "c%d", i);
                 pids[i] = one_jail(id, true, true, ns);
         }
-        printf("%d up\n", n);
+        /* the bridge's ports, as the kernel sees them (a test helper may
+         * ask ip; /sys/class/net shows the namespace sysfs was mounted in) */
+        char cmd[96];
+        int ports = -1;
+        snprintf(cmd, sizeof cmd, "ip -o link show master %s | wc -l", net.bridges[0]);
+        FILE *p = popen(cmd, "r");
+        if (p && fscanf(p, "%d", &ports) != 1)
+                ports = -1;
+        if (p)
+                pclose(p);
+        printf("%d up, %d ports, %d leases\n", n, ports, jaula_ipam_count(spec.state_dir, net.name));
         fflush(stdout);
         for (int i = 0; i < n; i++)
                 kill(pids[i], SIGKILL);
