@@ -495,7 +495,9 @@ jailed_sshd_setup() {
 	install_jailsh || skip_all "cannot install a setuid copy of jailsh"
 	ROOTFS=$(ssh_rootfs) || skip_all "cannot build the ssh test rootfs (debootstrap + openssh-sftp-server, rsync)"
 	GROUP=jaula-g$TAG
-	POLICY_GROUP=$GROUP POLICY_ROOTFS=$ROOTFS write_policy || skip_all "cannot write the test policy"
+	POLICY_GROUP=$GROUP
+	POLICY_ROOTFS=$ROOTFS
+	write_policy || skip_all "cannot write the test policy"
 	JUS=()
 	JB_UIDS=
 	for i in $(seq 1 "$n"); do
