@@ -312,9 +312,11 @@ JAULA_EXPORT int jaula_jail_open(const struct jaula_spec *spec, pid_t session_pi
                 return jaula_err_set(err, -EPERM, "Jail '%s' belongs to uid %u", id,
                                      (unsigned) st.uid);
         if (r == 0) {
-                pidfd = jaula_pidfd_open_verified(st.holder_pid, st.holder_start);
+                pidfd = st.ending ? -ESRCH
+                                  : jaula_pidfd_open_verified(st.holder_pid, st.holder_start);
                 if (pidfd < 0)
-                        /* Its holder died and nobody has cleaned up yet. */
+                        /* Its holder died (or is dying) and its monitor has
+                         * not cleaned up yet: finish that here. */
                         release_locked(sfd, spec->state_dir, &st);
         } else if (r != -ENOENT) {
                 struct jaula_jail_state junk = { 0 };
@@ -365,7 +367,8 @@ JAULA_EXPORT int jaula_jail_find_current(const struct jaula_spec *spec, struct j
                 return sfd;
         if (jaula_state_index_get(sfd, ino, id, sizeof id) < 0)
                 return 0;
-        if (jaula_state_load(sfd, id, &st) < 0 || st.uid != spec->user.uid || st.ns_ino != ino)
+        if (jaula_state_load(sfd, id, &st) < 0 || st.uid != spec->user.uid || st.ns_ino != ino ||
+            st.ending)
                 return 0;
         pidfd = jaula_pidfd_open_verified(st.holder_pid, st.holder_start);
         if (pidfd < 0)
@@ -465,8 +468,20 @@ JAULA_EXPORT int jaula_jail_close(const struct jaula_spec *spec, const char *jai
         n = jaula_session_sweep(sfd, jail_id);
         if (n >= 0 && jaula_state_verdict(st.lifetime, st.linger_sec, (size_t) n, false) ==
                               JAULA_TEARDOWN) {
-                /* Synchronous, so that when the last session is closed the
-                 * jail is gone: no process, mount or state left. */
+                _cleanup_close_ int hfd = jaula_pidfd_open_verified(st.holder_pid, st.holder_start);
+                _cleanup_close_ int mfd = jaula_pidfd_open_verified(st.monitor_pid, st.monitor_start);
+
+                /* Killing the holder ends every process of the jail and,
+                 * with its last process, the mount namespace; the monitor
+                 * sees its child die and releases cgroup, lease and state
+                 * under this lock, so the logout does not wait for that.
+                 * Without a live monitor we clean up here. */
+                st.ending = true;
+                if (hfd >= 0 && mfd >= 0 && jaula_state_store(sfd, &st) == 0 &&
+                    pidfd_signal(hfd, SIGKILL) == 0) {
+                        close_nointr(lock);
+                        return 0;
+                }
                 jail_teardown_locked(sfd, spec, &st, lock);
                 return 0;
         }

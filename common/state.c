@@ -204,13 +204,13 @@ JAULA_EXPORT int jaula_state_format(const struct jaula_jail_state *st, char *buf
                      "version=%d\nid=%s\nuid=%u\nuser=%s\nscope=%s\nlifetime=%s\nlinger=%u\n"
                      "holder_pid=%d\nholder_start=%" PRIu64 "\nmonitor_pid=%d\n"
                      "monitor_start=%" PRIu64 "\nns_ino=%" PRIu64 "\ngroup=%s\n"
-                     "cgroup_root=%s\ncgroup_path=%s\nnet=%s\ncreated=%" PRId64 "\n",
+                     "cgroup_root=%s\ncgroup_path=%s\nnet=%s\ncreated=%" PRId64 "\nending=%d\n",
                      STATE_VERSION, st->id, (unsigned) st->uid, st->user,
                      st->scope == JAULA_SCOPE_USER ? "user" : "session",
                      st->lifetime == JAULA_LIFETIME_SESSION ? "session" : "processes",
                      st->linger_sec, (int) st->holder_pid, st->holder_start,
                      (int) st->monitor_pid, st->monitor_start, st->ns_ino, st->group,
-                     st->cgroup_root, st->cgroup_path, st->net, st->created);
+                     st->cgroup_root, st->cgroup_path, st->net, st->created, st->ending ? 1 : 0);
         return n < 0 || (size_t) n >= size ? -ENOBUFS : n;
 }
 
@@ -288,6 +288,12 @@ static int parse_line(struct jaula_jail_state *st, const char *key, const char *
                 return copy_str(st->cgroup_path, sizeof st->cgroup_path, v);
         if (!strcmp(key, "net"))
                 return copy_str(st->net, sizeof st->net, v);
+        if (!strcmp(key, "ending")) {
+                if (strcmp(v, "0") && strcmp(v, "1"))
+                        return -EINVAL;
+                st->ending = v[0] == '1';
+                return 0;
+        }
         if (!strcmp(key, "created")) {
                 if (parse_u64(v, NULL, &u) < 0 || u > INT64_MAX)
                         return -EINVAL;

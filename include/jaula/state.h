@@ -38,6 +38,7 @@ struct jaula_jail_state {
         char cgroup_root[256];
         char cgroup_path[128];
         char net[64]; /* network name, "" for none: to release the lease */
+        bool ending;  /* holder killed, monitor cleaning up: never join it */
         int64_t created; /* unix time */
 };
 

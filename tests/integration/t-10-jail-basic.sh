@@ -62,7 +62,9 @@ wait $js; expect_eq "signals sent to jailsh are forwarded" 7 $?
 
 # After the last session (lifetime session, no linger): nothing left.
 "$JAILSH" --config "$CONF" --user "$U" -c 'sleep 1000 & echo bg=$!; sleep 0.2' > "$TDIR/bg.out"
-expect_eq "no jail left in the state directory" 0 "$(jails_left)"
+holder=$(holder_pid)
+wait_gone; expect_eq "no jail left in the state directory" 0 "$(jails_left)"
+for i in $(seq 50); do [ -e "$STATE/jails/u$UID_.lock" ] || break; sleep 0.1; done
 left=$(find "$STATE/jails" "$STATE/netns" -mindepth 1)
 expect_eq "no lock, state or index file left" "" "$left"
 if pgrep -f "^sleep 1000$" -U "$UID_" >/dev/null; then not_ok "background processes die with the jail"; else ok "background processes die with the jail"; fi

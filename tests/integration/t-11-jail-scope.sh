@@ -31,7 +31,7 @@ wait
 rm -f "$H"/up.* "$H/release"
 n=$(cat "$TDIR"/u.* | sort -u | grep -c '^pid:')
 expect_eq "8 simultaneous logins (scope user) share one jail" 1 "$n"
-expect_eq "and it is gone after the last one" 0 "$(jails_left)"
+wait_gone; expect_eq "and it is gone after the last one" 0 "$(jails_left)"
 
 # One login sees the processes of another.
 "$JAILSH" --config "$CONF" --user "$U" -c "sleep 30 & echo \$! > ~/bgpid; echo started; wait" > "$TDIR/first.out" &
@@ -54,5 +54,5 @@ touch "$H/release"
 wait
 n=$(cat "$TDIR"/s.* | sort -u | grep -c '^pid:')
 expect_eq "two simultaneous logins (scope session) get two jails" 2 "$n"
-expect_eq "both are gone afterwards" 0 "$(jails_left)"
+wait_gone; expect_eq "both are gone afterwards" 0 "$(jails_left)"
 finish

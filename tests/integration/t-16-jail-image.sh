@@ -19,7 +19,7 @@ if grep -qF "$IMG" /proc/self/mountinfo || grep -q ' squashfs ' /proc/self/mount
 else
 	ok "the image is not mounted on the host"
 fi
-expect_eq "no jail left" 0 "$(jails_left)"
+wait_gone; expect_eq "no jail left" 0 "$(jails_left)"
 # LO_FLAGS_AUTOCLEAR: the device detaches once the jail's namespace is gone.
 for i in $(seq 50); do [ -z "$(losetup -j "$IMG")" ] && break; sleep 0.1; done
 expect_eq "no loop device left attached to the image" "" "$(losetup -j "$IMG")"

@@ -43,5 +43,5 @@ expect_match "jobs lists the background job" "\[1\]\+? *Running +sleep 30" "$out
 expect_line "and it finishes" "jc-done" "$out"
 out=$(pty_run 'script -qc "tty" /dev/null' < /dev/null | tr -d '\r\000')
 expect_match "the jail can allocate a pty of its own (script inside)" "/dev/pts/[0-9]+$" "$out"
-expect_eq "no jail left" 0 "$(jails_left)"
+wait_gone; expect_eq "no jail left" 0 "$(jails_left)"
 finish

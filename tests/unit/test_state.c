@@ -38,6 +38,7 @@ static struct jaula_jail_state sample(void)
         snprintf(st.cgroup_path, sizeof st.cgroup_path, "jaula");
         snprintf(st.net, sizeof st.net, "lab");
         st.created = 1700000000;
+        st.ending = true;
         return st;
 }
 
@@ -64,6 +65,7 @@ static void test_format_parse_roundtrip(void **state)
         assert_string_equal(back.cgroup_path, "jaula");
         assert_string_equal(back.net, "lab");
         assert_true(back.created == 1700000000);
+        assert_true(back.ending);
 }
 
 static void test_format_refuses_newline(void **state)
@@ -105,6 +107,8 @@ static void test_parse_rejects(void **state)
         assert_int_equal(jaula_state_parse("version=2\nid=u1\nholder_pid=5\nmonitor_pid=3\n", &st),
                          -EINVAL);
         assert_int_equal(jaula_state_parse("id=u1\nholder_pid=5\nmonitor_pid=3\ngarbage\n", &st),
+                         -EINVAL);
+        assert_int_equal(jaula_state_parse("id=u1\nholder_pid=5\nmonitor_pid=3\nending=yes\n", &st),
                          -EINVAL);
         /* unknown keys are ignored (a newer writer) */
         assert_int_equal(jaula_state_parse("id=u1\nholder_pid=5\nmonitor_pid=3\nfuture=1\n", &st), 0);
