@@ -12,10 +12,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/magic.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -556,20 +559,26 @@ int jaula_cg_probe_root(const char *root, struct jaula_cg_layout *ret)
         return 0;
 }
 
-int jaula_cg_layout_get(const char *cgroup_root, struct jaula_cg_layout *ret)
+static int layout_detect(struct jaula_cg_layout *ret)
 {
         _cleanup_fclose_ FILE *f = NULL;
+        struct statfs sfs;
         char buf[512];
         int r;
 
-        if (cgroup_root && cgroup_root[0])
-                return jaula_cg_probe_root(cgroup_root, ret);
-        f = fopen("/proc/self/mountinfo", "re");
-        if (!f)
-                return -errno;
-        r = jaula_cg_parse_mountinfo(f, ret);
-        if (r < 0 || ret->mode != JAULA_CGROUP_V2)
-                return r;
+        /* The usual v2 host answers one statfs; only v1, hybrid and odd
+         * mount points pay for reading mountinfo. */
+        if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
+                *ret = (struct jaula_cg_layout){ .mode = JAULA_CGROUP_V2, .n_hier = 1 };
+                strcpy(ret->hier[0].mount, "/sys/fs/cgroup");
+        } else {
+                f = fopen("/proc/self/mountinfo", "re");
+                if (!f)
+                        return -errno;
+                r = jaula_cg_parse_mountinfo(f, ret);
+                if (r < 0 || ret->mode != JAULA_CGROUP_V2)
+                        return r;
+        }
         /* Controllers the v2 root offers (root or delegated: the same file). */
         {
                 _cleanup_close_ int fd =
@@ -583,6 +592,30 @@ int jaula_cg_layout_get(const char *cgroup_root, struct jaula_cg_layout *ret)
                 ret->hier[0].ctrls = ctrls_of(buf, true);
         }
         return 0;
+}
+
+/* Mounts do not move under a running login, and create, attach and destroy
+ * in one process need the layout each time: detect once per process.  The
+ * paths are the caller's mount namespace's: open the cgroup before joining
+ * a jail's mount namespace. */
+int jaula_cg_layout_get(const char *cgroup_root, struct jaula_cg_layout *ret)
+{
+        static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+        static struct jaula_cg_layout cached;
+        static bool have;
+        int r = 0;
+
+        if (cgroup_root && cgroup_root[0])
+                return jaula_cg_probe_root(cgroup_root, ret);
+        pthread_mutex_lock(&lock);
+        if (!have) {
+                r = layout_detect(&cached);
+                have = r >= 0;
+        }
+        if (r >= 0)
+                *ret = cached;
+        pthread_mutex_unlock(&lock);
+        return r;
 }
 
 JAULA_EXPORT enum jaula_cgroup_mode jaula_cgroup_detect(const char *cgroup_root)
@@ -768,20 +801,22 @@ static int node_make(int parentfd, const char *name, bool *created)
 /* Remove a node and anything below it, bottom-up.  -EBUSY while populated. */
 static int remove_tree(int parentfd, const char *name)
 {
-        _cleanup_close_ int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         struct dirent *de;
         DIR *d;
-        int r = 0;
+        int r = 0, fd;
 
-        if (fd < 0)
-                return errno == ENOENT ? 0 : -errno;
         if (unlinkat(parentfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
                 return 0;
         if (errno != EBUSY && errno != ENOTEMPTY)
                 return -errno;
-        d = fdopendir(TAKE_FD(fd));
-        if (!d)
+        fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                close_nointr(fd);
                 return -errno;
+        }
         while ((de = readdir(d)))
                 if (de->d_type == DT_DIR && de->d_name[0] != '.') {
                         int k = remove_tree(dirfd(d), de->d_name);
@@ -828,44 +863,54 @@ static int64_t now_ns(void)
         return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Kill, then remove the jail node of every hierarchy; the first kill is
- * the backend's (cgroup.kill, or freeze/kill/thaw), later rounds kill
- * whatever forked in between until rmdir succeeds. */
+/* Remove the jail node of every hierarchy, killing what keeps it busy.
+ * Logout normally finds it empty (the holder took every process with it):
+ * then rmdir alone succeeds and nothing is frozen or signalled — the v1
+ * freezer costs milliseconds even on an empty cgroup.  Otherwise the
+ * backend's kill (cgroup.kill, or freeze/kill/thaw) runs once and later
+ * rounds kill whatever is still listed until rmdir succeeds.  nodefds[]
+ * (may hold -1s) are opened on demand and closed. */
 static int kill_and_remove(const struct jaula_cg_ops *ops, const struct jaula_cg_layout *lay,
                            int mountfds[], int nodefds[], const char *rel)
 {
         int64_t deadline = now_ns() + DESTROY_TIMEOUT_NS;
+        bool done[JAULA_CG_N_CTRL] = { false }, killed = false;
         useconds_t delay = 50;
-        bool any = false;
-        int r = 0;
+        int r;
 
-        for (size_t i = 0; i < lay->n_hier; i++)
-                any |= nodefds[i] >= 0;
-        if (!any)
-                return 0;
-        ops->kill(nodefds, lay->n_hier, lay);
         for (;;) {
                 r = 0;
                 for (size_t i = 0; i < lay->n_hier; i++) {
                         int k;
 
-                        if (nodefds[i] < 0)
+                        if (mountfds[i] < 0 || done[i])
                                 continue;
                         k = remove_tree(mountfds[i], rel);
                         if (k == 0) {
-                                close(nodefds[i]);
+                                done[i] = true;
+                                if (nodefds[i] >= 0)
+                                        close(nodefds[i]);
                                 nodefds[i] = -1;
-                        } else if (r == 0) {
+                        } else if (r == 0 || r == -EBUSY) {
                                 r = k;
                         }
                 }
                 if (r != -EBUSY || now_ns() > deadline)
                         return r;
                 for (size_t i = 0; i < lay->n_hier; i++)
-                        if (nodefds[i] >= 0) {
-                                jaula_cg_kill_listed(nodefds[i], SIGKILL);
-                                kill_children(nodefds[i], ops, lay);
-                        }
+                        if (!done[i] && mountfds[i] >= 0 && nodefds[i] < 0)
+                                nodefds[i] = openat(mountfds[i], rel,
+                                                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (!killed) {
+                        ops->kill(nodefds, lay->n_hier, lay);
+                        killed = true;
+                } else {
+                        for (size_t i = 0; i < lay->n_hier; i++)
+                                if (nodefds[i] >= 0) {
+                                        jaula_cg_kill_listed(nodefds[i], SIGKILL);
+                                        kill_children(nodefds[i], ops, lay);
+                                }
+                }
                 usleep(delay);
                 if (delay < 10000)
                         delay *= 2;
@@ -910,6 +955,51 @@ static int enable(const struct create_ctx *c, int fd, unsigned ctrls, const char
                 return jaula_err_errno(err, r, "Cannot enable controllers in '%s/cgroup.subtree_control'",
                                        where);
         return 0;
+}
+
+/* The login path on a busy host: cgroup_path and the group node exist, so
+ * one mkdir of the whole relative path succeeds.  Then only the group's
+ * limits are read back (and rewritten if the policy changed) and the jail's
+ * written.  Returns -EAGAIN when the slow path must run (a node is missing,
+ * or a stale jail node is in the way). */
+static int create_fast(struct create_ctx *c, const struct jaula_cg_hier *h, int mountfd,
+                       bool *jail_created, struct jaula_err *err)
+{
+        _cleanup_close_ int group = -1;
+        char rel[512], where[1024];
+        int r, fd;
+
+        *jail_created = false;
+        r = rel_path(c->spec, c->jail_id, 2, rel, sizeof rel);
+        if (r < 0)
+                return jaula_err_set(err, r, "cgroup path too long");
+        if (mkdirat(mountfd, rel, 0755) < 0)
+                return errno == ENOENT || errno == EEXIST ? -EAGAIN : -errno;
+        *jail_created = true;
+        *strrchr(rel, '/') = 0;
+        group = openat(mountfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (group < 0)
+                return errno == ENOENT ? -ENOENT : -errno;
+        snprintf(where, sizeof where, "%s/%s", h->mount, rel);
+        /* v2: a group whose subtree_control lists our controllers implies
+         * every ancestor does; enabling after the child exists is fine. */
+        r = enable(c, group, h->ctrls & c->need, where, err);
+        if (r < 0)
+                return r;
+        r = apply_writes(group, c->gw_reset, c->n_gw_reset, h->ctrls, true, &c->skipped, where,
+                         err);
+        if (r < 0)
+                return r;
+        fd = openat(group, c->jail_id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? -ENOENT : -errno;
+        snprintf(where + strlen(where), sizeof where - strlen(where), "/%s", c->jail_id);
+        r = apply_writes(fd, c->jw, c->n_jw, h->ctrls, false, &c->skipped, where, err);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
 }
 
 /* One attempt at <mount>/<cgroup_path>/<group>/<jail> in one hierarchy.
@@ -1081,6 +1171,10 @@ static void destroy_partial(struct jaula_cgroup *cg, const struct jaula_spec *sp
 
         if (rel_path(spec, jail_id, 2, rel, sizeof rel) < 0)
                 return;
+        /* Also the hierarchy that failed half way: its node has no fd yet. */
+        for (size_t i = 0; i < cg->lay.n_hier; i++)
+                if (mountfds[i] >= 0 && cg->fd[i] < 0)
+                        cg->fd[i] = openat(mountfds[i], rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         kill_and_remove(cg->ops, &cg->lay, mountfds, cg->fd, rel);
         for (int level = 1; level >= 0; level--)
                 if (rel_path(spec, jail_id, level, rel, sizeof rel) == 0)
@@ -1138,10 +1232,13 @@ JAULA_EXPORT int jaula_cgroup_create(const struct jaula_spec *spec, const char *
                                             h->mount);
                         break;
                 }
-                for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+                r = create_fast(&c, h, mountfds[i], &jail_created, err);
+                for (int attempt = 0; attempt < CREATE_ATTEMPTS && r < 0 &&
+                                      (r == -EAGAIN || r == -ENOENT || r == -ENODEV);
+                     attempt++) {
+                        /* A fast-path jail node stays: the slow path finds it
+                         * empty and makes it afresh. */
                         r = create_attempt(&c, h, mountfds[i], &jail_created, err);
-                        if (r != -ENOENT && r != -ENODEV)
-                                break;
                 }
                 if (r == -ENOENT || r == -ENODEV)
                         r = jaula_err_errno(err, r, "Cannot create the jail cgroup under '%s'",
@@ -1265,11 +1362,8 @@ JAULA_EXPORT int jaula_cgroup_destroy(const struct jaula_spec *spec, const char 
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(mountfds); i++)
                 mountfds[i] = nodefds[i] = -1;
-        for (size_t i = 0; i < lay.n_hier; i++) {
+        for (size_t i = 0; i < lay.n_hier; i++)
                 mountfds[i] = open(lay.hier[i].mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (mountfds[i] >= 0)
-                        nodefds[i] = openat(mountfds[i], rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        }
         r = kill_and_remove(ops, &lay, mountfds, nodefds, rel);
         for (int level = 1; level >= 0; level--)
                 if (rel_path(spec, jail_id, level, rel, sizeof rel) == 0)

@@ -64,3 +64,29 @@ within() {
 		echo "got $got, want $want ± $pct %" | diag
 	fi
 }
+
+# cg_quota_check WHAT CPU_STAT USAGE_US QUOTA PERIOD — did a CPU-bound load
+# get its quota?  The time base is the kernel's own count of bandwidth
+# periods (cpu.stat nr_periods), not wall time: it holds on a loaded host
+# and in an emulated guest whose clocks drift.  The share must not exceed
+# the quota by more than 30 %; it must reach 70 % of it only when the load
+# was throttled in most periods (otherwise the host, not the quota, held it
+# back, and that half of the check is skipped with the reason).
+cg_quota_check() {
+	local what=$1 stat=$2 usage=$3 quota=$4 period=$5 np nt share want
+	np=$(cg_val "$stat" nr_periods)
+	nt=$(cg_val "$stat" nr_throttled)
+	if [ -z "$np" ] || [ "$np" -lt 5 ]; then
+		not_ok "$what: too few bandwidth periods in $stat (${np:-none})"
+		return
+	fi
+	share=$((usage * 100 / (np * period)))
+	want=$((quota * 100 / period))
+	echo "usage $usage us over $np periods of $period us ($nt throttled): $share % of a CPU, quota $want %" | diag
+	if [ "$share" -le $((want * 130 / 100)) ]; then ok "$what: at most the quota (+30 %)"; else
+		not_ok "$what: at most the quota (+30 %)"; echo "$share % > $want % + 30 %" | diag; fi
+	if [ $((nt * 100)) -lt $((np * 80)) ]; then
+		skip "$what: at least the quota (-30 %): the host gave less (throttled in $nt of $np periods)"
+	elif [ "$share" -ge $((want * 70 / 100)) ]; then ok "$what: at least the quota (-30 %)"; else
+		not_ok "$what: at least the quota (-30 %)"; echo "$share % < $want % - 30 %" | diag; fi
+}

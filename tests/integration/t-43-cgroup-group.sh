@@ -23,15 +23,17 @@ wait "$a"
 
 # CPU: group quota of half a CPU shared by two jails spinning at once.
 if [ "$(nproc)" -ge 2 ]; then
-	"$H" -p "$P" -G quota=50000 -j c run "$HOG" spin 2 > "/tmp/jaula-test-$TAG-c" 2>&1 &
+	"$H" -p "$P" -G quota=50000 -j c -k run "$HOG" spin 2 > "/tmp/jaula-test-$TAG-c" 2>&1 &
 	c=$!
 	on_exit "kill $c; rm -f /tmp/jaula-test-$TAG-c"
-	out_d=$("$H" -p "$P" -G quota=50000 -j d run "$HOG" spin 2 2>&1)
+	out_d=$("$H" -p "$P" -G quota=50000 -j d -k run "$HOG" spin 2 2>&1)
 	wait "$c"
 	uc=$(sed -n 's/.*cpu_usec=\([0-9]*\).*/\1/p' "/tmp/jaula-test-$TAG-c")
 	ud=$(echo "$out_d" | sed -n 's/.*cpu_usec=\([0-9]*\).*/\1/p')
 	echo "jail c: ${uc:-?} us, jail d: ${ud:-?} us" | diag
-	within "CPU time of two jails under one group quota of 50 %" $(( ${uc:-0} + ${ud:-0} )) 1000000 30
+	cg_quota_check "two jails under one group quota of 50 %" "$(dirname "$(cg_node cpu c)")/cpu.stat" \
+		$(( ${uc:-0} + ${ud:-0} )) 50000 100000
+	"$H" -p "$P" -j c destroy; "$H" -p "$P" -j d destroy
 else
 	skip "group CPU quota: one CPU only"
 fi

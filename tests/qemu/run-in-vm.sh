@@ -6,7 +6,8 @@
 #   tests/qemu/run-in-vm.sh [OPTIONS] SCRIPT [ARG...]
 #
 #   -b BIN         copy an executable and every shared library ldd lists (and
-#                  the loader), keeping their paths; BIN may be a command name
+#                  the loader), keeping their paths; a bare command name
+#                  (bash) is looked up in PATH and lands in /usr/bin
 #   -f SRC[:DEST]  copy a file or directory (DEST: where in the guest, default
 #                  SRC's absolute path)
 #   -M MODULE      load this kernel module, after its dependencies
@@ -79,7 +80,9 @@ copy_bin() {
 	local b=$1 p lib
 	p=$(command -v "$b") || { echo "run-in-vm: no executable '$b'" >&2; exit 2; }
 	p=$(readlink -f "$p")
-	case $b in /*) copy_path "$p" "$b" ;; *) copy_path "$p" "/usr/bin/${b##*/}" ;; esac
+	# A path stays where it is (resolved to absolute); a bare command name
+	# goes to /usr/bin.
+	case $b in */*) copy_path "$p" "$(cd "$(dirname "$b")" && pwd)/${b##*/}" ;; *) copy_path "$p" "/usr/bin/$b" ;; esac
 	for lib in $(ldd "$p" 2>/dev/null | grep -oE '/[^ ]+'); do
 		[ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; }
 	done
