@@ -367,8 +367,7 @@ JAULA_EXPORT int jaula_jail_find_current(const struct jaula_spec *spec, struct j
                 return sfd;
         if (jaula_state_index_get(sfd, ino, id, sizeof id) < 0)
                 return 0;
-        if (jaula_state_load(sfd, id, &st) < 0 || st.uid != spec->user.uid || st.ns_ino != ino ||
-            st.ending)
+        if (jaula_state_load(sfd, id, &st) < 0 || st.ns_ino != ino)
                 return 0;
         pidfd = jaula_pidfd_open_verified(st.holder_pid, st.holder_start);
         if (pidfd < 0)
@@ -378,6 +377,14 @@ JAULA_EXPORT int jaula_jail_find_current(const struct jaula_spec *spec, struct j
         if (jaula_ns_ino(st.holder_pid, key, &holder_ino) < 0 || holder_ino != ino ||
             pidfd_signal(pidfd, 0) < 0)
                 return 0;
+        /* We are inside a live jail: it must be this user's, and alive for
+         * good.  Building a new jail from inside another would put its
+         * host side in the wrong namespaces. */
+        if (st.uid != spec->user.uid)
+                return jaula_err_set(err, -EPERM, "Uid %u is inside jail '%s' of uid %u",
+                                     (unsigned) spec->user.uid, id, (unsigned) st.uid);
+        if (st.ending)
+                return jaula_err_set(err, -ESRCH, "Jail '%s' is ending", id);
         r = make_handle(spec, &st, pidfd, NULL, ret);
         if (r < 0)
                 return jaula_err_set(err, r, "Out of memory");

@@ -29,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -71,6 +73,19 @@ static int _printf_(2, 3) refuse(const char *user_msg, const char *fmt, ...)
         else
                 fprintf(stderr, "jailsh: %s\n", user_msg);
         return EXIT_REFUSED;
+}
+
+/* Nothing but stdio may pass from our caller into the jail: an fd that
+ * su, a script or any other caller left open (a host directory, a log
+ * file, a socket) would be a way out of the jail's mount namespace or
+ * into host services.  Marked close-on-exec rather than closed, so that
+ * nothing we open before the exec can be confused with them. */
+static void cloexec_inherited(void)
+{
+        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+                return;
+        for (int fd = 3; fd < 65536; fd++)
+                fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 static void ensure_stdio(void)
@@ -451,6 +466,7 @@ int main(int argc, char **argv)
         /* No core dump or ptrace of a process holding root. */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         ensure_stdio();
+        cloexec_inherited();
         caller_is_root = getuid() == 0;
         openlog("jailsh", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
         jaula_log_set_sink(log_sink, NULL);
