@@ -240,7 +240,7 @@ JAULA_EXPORT int jaula_policy_resolve(const struct jaula_policy *p, const struct
                                       struct jaula_spec **ret, const char **ret_rule,
                                       struct jaula_err *err)
 {
-        if (!p || !user || !ret)
+        if (!p || !user || !ret || !user->name)
                 return jaula_err_set(err, -EINVAL, "Invalid arguments");
         for (size_t i = 0; i < p->rules.n; i++) {
                 const struct pol_rule *ru = POL_AT(p->rules, struct pol_rule, i);
