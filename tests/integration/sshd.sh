@@ -394,7 +394,9 @@ remember_jails() {
 _jail_leftovers() {
 	local p f uid
 	if [ -d "$JB_STATE" ]; then
-		find "$JB_STATE" -mindepth 1 \( -type f -o -type l \) ! -name gc.stamp ! -name '*.lock' -printf 'state file %P\n'
+		# gc.stamp, lock files and a network's ready mark may stay.
+		find "$JB_STATE" -mindepth 1 \( -type f -o -type l \) ! -name gc.stamp ! -name '*.lock' \
+			! -path "$JB_STATE/net/*/ready*" -printf 'state file %P\n'
 		find "$JB_STATE/jails" -mindepth 1 -maxdepth 1 -type d -printf 'jail dir %P\n' 2>/dev/null
 	fi
 	for p in "${JB_HOLDERS[@]}"; do
