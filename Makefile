@@ -65,9 +65,15 @@ $(PAM_SO): $(PAM_SRC) $(LIB) pam_module/pam_jaula.map $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $(PAM_SRC) $(LIB) $(ALL_LDFLAGS) \
 		-Wl,--version-script=pam_module/pam_jaula.map $(LIBS)
 
-# The setuid shell: position independent, full relro, bind now.
+# The setuid shell: position independent, full relro, bind now.  It runs
+# at every login, and every shared library costs relocations, mprotects and
+# page faults at each exec (and makes each fork dearer): the libraries that
+# ship a static archive are linked in.
+JAILSH_STATIC := -lcap -lseccomp -lconfig -lnl-route-3 -lnl-3
+JAILSH_LIBS := -Wl,-Bstatic $(JAILSH_STATIC) -Wl,-Bdynamic \
+               $(filter-out $(JAILSH_STATIC),$(LIBS)) -lpthread -lm
 $(JAILSH): $(SHELL_SRC) $(LIB) $(HEADERS)
-	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(SHELL_SRC) $(LIB) $(ALL_LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(SHELL_SRC) $(LIB) $(ALL_LDFLAGS) $(JAILSH_LIBS)
 
 $(CLI): $(CLI_SRC) $(LIB) $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(CLI_SRC) $(LIB) $(ALL_LDFLAGS) $(LIBS)
