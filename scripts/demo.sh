@@ -44,13 +44,16 @@ say() { printf '\n=== %s  [%ss]\n' "$*" "$(( $(date +%s) - START ))"; }
 info() { printf 'demo: %s\n' "$*"; }
 na() { printf 'demo: NOT AVAILABLE: %s\n' "$*"; failed=1; }
 indent() { sed 's/^/    /'; }
+jails_left() { # any jail directory in the registry?
+	local d
+	for d in "$STATE"/jails/*/; do [ -d "$d" ] && return 0; done
+	return 1
+}
 
-for n in "$DEMO_USER"; do
-	if getent passwd "$n" >/dev/null; then
-		echo "demo: a user '$n' already exists; remove it (or an unfinished demo) first" >&2
-		exit 1
-	fi
-done
+if getent passwd "$DEMO_USER" >/dev/null || getent group "$DEMO_GROUP" >/dev/null; then
+	echo "demo: '$DEMO_USER' already exists; remove it (or an unfinished demo) first" >&2
+	exit 1
+fi
 if ip link show "$BRIDGE" >/dev/null 2>&1; then
 	echo "demo: the bridge '$BRIDGE' already exists (another demo running?)" >&2
 	exit 1
@@ -72,7 +75,9 @@ cleanup() {
 	say "Cleaning up"
 	if [ -n "$sshd_pid" ]; then kill "$sshd_pid" 2>/dev/null; wait "$sshd_pid" 2>/dev/null; fi
 	if [ -x "$JAULA" ] && [ -d "$STATE/jails" ]; then
-		for id in $(ls "$STATE/jails" 2>/dev/null | grep -v '\.lock$'); do
+		for id in "$STATE"/jails/*/; do
+			[ -d "$id" ] || continue
+			id=$(basename "$id")
 			"$JAULA" stop --state-dir "$STATE" "$id" >/dev/null 2>&1 && info "stopped jail $id"
 		done
 	fi
@@ -305,7 +310,7 @@ else
 	wait "$bg" 2>/dev/null
 	# The last session is gone: so is the jail (lifetime "session").
 	for _ in $(seq 100); do
-		[ -z "$(ls "$STATE/jails" 2>/dev/null | grep -v '\.lock$')" ] && break
+		jails_left || break
 		sleep 0.1
 	done
 	after=$("$JAULA" list --state-dir "$STATE" | tail -n +2)

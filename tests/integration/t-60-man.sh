@@ -5,7 +5,7 @@
 # policy.  Needs no root.
 source "$(dirname "$0")/../lib.sh"
 need_cmd groff man
-cd "$TOP"
+cd "$TOP" || exit 1
 
 pages=(man/*.[1-8])
 [ -e "${pages[0]}" ] || skip_all "no manual pages in man/"

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd git
-cd "$TOP"
+cd "$TOP" || exit 1
 git rev-parse --verify -q HEAD:debian/control >/dev/null || skip_all "debian/ is not committed at HEAD"
 
 missing=""
@@ -26,7 +26,7 @@ work=$(mktemp -d /tmp/jaula-t61.XXXXXX)
 on_exit "rm -rf '$work'"
 mkdir "$work/src"
 git archive HEAD | tar -x -C "$work/src"
-cd "$work/src"
+cd "$work/src" || exit 1
 if ! deps=$(dpkg-checkbuilddeps -B 2>&1); then
 	skip_all "build dependencies missing (run scripts/install-deps.sh): $deps"
 fi

@@ -40,7 +40,7 @@ EOP
 chmod 0644 "$CONF"
 "$JAILSH" --config "$CONF" --user "$U" -c 'echo ready; exec sleep 120' > "$TDIR/s1.out" 2>&1 &
 s1=$!
-for i in $(seq 100); do grep -q ready "$TDIR/s1.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q ready "$TDIR/s1.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$TDIR/s1.out" || { cat "$TDIR/s1.out" | diag; skip_all "a jail with a network does not start here"; }
 ID="u$UID_"
 
@@ -113,12 +113,12 @@ ok "the jailed session ended with the jail"
 "$JAILSH" --config "$CONF" --user "$U" -c 'echo ready; exec sleep 120' > "$TDIR/s2.out" 2>&1 &
 s2=$!
 disown "$s2" # killed below on purpose: no job notice
-for i in $(seq 100); do grep -q ready "$TDIR/s2.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q ready "$TDIR/s2.out" 2>/dev/null && break; sleep 0.1; done
 st="$STATE/jails/$ID/state"
 mon=$(sed -n 's/^monitor_pid=//p' "$st"); hol=$(sed -n 's/^holder_pid=//p' "$st")
 # jailsh (the session owner) and the monitor first: nobody is left to clean up.
 kill -KILL "$s2" "$mon"; kill -KILL "$hol"
-for i in $(seq 50); do alive "$hol" || break; sleep 0.1; done
+for _ in $(seq 50); do alive "$hol" || break; sleep 0.1; done
 expect_match "list marks a dead holder with !" "^$ID +$U +user +$hol! " "$(J list | grep "^$ID ")"
 out=$(J gc); rc=$?
 expect_eq "gc exits 0" 0 "$rc"
