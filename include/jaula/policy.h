@@ -42,10 +42,11 @@ enum {
         JAULA_POLICY_NO_CACHE_WRITE = 1 << 1, /* do not write the cache */
 };
 
-/* jaula_policy_load with a cache directory (NULL: JAULA_POLICY_CACHE_DIR,
- * "": none) and JAULA_POLICY_* flags.  jaula_policy_load uses the default
- * cache: a login whose policy files have not changed since they were last
- * validated reads the validated result instead of parsing again. */
+/* jaula_policy_load with a cache directory ("": none; NULL: the default,
+ * JAULA_POLICY_CACHE_DIR, for a policy under /etc/ and none for any other
+ * path) and JAULA_POLICY_* flags.  jaula_policy_load uses the default: a
+ * login whose installed policy files have not changed since they were
+ * last validated reads the validated result instead of parsing again. */
 int jaula_policy_load_ex(const char *path, const char *cache_dir, unsigned flags,
                          struct jaula_policy **ret, struct jaula_diags *diags);
 /* Whether p came from the cache (for tests and benchmarks). */
