@@ -135,6 +135,45 @@ static int sanitize_fds(int *keep, size_t n)
         return 0;
 }
 
+/* The caller's command line (jailsh's arguments, or sshd's) would
+ * otherwise show in ps for as long as the jail lives, inside and out.
+ * PR_SET_MM needs CAP_SYS_RESOURCE, which some hosts withhold even from
+ * root; then the inherited argument area itself is overwritten (it is our
+ * own copy, and nothing here reads argv again). */
+static void set_cmdline(const char *name)
+{
+        static char buf[32];
+        size_t n = (size_t) snprintf(buf, sizeof buf, "%s", name) + 1;
+        char stat[1024], *p;
+        unsigned long start = 0, end = 0;
+        ssize_t len;
+        int fd;
+
+        prctl(PR_SET_NAME, name);
+        /* Start first: the kernel wants start <= end at every step, and
+         * buf lies below the old arguments (on the stack). */
+        if (prctl(PR_SET_MM, PR_SET_MM_ARG_START, (unsigned long) buf, 0, 0) == 0 &&
+            prctl(PR_SET_MM, PR_SET_MM_ARG_END, (unsigned long) buf + n, 0, 0) == 0)
+                return;
+        fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        len = read(fd, stat, sizeof stat - 1);
+        close(fd);
+        if (len <= 0)
+                return;
+        stat[len] = 0;
+        /* arg_start and arg_end are fields 48 and 49; count from the end
+         * of comm, which may hold spaces. */
+        p = strrchr(stat, ')');
+        for (int field = 2; p && field < 48; field++)
+                p = strchr(p + 1, ' ');
+        if (!p || sscanf(p + 1, "%lu %lu", &start, &end) != 2 || end <= start + 1)
+                return;
+        memset((void *) start, 0, end - start);
+        memcpy((void *) start, name, n < end - start ? n - 1 : end - start - 1);
+}
+
 static void reset_signals(void)
 {
         sigset_t all;
@@ -200,7 +239,7 @@ static _Noreturn void holder_main(const struct jaula_spec *spec, const struct ja
         /* Ends with the monitor; if the monitor is already gone, the
          * socket is at EOF and we exit below. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        prctl(PR_SET_NAME, "jaula-holder");
+        set_cmdline("jaula-holder");
         if (sanitize_fds(keep, 1) < 0)
                 _exit(1);
         sock = keep[0];
@@ -486,7 +525,7 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
         pid_t pid;
 
         snprintf(mon.id, sizeof mon.id, "%s", jail_id);
-        prctl(PR_SET_NAME, "jaula-monitor");
+        set_cmdline("jaula-monitor");
         reset_signals();
         if (become_root() < 0) {
                 msg_send(csock, MSG_ERR, 0, 0, -errno, "Cannot take root credentials");
