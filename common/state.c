@@ -343,9 +343,14 @@ static int ensure_dir_at(int dirfd, const char *name, struct jaula_err *err, con
         _cleanup_close_ int fd = -1;
         struct stat s;
 
-        if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
-                return jaula_err_errno(err, -errno, "Cannot create state directory '%s'", what);
+        /* Every login passes here: open first, create only when missing. */
         fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+                if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+                        return jaula_err_errno(err, -errno, "Cannot create state directory '%s'",
+                                               what);
+                fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
         if (fd < 0)
                 return jaula_err_errno(err, -errno, "Cannot open state directory '%s'", what);
         if (fstat(fd, &s) < 0)
