@@ -16,6 +16,9 @@
  *   -t SECS    run: destroy the jail (killing it) after SECS if still running
  *   -k         run: keep the cgroup (no destroy at the end)
  *   -o         run: open an existing jail node instead of creating it
+ *   -c         run: the child is born in the jail with clone3(CLONE_INTO_CGROUP)
+ *              on jaula_cgroup_fd() instead of attaching itself (v2 only:
+ *              prints "clone_into=unsupported" and exits 3 on v1)
  *
  * run prints "exit=N" or "signal=N", then "usage mem=B pids=N cpu_usec=U"
  * measured after the child ended and before destroy, then "skipped=MASK".
@@ -30,7 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,9 +115,9 @@ static void print_usage(const struct jaula_spec *spec, const char *jail)
                        u.memory_bytes, u.pids, u.cpu_usec);
 }
 
-static int child(struct jaula_cgroup *cg, uid_t uid, bool newns, char **argv)
+static int child(struct jaula_cgroup *cg, uid_t uid, bool newns, bool born_in, char **argv)
 {
-        int r = jaula_cgroup_attach(cg, 0);
+        int r = born_in ? 0 : jaula_cgroup_attach(cg, 0);
 
         if (r < 0) {
                 fprintf(stderr, "cgroup_run: attach: %s\n", strerror(-r));
@@ -148,7 +153,7 @@ int main(int argc, char **argv)
         struct jaula_cgroup *cg = NULL;
         const char *jail = "j", *cmd;
         uid_t uid = (uid_t) -1;
-        bool newns = false, keep = false, reuse = false;
+        bool newns = false, keep = false, reuse = false, born_in = false;
         double timeout = 0;
         int opt, r, status = 0;
         pid_t pid;
@@ -157,7 +162,7 @@ int main(int argc, char **argv)
         unset(&spec.group_limits);
         spec.group_name = "g";
         spec.state_dir = "/run/jaula-test";
-        while ((opt = getopt(argc, argv, "+p:g:j:r:l:G:u:nt:ko")) != -1) {
+        while ((opt = getopt(argc, argv, "+p:g:j:r:l:G:u:nt:koc")) != -1) {
                 switch (opt) {
                 case 'p':
                         spec.cgroup_path = optarg;
@@ -193,6 +198,9 @@ int main(int argc, char **argv)
                         break;
                 case 'o':
                         reuse = true;
+                        break;
+                case 'c':
+                        born_in = true;
                         break;
                 default:
                         usage_exit();
@@ -268,14 +276,27 @@ int main(int argc, char **argv)
         /* Orphans of the command (a fork bomb's) are reparented to us. */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         fflush(stdout);
-        pid = fork();
+        if (born_in) {
+                struct clone_args ca = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+
+                if (jaula_cgroup_fd(cg) < 0) {
+                        puts("clone_into=unsupported");
+                        jaula_cgroup_free(cg);
+                        jaula_cgroup_destroy(&spec, jail);
+                        return 3;
+                }
+                ca.cgroup = (uint64_t) jaula_cgroup_fd(cg);
+                pid = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+        } else {
+                pid = fork();
+        }
         if (pid < 0) {
                 perror("cgroup_run: fork");
                 jaula_cgroup_destroy(&spec, jail);
                 return 1;
         }
         if (pid == 0)
-                child(cg, uid, newns, argv + optind);
+                child(cg, uid, newns, born_in, argv + optind);
 
         if (timeout > 0) {
                 double end = now() + timeout;

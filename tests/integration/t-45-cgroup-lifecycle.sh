@@ -22,6 +22,15 @@ check "destroy of a jail that does not exist is not an error" "$H" -p "$P" -j no
 out=$("$H" -p "$P" -o -k run cat /proc/self/cgroup 2>&1)
 expect_match "open + attach lands in the jail node" "(pids:|0::)/$P/g/j"$'\n' "$out"
 
+# v2: the holder can be born in the jail (clone3 CLONE_INTO_CGROUP on
+# jaula_cgroup_fd), never running a moment outside it.
+out=$("$H" -p "$P" -j born -c run cat /proc/self/cgroup 2>&1)
+if [ "$MODE" = v2 ]; then
+	expect_match "clone3(CLONE_INTO_CGROUP) on jaula_cgroup_fd lands in the jail node" "0::/$P/g/born"$'\n' "$out"
+else
+	expect_match "jaula_cgroup_fd is -1 on $MODE" "clone_into=unsupported" "$out"
+fi
+
 # Stale nodes: empty → recreated; in use → refused.
 check "create over a stale empty jail node" "$H" -p "$P" -l pids=12 create
 expect_eq "the recreated node has the new limit" 12 "$(cat "$(cg_node pids)/pids.max")"
