@@ -165,7 +165,8 @@ const struct pol_profile *jaula_policy_find_profile(const struct jaula_policy *p
 const struct pol_group *jaula_policy_find_group(const struct jaula_policy *p, const char *name);
 
 /* The token structure of libconfig's grammar (policy_syntax.c): 0, or
- * -EINVAL with the line and a message for the first syntax error. */
+ * -EINVAL with the line and a message ("syntax error: …", or an integer
+ * libconfig would misread) for the first error. */
 int jaula_policy_syntax_check(const char *text, int *ret_line, char *msg, size_t msg_size);
 
 /* The identity of one source file or directory (policy_cache.c): what must

@@ -1580,13 +1580,13 @@ static void parse_text(struct ctx *c, const char *text)
         config_t cf;
         const config_setting_t *root;
 
-        char msg[160];
+        char msg[256];
         int line = 0;
 
         if (refuse_includes(c, text))
                 return;
         if (jaula_policy_syntax_check(text, &line, msg, sizeof msg) < 0) {
-                diag_add(c, c->file, line, "syntax error: %s", msg);
+                diag_add(c, c->file, line, "%s", msg);
                 return;
         }
         config_init(&cf);

@@ -22,6 +22,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -163,12 +164,13 @@ static bool fail(struct parser *ps, const char *expected)
 
         if (ps->lx.tok == T_ERROR) {
                 ps->err_line = ps->lx.tok_line;
-                snprintf(ps->msg, ps->msg_size, "a string that is never closed with '\"'");
+                snprintf(ps->msg, ps->msg_size,
+                         "syntax error: a string that is never closed with '\"'");
                 return false;
         }
         describe(&ps->lx, got, sizeof got);
         ps->err_line = ps->lx.tok_line;
-        snprintf(ps->msg, ps->msg_size, "expected %s, got %s", expected, got);
+        snprintf(ps->msg, ps->msg_size, "syntax error: expected %s, got %s", expected, got);
         return false;
 }
 
@@ -179,10 +181,51 @@ static bool is_punct_tok(const struct lexer *lx, char ch)
 
 static bool parse_settings(struct parser *ps, char closer);
 
+/* libconfig 1.5 reads a decimal or hex integer without the L suffix into
+ * an int and silently wraps anything larger: "memory = 5000000000;" would
+ * become 705032704.  Refuse such a number instead of misreading it. */
+static bool check_int_range(struct parser *ps)
+{
+        const char *q = ps->lx.start, *end = ps->lx.start + ps->lx.len;
+        bool neg = false, hex = false;
+        unsigned long long v = 0, limit;
+
+        if (q < end && (*q == '+' || *q == '-'))
+                neg = *q++ == '-';
+        if (end - q > 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) {
+                hex = true;
+                q += 2;
+        }
+        if (q == end)
+                return true;
+        for (const char *d = q; d < end; d++)
+                if (hex ? !isxdigit((unsigned char) *d) : !isdigit((unsigned char) *d))
+                        return true; /* not a plain integer: floats, 64-bit "…L", words */
+        limit = neg ? UINT64_C(2147483648) : UINT64_C(2147483647);
+        for (; q < end; q++) {
+                unsigned digit = isdigit((unsigned char) *q) ? (unsigned) (*q - '0')
+                                                             : (unsigned) (tolower(*q) - 'a' + 10);
+
+                v = v * (hex ? 16 : 10) + digit;
+                if (v > limit) {
+                        ps->err_line = ps->lx.tok_line;
+                        snprintf(ps->msg, ps->msg_size,
+                                 "%.*s does not fit in 32 bits, and libconfig would silently "
+                                 "wrap it; write %.*sL, or for a size a string like \"5G\"",
+                                 (int) (ps->lx.len > 40 ? 40 : ps->lx.len), ps->lx.start,
+                                 (int) (ps->lx.len > 40 ? 40 : ps->lx.len), ps->lx.start);
+                        return false;
+                }
+        }
+        return true;
+}
+
 /* A scalar: one atom, or one or more adjacent strings. */
 static bool parse_scalar(struct parser *ps)
 {
         if (ps->lx.tok == T_ATOM) {
+                if (!check_int_range(ps))
+                        return false;
                 next(&ps->lx);
                 return true;
         }
@@ -205,8 +248,8 @@ static bool parse_value(struct parser *ps)
 
                 if (++ps->depth > MAX_DEPTH) {
                         ps->err_line = ps->lx.tok_line;
-                        snprintf(ps->msg, ps->msg_size, "nested more than %d levels deep",
-                                 MAX_DEPTH);
+                        snprintf(ps->msg, ps->msg_size,
+                                 "syntax error: nested more than %d levels deep", MAX_DEPTH);
                         return false;
                 }
                 next(&ps->lx);

@@ -201,6 +201,12 @@ static const struct bad bad_cases[] = {
           "syntax error: expected a value, got ']'" },
         { "syntax-unbalanced", "rootfs = { r = { path = \"/r\"; };\n", 2,
           "syntax error: expected a setting name or '}', got the end of the file" },
+        { "int-wraps", RF "profiles = { p = { rootfs = \"r\";\n limits = { memory = 5000000000; }; }; };\n", 3,
+          "5000000000 does not fit in 32 bits, and libconfig would silently wrap it; write "
+          "5000000000L, or for a size a string like \"5G\"" },
+        { "int-wraps-hex", RF "profiles = { p = { rootfs = \"r\"; limits = { pids = 0x80000000; }; }; };\n", 2,
+          "0x80000000 does not fit in 32 bits, and libconfig would silently wrap it; write "
+          "0x80000000L, or for a size a string like \"5G\"" },
         { "syntax-mixed-array", "match = ( { uids = [\"1-2\", 3]; exempt = true; } );\n", 1,
           "syntax error: mismatched element type in array" },
         { "duplicate-setting", RF "rootfs = { s = { path = \"/s\"; }; };\n", 2,
@@ -496,6 +502,34 @@ static void test_diags_null_ok(void **state)
         assert_null(p);
         assert_int_equal(jaula_policy_parse("", "t.conf", &p, NULL), 0);
         assert_int_equal(jaula_policy_n_rules(p), 0);
+        jaula_policy_free(p);
+}
+
+static void test_big_integers(void **state)
+{
+        /* With the L suffix libconfig reads 64 bits; at the 32-bit edges a
+         * plain integer is still exact. */
+        const char *text = RF
+                "profiles = { p = { rootfs = \"r\"; limits = { memory = 5000000000L; pids = 2147483647; }; }; };\n"
+                "match = ( { uids = (-2147483648, 0x7fffffff); exempt = true; },\n"
+                "          { users = [\"a\"]; profile = \"p\"; } );\n";
+        struct jaula_user u = { .name = "a", .uid = 1, .gid = 1, .group = "a", .home = "/h" };
+        struct jaula_policy *p = NULL;
+        struct jaula_diags d = { 0 };
+        struct jaula_spec *s = NULL;
+
+        assert_int_equal(jaula_policy_parse(text, "t.conf", &p, &d), -EINVAL);
+        /* -2147483648 fits in 32 bits but is no uid: the checker says so. */
+        assert_int_equal(d.n, 1);
+        assert_string_equal(d.v[0].msg, "match[0].uids[0]: -2147483648 is not a valid uid");
+        jaula_diags_free(&d);
+        text = RF "profiles = { p = { rootfs = \"r\"; limits = { memory = 5000000000L; pids = 2147483647; }; }; };\n"
+                  "match = ( { users = [\"a\"]; profile = \"p\"; } );\n";
+        assert_int_equal(jaula_policy_parse(text, "t.conf", &p, NULL), 0);
+        assert_int_equal(jaula_policy_resolve(p, &u, &s, NULL, NULL), 1);
+        assert_int_equal(s->limits.memory_max, INT64_C(5000000000));
+        assert_int_equal(s->limits.pids_max, 2147483647);
+        jaula_spec_free(s);
         jaula_policy_free(p);
 }
 
@@ -978,6 +1012,7 @@ int main(void)
                 cmocka_unit_test(test_every_error_reported),
                 cmocka_unit_test(test_diags_null_ok),
                 cmocka_unit_test(test_valid_variants),
+                cmocka_unit_test(test_big_integers),
                 cmocka_unit_test(test_load_dropins),
                 cmocka_unit_test(test_load_dropin_errors),
                 cmocka_unit_test(test_load_ownership),
