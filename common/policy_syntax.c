@@ -35,7 +35,8 @@ enum tok {
         T_STRING,
         T_ATOM, /* a name, number or boolean */
         T_PUNCT,
-        T_ERROR,
+        T_ERROR, /* a string never closed */
+        T_NUL,   /* a string with "\x00" in it */
 };
 
 struct lexer {
@@ -96,6 +97,14 @@ static void next(struct lexer *lx)
         } else if (*p == '"') {
                 p++;
                 while (*p && *p != '"') {
+                        /* "\x00" would end the string early in every C
+                         * consumer: "/srv\x00x" would silently be "/srv". */
+                        if (p[0] == '\\' && (p[1] == 'x' || p[1] == 'X') && p[2] == '0' &&
+                            p[3] == '0') {
+                                lx->tok = T_NUL;
+                                lx->p = p;
+                                return;
+                        }
                         if (*p == '\\' && p[1])
                                 p++;
                         if (*p == '\n')
@@ -162,6 +171,11 @@ static bool fail(struct parser *ps, const char *expected)
 {
         char got[64];
 
+        if (ps->lx.tok == T_NUL) {
+                ps->err_line = ps->lx.line;
+                snprintf(ps->msg, ps->msg_size, "a string may not contain \"\\x00\"");
+                return false;
+        }
         if (ps->lx.tok == T_ERROR) {
                 ps->err_line = ps->lx.tok_line;
                 snprintf(ps->msg, ps->msg_size,

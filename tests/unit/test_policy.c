@@ -207,6 +207,8 @@ static const struct bad bad_cases[] = {
         { "int-wraps-hex", RF "profiles = { p = { rootfs = \"r\"; limits = { pids = 0x80000000; }; }; };\n", 2,
           "0x80000000 does not fit in 32 bits, and libconfig would silently wrap it; write "
           "0x80000000L, or for a size a string like \"5G\"" },
+        { "string-nul", RF "profiles = { p = { rootfs = \"r\";\n shell = \"/bin/sh\\x00evil\"; }; };\n", 3,
+          "a string may not contain \"\\x00\"" },
         { "syntax-mixed-array", "match = ( { uids = [\"1-2\", 3]; exempt = true; } );\n", 1,
           "syntax error: mismatched element type in array" },
         { "duplicate-setting", RF "rootfs = { s = { path = \"/s\"; }; };\n", 2,
