@@ -253,7 +253,7 @@ static void record_setup(const char *path, const char *text)
 }
 
 /* Gateway address, routes, uplink, up, firewall: everything idempotent. */
-static int setup_bridge(struct nl_sock *sk, const struct jaula_net_spec *net,
+static int setup_bridge(struct nl_sock *sk, const char *state_dir, const struct jaula_net_spec *net,
                         const struct jaula_pool *pool, size_t b, struct rtnl_link *br,
                         struct rtnl_link *uplink, struct jaula_err *err)
 {
@@ -290,7 +290,7 @@ static int setup_bridge(struct nl_sock *sk, const struct jaula_net_spec *net,
                 if (r < 0)
                         return r;
         }
-        return jaula_net_firewall_apply(net, err);
+        return jaula_net_firewall_apply_state(state_dir, net, err);
 }
 
 static int delete_link(struct nl_sock *sk, const char *name)
@@ -423,8 +423,10 @@ JAULA_EXPORT int jaula_net_prepare(const struct jaula_spec *spec, const char *ja
                 r = jaula_err_errno(err, r, "Network '%s': description too long", net->name);
                 goto fail;
         }
-        if (created || !setup_is_current(path, fp)) {
-                r = setup_bridge(sk, net, &pool, b, br, uplink, err);
+        /* A flushed ruleset takes the isolation away with it: checked on
+         * every login (one request), restored at once. */
+        if (created || !setup_is_current(path, fp) || jaula_net_firewall_present() <= 0) {
+                r = setup_bridge(sk, spec->state_dir, net, &pool, b, br, uplink, err);
                 if (r < 0)
                         goto fail;
                 record_setup(path, fp);

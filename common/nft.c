@@ -15,15 +15,33 @@
  * which set "same" lets through for non-isolated networks. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <nftables/libnftables.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "jaula/ipam.h"
 #include "jaula/net.h"
 
-#define TABLE "inet jaula"
+#define TABLE_NAME "jaula"
+#define TABLE "inet " TABLE_NAME
+#define ADD_ELEM "add element " TABLE " "
+#define DEL_ELEM "delete element " TABLE " "
+
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
 
 static void nft_ctx_freep(struct nft_ctx **ctx)
 {
@@ -141,36 +159,106 @@ static int check_net(const struct jaula_net_spec *net, struct jaula_err *err)
         return jaula_ipam_pool_init(net, &pool, err);
 }
 
-static int apply(const struct jaula_net_spec *net, bool remove, struct jaula_err *err,
-                 const char *what)
+/* The recorded elements of every other network under state_dir, so that
+ * restoring a flushed table restores all networks at once.  These files
+ * are written only by the code below, in the root-only state directory;
+ * still, only element lines of our own table are accepted. */
+static void put_recorded(FILE *f, const char *state_dir, const char *skip)
 {
-        _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ char *script = NULL;
-        size_t size = 0;
+        _cleanup_(closedirp) DIR *d = NULL;
+        char path[PATH_MAX], line[512];
+        struct dirent *de;
+
+        if (snprintf(path, sizeof path, "%s/net", state_dir) >= (int) sizeof path ||
+            !(d = opendir(path)))
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_fclose_ FILE *in = NULL;
+                int fd;
+
+                if (de->d_name[0] == '.' || strcmp(de->d_name, skip) == 0)
+                        continue;
+                fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0)
+                        continue;
+                int ffd = openat(fd, "nft", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                close_nointr(fd);
+                if (ffd < 0 || !(in = fdopen(ffd, "r"))) {
+                        close_nointr(ffd);
+                        continue;
+                }
+                while (fgets(line, sizeof line, in))
+                        if ((strncmp(line, ADD_ELEM, sizeof ADD_ELEM - 1) == 0 ||
+                             strncmp(line, DEL_ELEM, sizeof DEL_ELEM - 1) == 0) &&
+                            !strchr(line, ';') && line[strlen(line) - 1] == '\n')
+                                fputs(line, f);
+        }
+}
+
+static void record_network(const char *state_dir, const char *name, const char *text)
+{
+        char path[PATH_MAX], tmp[PATH_MAX];
+        _cleanup_close_ int fd = -1;
+        size_t n = strlen(text);
+
+        if (snprintf(path, sizeof path, "%s/net/%s/nft", state_dir, name) >= (int) sizeof path ||
+            snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int) sizeof tmp)
+                return;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return;
+        if (write(fd, text, n) != (ssize_t) n || rename(tmp, path) < 0)
+                unlink(tmp);
+}
+
+static int apply(const char *state_dir, const struct jaula_net_spec *net, bool remove,
+                 struct jaula_err *err, const char *what)
+{
+        _cleanup_fclose_ FILE *f = NULL, *e = NULL;
+        _cleanup_free_ char *script = NULL, *elems = NULL;
+        size_t size = 0, esize = 0;
         int r;
 
         r = check_net(net, err);
         if (r < 0)
                 return r;
+        e = open_memstream(&elems, &esize);
+        if (!e)
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        put_network(e, net, remove);
+        if (fclose(TAKE_PTR(e)) != 0)
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
         f = open_memstream(&script, &size);
         if (!f)
                 return jaula_err_set(err, -ENOMEM, "Out of memory");
         put_base(f);
-        put_network(f, net, remove);
+        if (state_dir)
+                put_recorded(f, state_dir, net->name);
+        fputs(elems, f);
         if (fclose(TAKE_PTR(f)) != 0)
                 return jaula_err_set(err, -ENOMEM, "Out of memory");
-        return run(script, err, what);
+        r = run(script, err, what);
+        if (r >= 0 && state_dir)
+                record_network(state_dir, net->name, elems);
+        return r;
 }
 
 JAULA_EXPORT int jaula_net_firewall_apply(const struct jaula_net_spec *net, struct jaula_err *err)
 {
-        return apply(net, false, err, "set up the jaula table");
+        return apply(NULL, net, false, err, "set up the jaula table");
+}
+
+JAULA_EXPORT int jaula_net_firewall_apply_state(const char *state_dir,
+                                                const struct jaula_net_spec *net,
+                                                struct jaula_err *err)
+{
+        return apply(state_dir, net, false, err, "set up the jaula table");
 }
 
 JAULA_EXPORT int jaula_net_firewall_remove(const struct jaula_net_spec *net,
                                            struct jaula_err *err)
 {
-        return apply(net, true, err, "remove a network from the jaula table");
+        return apply(NULL, net, true, err, "remove a network from the jaula table");
 }
 
 JAULA_EXPORT int jaula_net_nat_remove(const struct jaula_net_spec *net, struct jaula_err *err)
@@ -197,4 +285,47 @@ JAULA_EXPORT int jaula_net_nat_remove(const struct jaula_net_spec *net, struct j
 JAULA_EXPORT int jaula_net_firewall_remove_all(struct jaula_err *err)
 {
         return run("add table " TABLE "\ndelete table " TABLE "\n", err, "delete the jaula table");
+}
+
+static void mnl_socket_closep(struct mnl_socket **nl)
+{
+        if (*nl)
+                mnl_socket_close(*nl);
+}
+
+/* One NFT_MSG_GETTABLE, on every login: libnftables would first fetch its
+ * whole cache (milliseconds), and a `nft flush ruleset` (nftables.service
+ * reload) must not silently drop the isolation of jails made afterwards.
+ * libnftables has no call for it, so the request is built with libmnl. */
+JAULA_EXPORT int jaula_net_firewall_present(void)
+{
+        _cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
+        char buf[MNL_SOCKET_BUFFER_SIZE];
+        struct nlmsghdr *nlh;
+        struct nfgenmsg *nfg;
+        uint32_t seq = (uint32_t) time(NULL);
+        ssize_t n;
+        int r;
+
+        nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+        if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+                return neg_errno();
+        nlh = mnl_nlmsg_put_header(buf);
+        nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+        nlh->nlmsg_flags = NLM_F_REQUEST; /* the reply is the table or an error */
+        nlh->nlmsg_seq = seq;
+        nfg = mnl_nlmsg_put_extra_header(nlh, sizeof *nfg);
+        nfg->nfgen_family = NFPROTO_INET;
+        nfg->version = NFNETLINK_V0;
+        nfg->res_id = 0;
+        mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, TABLE_NAME);
+        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+                return neg_errno();
+        n = mnl_socket_recvfrom(nl, buf, sizeof buf);
+        if (n < 0)
+                return neg_errno();
+        r = mnl_cb_run(buf, (size_t) n, seq, mnl_socket_get_portid(nl), NULL, NULL);
+        if (r >= 0)
+                return 1;
+        return errno == ENOENT ? 0 : neg_errno();
 }

@@ -55,8 +55,16 @@ char *jaula_net_resolv_conf(const struct jaula_spec *spec);
  * subnets in set nat_nets are masqueraded when they leave through a
  * non-jaula interface.  Idempotent: the base chains are rebuilt in the same
  * transaction, the network's elements are added without duplicates.
- * jaula_net_prepare calls it on first use of a bridge. */
+ * jaula_net_prepare calls it on first use of a bridge, when the network's
+ * description changed, and when the table has gone (`nft flush ruleset`). */
 int jaula_net_firewall_apply(const struct jaula_net_spec *net, struct jaula_err *err);
+/* The same, also re-adding the elements recorded for every other network
+ * under state_dir (so a table lost to `nft flush ruleset` comes back whole)
+ * and recording net's in <state_dir>/net/<name>/nft. */
+int jaula_net_firewall_apply_state(const char *state_dir, const struct jaula_net_spec *net,
+                                   struct jaula_err *err);
+/* 1 when the table exists, 0 when not, or -errno (one netlink request). */
+int jaula_net_firewall_present(void);
 /* Stop masquerading net's subnet (no error when it was not). */
 int jaula_net_nat_remove(const struct jaula_net_spec *net, struct jaula_err *err);
 /* Remove net's elements from the table (its bridges, DNS, NAT). */

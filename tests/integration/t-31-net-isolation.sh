@@ -45,4 +45,13 @@ refute "... nor through the host's routing (hairpin via the gateway MAC)" ping_o
 jail_up a2 "${A[@]}" --id "a${TAG}2" --uid 2005 || not_ok "second jail of A"
 check "a non-isolated network still talks inside (br_netfilter on: $(sysctl -n net.bridge.bridge-nf-call-iptables 2>/dev/null || echo n/a))" \
 	ping_ok "$a1_pid" "$a2_addr"
+
+# `nft flush ruleset` (e.g. an nftables.service reload) removes the table;
+# the next login notices and restores it before the jail is made.
+nft flush ruleset
+check "(control) after a ruleset flush A reaches B" ping_ok "$a1_pid" "$b1_addr"
+jail_up a3 "${A[@]}" --id "a${TAG}3" --uid 2006 || not_ok "login after a flush"
+check "the next login restored the table" nft list table inet jaula
+refute "... and A cannot reach B again" ping_ok "$a1_pid" "$b1_addr"
+refute "... nor can the new jail" ping_ok "$a3_pid" "$b1_addr"
 finish
