@@ -133,6 +133,11 @@ static void put_network(FILE *f, const struct jaula_net_spec *net, bool remove)
                 snprintf(elem, sizeof elem, "\"%s\" . %s", br, gw);
                 put_elem(f, "gw", elem, remove);
                 for (size_t d = 0; d < net->n_dns; d++) {
+                        struct in_addr a;
+                        /* jails have IPv4 only: an IPv6 nameserver is never
+                         * reached through the host */
+                        if (inet_pton(AF_INET, net->dns[d], &a) != 1)
+                                continue;
                         snprintf(elem, sizeof elem, "\"%s\" . %s", br, net->dns[d]);
                         put_elem(f, "dns", elem, remove);
                 }
@@ -149,11 +154,11 @@ static int check_net(const struct jaula_net_spec *net, struct jaula_err *err)
         /* Names and addresses end up in an nftables script: validate them
          * so that nothing in the policy can add a command. */
         for (size_t d = 0; d < net->n_dns; d++) {
-                struct in_addr a;
-                if (!net->dns[d] || inet_pton(AF_INET, net->dns[d], &a) != 1)
+                struct in6_addr a;
+                if (!net->dns[d] || (inet_pton(AF_INET, net->dns[d], &a) != 1 &&
+                                     inet_pton(AF_INET6, net->dns[d], &a) != 1))
                         return jaula_err_set(err, -EINVAL,
-                                             "Network '%s': nameserver '%s' is not an IPv4 "
-                                             "address",
+                                             "Network '%s': nameserver '%s' is not an IP address",
                                              net->name, net->dns[d] ? net->dns[d] : "");
         }
         return jaula_ipam_pool_init(net, &pool, err);
