@@ -133,7 +133,18 @@ at() { awk -v k="$2" '$1 == k { printf "%.1f", $3 }' "$1"; }
 
 bootstrap_bridges
 rows=() memrows=() leftrows=() notes=()
+BUDGET=${BENCH_SCALE_BUDGET:-480}
+prev_mean=
 for N in "${NS[@]}"; do
+	# Keep `make bench` within its time: a large N whose logins would take
+	# longer than BUDGET seconds at the last measured pace is cut to fit.
+	if [ -n "$prev_mean" ]; then
+		fit=$(awk -v m="$prev_mean" -v b="$BUDGET" 'BEGIN { printf "%d", b * 1000 / (m > 0 ? m : 1) }')
+		if [ "$fit" -lt "$N" ]; then
+			notes+=("N=$N was cut to $fit: at the measured $prev_mean ms a login it would not fit in BENCH_SCALE_BUDGET=$BUDGET s (machine load: $(cut -d' ' -f1-3 /proc/loadavg))")
+			N=$fit
+		fi
+	fi
 	out=$BENCH_OUT/scale-$N.txt
 	sleep 2
 	netns0=$(n_netns)
@@ -166,6 +177,7 @@ for N in "${NS[@]}"; do
 	firstmed=$(med "$out" 1 $((done_n < 20 ? done_n : 20)))
 	ratio=$(awk -v a="$lastmed" -v b="$firstmed" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "—" }')
 	mean=$(awk '{ s += $3 } END { if (NR) printf "%.1f", s / NR }' "$out")
+	prev_mean=$mean
 
 	# Teardown: every holder at once; done when nothing of any jail is left.
 	hp=$(holders | tr '\n' ' ')
