@@ -4,6 +4,7 @@
  * lists (/proc/filesystems, /sys/module, the kernel config).  Complete
  * only as root: without CAP_SYS_ADMIN most probes report "unknown". */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -119,8 +120,19 @@ static struct probe_result in_child(probe_fn fn, void *arg)
         }
         close(p[1]);
         if (read(p[0], &res, sizeof res) != sizeof res) {
-                res.r = -EIO;
-                snprintf(res.msg, sizeof res.msg, "probe process died");
+                int status = 0;
+
+                while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                close(p[0]);
+                res.r = -ECHILD;
+                if (WIFSIGNALED(status))
+                        snprintf(res.msg, sizeof res.msg, "the probe was killed by signal %d",
+                                 WTERMSIG(status));
+                else
+                        snprintf(res.msg, sizeof res.msg, "the probe exited with status %d",
+                                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                return res;
         }
         close(p[0]);
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -268,6 +280,23 @@ static bool module_available(const char *name, const char **how)
                 return true;
         }
         return false;
+}
+
+/* After a failed try: a module that exists but was not loaded points at
+ * module loading (no modprobe, modules disabled) rather than the kernel. */
+static const char *module_hint(const char *module)
+{
+        static char hint[160];
+        char path[PATH_MAX];
+        const char *how;
+
+        snprintf(path, sizeof path, "/sys/module/%s", module);
+        if (access(path, F_OK) != 0 && module_available(module, &how)) {
+                snprintf(hint, sizeof hint, "; module %s is installed but was not loaded (modprobe %s)",
+                         module, module);
+                return hint;
+        }
+        return "";
 }
 
 /* Static evidence for a feature that could not be tried: the config
@@ -440,6 +469,37 @@ static bool kernel_has_controller(const char *controller)
         return strstr(text, needle) != NULL;
 }
 
+/* A memory.swap.max file of a child of the v2 root: an existing child,
+ * else a throwaway jaula-probe-PID cgroup (root only; removed at once). */
+static bool v2_swap_file(char *ret, size_t size)
+{
+        char probe[PATH_MAX + 64];
+        struct dirent *de;
+        bool found = false;
+        DIR *d = opendir(cg_unified->path);
+
+        while (d && !found && (de = readdir(d))) {
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                if (snprintf(ret, size, "%s/%.255s/memory.swap.max", cg_unified->path, de->d_name) >=
+                    (int) size)
+                        continue;
+                found = access(ret, F_OK) == 0;
+        }
+        if (d)
+                closedir(d);
+        if (found)
+                return true;
+        snprintf(probe, sizeof probe, "%s/jaula-probe-%d", cg_unified->path, (int) getpid());
+        if (mkdir(probe, 0700) < 0)
+                return false;
+        found = snprintf(ret, size, "%s/memory.swap.max", probe) < (int) size && access(ret, F_OK) == 0;
+        rmdir(probe);
+        if (found)
+                snprintf(ret, size, "memory.swap.max (in a throwaway child cgroup)");
+        return found;
+}
+
 static void check_cgroups(void)
 {
         static const struct {
@@ -502,11 +562,10 @@ static void check_cgroups(void)
                 bool v2mem = v2ctl && has_word(v2ctl, "memory", " ");
 
                 if (v2mem) {
-                        /* memory.swap.* exist in every non-root v2 cgroup; look
-                         * at one below the root. */
+                        /* memory.swap.* exist in every non-root v2 cgroup
+                         * with the memory controller: look for one. */
                         char v = kconfig_value("MEMCG_SWAP");
-                        snprintf(path, sizeof path, "%s/init.scope/memory.swap.max", cg_unified->path);
-                        if (access(path, F_OK) == 0)
+                        if (v2_swap_file(path, sizeof path))
                                 set(c, ST_OK, "%s exists", path);
                         else if (v == 'y')
                                 set(c, ST_OK, "CONFIG_MEMCG_SWAP=y in %s", kconfig_src);
@@ -579,7 +638,7 @@ static void check_link(const char *kind, const char *name, const char *module, c
         else if (r.r == -EPERM)
                 static_evidence(c, option, module, "not tried: needs root");
         else
-                set(c, ST_MISSING, "creating a '%s' link: %s", kind, strerror(-r.r));
+                set(c, ST_MISSING, "creating a '%s' link: %s%s", kind, strerror(-r.r), module_hint(module));
 }
 
 static int probe_nft(void *arg, char *msg, size_t size)
@@ -593,6 +652,13 @@ static int probe_nft(void *arg, char *msg, size_t size)
 
         if (unshare(CLONE_NEWNET) < 0)
                 return -errno;
+        /* libnftables prints to stderr, and exits when it cannot open its
+         * netlink socket (no nf_tables in the kernel). */
+        {
+                int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                if (devnull >= 0)
+                        dup2(devnull, STDERR_FILENO);
+        }
         ctx = nft_ctx_new(NFT_CTX_DEFAULT);
         if (!ctx)
                 return -ENOMEM;
@@ -622,8 +688,11 @@ static void check_network(void)
                 set(c, ST_OK, "nat table with masquerade loaded in a private network namespace");
         else if (r.r == -EPERM)
                 static_evidence(c, "NF_TABLES", "nf_tables", "not tried: needs root");
+        else if (r.r == -ECHILD)
+                set(c, ST_MISSING, "libnftables cannot reach nf_tables (%s)%s", r.msg,
+                    module_hint("nf_tables"));
         else
-                set(c, ST_MISSING, "%s", r.msg[0] ? r.msg : strerror(-r.r));
+                set(c, ST_MISSING, "%s%s", r.msg[0] ? r.msg : strerror(-r.r), module_hint("nf_tables"));
 }
 
 /* ---- file systems and loop devices ------------------------------------- */
@@ -691,7 +760,7 @@ static void check_filesystems(void)
         else if (r.r == -EPERM)
                 static_evidence(c, "OVERLAY_FS", "overlay", "not tried: needs root");
         else
-                set(c, ST_MISSING, "mounting an overlay: %s", strerror(-r.r));
+                set(c, ST_MISSING, "mounting an overlay: %s%s", strerror(-r.r), module_hint("overlay"));
 
         for (size_t i = 0; i < ELEMENTSOF(img); i++) {
                 c = add("filesystems", img[i].name, false, img[i].disables);
