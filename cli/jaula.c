@@ -33,7 +33,7 @@ static const struct command {
 } commands[] = {
         { "check-config", cmd_check_config, "[--config FILE | FILE]",
           "check the policy and its drop-ins; print OK or every error" },
-        { "explain", cmd_explain, "[--config FILE] [--json] USER",
+        { "explain", cmd_explain, "[--config FILE] [--json] [--no-cache] USER",
           "show how USER would be jailed at login, or why not" },
         { "list", cmd_list, "", "list live jails" },
         { "show", cmd_show, "JAIL", "show one live jail" },
@@ -45,13 +45,37 @@ static const struct command {
         { "bridges", cmd_bridges, "", "list the bridges jails are attached to" },
 };
 
+/* Columns a UTF-8 string takes ("…" is one, not three bytes' worth). */
+static int display_width(const char *s)
+{
+        int w = 0;
+
+        for (; *s; s++)
+                if (((unsigned char) *s & 0xc0) != 0x80)
+                        w++;
+        return w;
+}
+
 static void usage(FILE *f)
 {
+        int width = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                int w = display_width(commands[i].name) + 1 + display_width(commands[i].args);
+
+                if (commands[i].fn && w > width)
+                        width = w;
+        }
         fputs("Usage: jaula COMMAND [ARGS…]\n\nCommands:\n", f);
-        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                if (commands[i].fn)
-                        fprintf(f, "  %-13s %-32s %s\n", commands[i].name, commands[i].args,
-                                commands[i].summary);
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                int w;
+
+                if (!commands[i].fn)
+                        continue;
+                w = display_width(commands[i].name) + 1 + display_width(commands[i].args);
+                fprintf(f, "  %s %s%*s  %s\n", commands[i].name, commands[i].args, width - w, "",
+                        commands[i].summary);
+        }
         fprintf(f,
                 "\nThe policy is %s unless --config names another.\n"
                 "\nExit status:\n"
