@@ -985,7 +985,7 @@ static int create_fast(struct create_ctx *c, const struct jaula_cg_hier *h, int 
          * every ancestor does; enabling after the child exists is fine. */
         r = enable(c, group, h->ctrls & c->need, where, err);
         if (r < 0)
-                return r;
+                return -EAGAIN; /* e.g. a controller not yet on above: the slow path */
         r = apply_writes(group, c->gw_reset, c->n_gw_reset, h->ctrls, true, &c->skipped, where,
                          err);
         if (r < 0)
@@ -1261,11 +1261,15 @@ JAULA_EXPORT int jaula_cgroup_create(const struct jaula_spec *spec, const char *
         return 0;
 }
 
+/* Every hierarchy where the jail has a node, whatever the policy says now:
+ * a process joining the jail must land where its holder is, even when a
+ * limit was added or dropped since the jail was made. */
 JAULA_EXPORT int jaula_cgroup_open(const struct jaula_spec *spec, const char *jail_id,
                                    struct jaula_cgroup **ret, struct jaula_err *err)
 {
         struct jaula_cgroup *cg = NULL;
         unsigned need = 0;
+        bool found = false;
         char rel[512];
         int r;
 
@@ -1276,23 +1280,25 @@ JAULA_EXPORT int jaula_cgroup_open(const struct jaula_spec *spec, const char *ja
         r = rel_path(spec, jail_id, 2, rel, sizeof rel);
         for (size_t i = 0; r >= 0 && i < cg->lay.n_hier; i++) {
                 const struct jaula_cg_hier *h = &cg->lay.hier[i];
-                _cleanup_close_ int m = -1;
+                _cleanup_close_ int m = open_mount(h);
 
-                if (!(h->ctrls & need))
-                        continue;
-                m = open_mount(h);
                 if (m < 0) {
                         r = jaula_err_errno(err, m, "Cannot open cgroup hierarchy '%s'", h->mount);
                         break;
                 }
                 cg->fd[i] = openat(m, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (cg->fd[i] < 0)
+                if (cg->fd[i] >= 0)
+                        found = true;
+                else if (errno != ENOENT)
                         r = jaula_err_errno(err, neg_errno(), "Cannot open cgroup '%s/%s'",
                                             h->mount, rel);
         }
+        if (r >= 0 && !found)
+                r = jaula_err_set(err, -ENOENT, "Jail '%s' has no cgroup under '%s'", jail_id,
+                                  cg->lay.hier[0].mount);
         if (r < 0) {
                 jaula_cgroup_free(cg);
-                return r < 0 ? r : -EIO;
+                return r;
         }
         *ret = cg;
         return 0;

@@ -37,7 +37,8 @@ expect_eq "the recreated node has the new limit" 12 "$(cat "$(cg_node pids)/pids
 "$H" -p "$P" -o -k run sleep 60 > /dev/null 2>&1 &
 bg=$!
 on_exit "kill $bg"
-for i in $(seq 50); do [ -s "$(cg_node pids)/cgroup.procs" ] && break; sleep 0.1; done
+# (a slow emulated guest under load may take seconds to start it)
+for i in $(seq 300); do [ -s "$(cg_node pids)/cgroup.procs" ] && break; sleep 0.1; done
 if out=$("$H" -p "$P" create 2>&1); then not_ok "create over a jail node in use is refused"; else
 	expect_match "create over a jail node in use is refused" "in use" "$out"; fi
 check "destroy" "$H" -p "$P" destroy
@@ -47,7 +48,7 @@ wait $bg 2>/dev/null
 "$H" -p "$P" -j u -k run sh -c "$HOG spin 0.3; exec $HOG hold 3 60 > /dev/null" > /dev/null 2>&1 &
 bg=$!
 on_exit "kill $bg"
-for i in $(seq 100); do [ "$(cat "$(cg_node pids u)/pids.current" 2>/dev/null)" = 4 ] && break; sleep 0.1; done
+for i in $(seq 300); do [ "$(cat "$(cg_node pids u)/pids.current" 2>/dev/null)" = 4 ] && break; sleep 0.1; done
 u=$("$H" -p "$P" -j u usage)
 echo "$u" | diag
 expect_match "usage reports 4 pids" "pids=4 " "$u"
