@@ -2,9 +2,9 @@
 # bench/cold.sh — what one login costs, next to the peers (root; never a
 # test: nothing here asserts a time).
 #
-#   bench/cold.sh [local|ssh|all]      (default all)
+#   bench/cold.sh
 #
-# local: ONE hyperfine run (-N, no shell in between) on one rootfs, of
+# ONE hyperfine run (-N, no shell in between) on one rootfs, of
 #   jailsh -c true    cold, everything: all namespaces, veth on a bridge,
 #                     cgroup limits, seccomp; scope session, lifetime
 #                     session: the jail is created and torn down each time
@@ -17,25 +17,19 @@
 # every row alike: jailsh as its (non-root) user, the peers as root
 # (uid 0 → 0), because unshare/chroot and systemd-nspawn need root and
 # bwrap/firejail are not setuid here.  The jailsh is a setuid-root copy
-# built from the same sources with its policy path pointed at our policy
-# (tests/integration/sshd.sh: install_jailsh), as a non-root caller cannot
-# choose a policy.
+# built with the Makefile's jailsh recipe, its policy path pointed at our
+# policy (bench/lib.sh: bench_jailsh), as a non-root caller cannot choose
+# a policy.
 #
-# ssh: one real sshd on 127.0.0.1 (tests/integration/sshd.sh), ssh USER
-#   true for an unjailed user (login shell bash) and a jailed one
-#   (pam_jaula + jailsh; cold: the jail is created per connection; warm:
-#   another session of the user is open), in one hyperfine run.
+# The ssh comparison is bench/ssh.sh (its author's), run by bench/run.sh.
 #
-# Output: bench/out/cold.md and bench/out/ssh.md (sections of RESULTS.md),
-# raw hyperfine JSON/markdown beside them.
-# Environment: BENCH_RUNS (hyperfine runs per command, default 40),
-# BENCH_SSH_RUNS (default 30).
+# Output: bench/out/cold.md (a section of RESULTS.md), the raw hyperfine
+# JSON and markdown beside it.
+# Environment: BENCH_RUNS (hyperfine runs per command, default 40).
 source "$(dirname "$0")/lib.sh"
-mode=${1:-all}
-bench_init "cold-$mode"
+bench_init cold
 command -v hyperfine >/dev/null || bench_die "hyperfine is not installed (bench/run.sh installs it)"
 RUNS=${BENCH_RUNS:-40}
-SSH_RUNS=${BENCH_SSH_RUNS:-30}
 
 # hyperfine's JSON → our table: name, mean ± σ, median, min, max, user,
 # system, and the difference to the row named "/bin/true".
@@ -68,7 +62,7 @@ run_local() {
 	local sec=$BENCH_OUT/cold.md json=$BENCH_OUT/cold.json notes=() names=() cmds=()
 	local RUNAS=$HELPERS/bench_runas grp ufull unonet uwarm u id warm_pid i o
 	bench_rootfs
-	install_jailsh || bench_die "cannot build the setuid test jailsh"
+	bench_jailsh || bench_die "cannot build the setuid test jailsh"
 	STATE=$JB_DIR/state
 	CGPATH=jaula-b$TAG
 	BR=jb-c$TAG
@@ -171,7 +165,11 @@ run_local() {
 		--export-markdown "$BENCH_OUT/cold-hyperfine.md" "${hfargs[@]}" >&2 ||
 		bench_die "hyperfine failed"
 
-	local full warm tru bw nonet
+	local full warm tru bw nonet live veths load
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	sleep 1
+	live=$(find "$STATE/jails" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
+	veths=$(ip -o link show master "$BR" 2>/dev/null | wc -l)
 	full=$(hf_mean "$json" "jailsh, cold: all ns + veth + cgroup limits + seccomp")
 	nonet=$(hf_mean "$json" "jailsh, cold, network off")
 	warm=$(hf_mean "$json" "jailsh, warm join of a live user jail")
@@ -208,65 +206,9 @@ run_local() {
 		else
 			echo "- warm join ≤ 1.5 ms above /bin/true: not measurable (a row is missing)"
 		fi
+		echo "- after $((RUNS + 5)) cold logins each: $live jail(s) live (1 expected: the warm one), $veths veth(s) on the bridge (1 expected)"
+		echo "- load average (1/5/15 min) at the end of the run: $load"
 		[ -n "$nonet" ] && [ -n "$full" ] && echo "- the network (veth, lease, address, route) costs $(awk -v a="$full" -v b="$nonet" 'BEGIN { printf "%.2f", a - b }') ms of the cold login"
-	} > "$sec"
-	cat "$sec"
-}
-
-# ======================================================================
-run_ssh() {
-	local sec=$BENCH_OUT/ssh.md json=$BENCH_OUT/ssh.json
-	local BR=jb-s$TAG warm_pid ju jw o
-	bench_net_begin
-	on_exit "bench_net_end '$BR'"
-	POLICY_PROFILE_EXTRA="network = \"b\"; limits = { memory = \"512M\"; pids = 256; cpu = \"100%\"; };"
-	POLICY_EXTRA="networks = { b = { bridges = [ \"$BR\" ]; subnet = \"10.252.0.0/16\"; }; };"
-	# jailed_sshd_setup calls skip_all (exit 0) when it cannot run: leave a
-	# section that says so.
-	{
-		echo "## SSH: ssh USER true through one real sshd"
-		echo
-		echo "**Not measured**: the jailed sshd set-up (tests/integration/sshd.sh: jailed_sshd_setup) did not complete; see the log of \`bench/cold.sh ssh\`."
-	} > "$sec"
-	jailed_sshd_setup 2 >&2
-	ju=${JUS[0]} jw=${JUS[1]}
-	local base=(-F none -p "$SSHD_PORT" -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=no
-		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=15)
-	sshcmd() { echo "$(command -v ssh) ${base[*]} -i $JB_DIR/ukeys/$1 $1@127.0.0.1 true"; }
-	o=$(ssh_as "$ju" 'cat /etc/jaula-ssh-rootfs; ls /sys/class/net 2>/dev/null | tr "\n" " "; grep -c . /proc/net/route' 2>&1)
-	bench_note "jailed login sees: $o"
-	# Warm: a background session of the second jailed user.
-	ssh_as "$jw" 'exec sleep 100000' </dev/null >/dev/null 2>&1 &
-	warm_pid=$!
-	on_exit "kill $warm_pid 2>/dev/null; wait $warm_pid 2>/dev/null"
-	for i in $(seq 100); do [ -n "$(jail_ids)" ] && break; sleep 0.05; done
-	bench_note "ssh: hyperfine, $SSH_RUNS runs each"
-	hyperfine -N --style basic --warmup 3 --runs "$SSH_RUNS" --export-json "$json" \
-		--export-markdown "$BENCH_OUT/ssh-hyperfine.md" \
-		-n "ssh, unjailed user (bash)" "$(sshcmd "$FU")" \
-		-n "ssh, jailed user, cold (jail created per connection)" "$(sshcmd "$ju")" \
-		-n "ssh, jailed user, warm (another session open)" "$(sshcmd "$jw")" >&2 ||
-		bench_die "hyperfine (ssh) failed"
-	local un cold warm
-	un=$(hf_mean "$json" "ssh, unjailed user (bash)")
-	cold=$(hf_mean "$json" "ssh, jailed user, cold (jail created per connection)")
-	warm=$(hf_mean "$json" "ssh, jailed user, warm (another session open)")
-	{
-		echo "## SSH: ssh USER true through one real sshd"
-		echo
-		echo "Debian's sshd on 127.0.0.1 with its own config and PAM service (tests/integration/sshd.sh),"
-		echo "ed25519 keys, \`session requisite pam_jaula.so\`; the jailed users' login shell is the test"
-		echo "jailsh; rootfs: the debootstrap minbase + openssh-sftp-server, rsync (ssh_rootfs); profile scope"
-		echo "user, lifetime session, veth on a bridge, limits memory 512M, pids 256, cpu 100%."
-		echo "\`hyperfine -N --warmup 3 --runs $SSH_RUNS\`; the ssh client's own cost is in every row."
-		echo
-		hf_table "$json"
-		echo
-		cat "$BENCH_OUT/ssh-hyperfine.md"
-		echo
-		echo "Targets:"
-		echo "- ssh overhead ≤ 10 ms (jailed cold − unjailed): $(awk -v a="$cold" -v b="$un" 'BEGIN { d = a - b; printf "%.1f ms — %s", d, (d <= 10) ? "**met**" : "**missed**" }')"
-		echo "- jailed warm − unjailed: $(awk -v a="$warm" -v b="$un" 'BEGIN { printf "%.1f ms", a - b }')"
 	} > "$sec"
 	cat "$sec"
 }
@@ -295,12 +237,4 @@ _bench_cg_sweep() {
 	return 0
 }
 
-case $mode in
-local) run_local ;;
-ssh) run_ssh ;;
-all)
-	bash "$0" local || exit 1
-	bash "$0" ssh
-	;;
-*) bench_die "usage: bench/cold.sh [local|ssh|all]" ;;
-esac
+run_local

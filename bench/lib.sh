@@ -3,13 +3,14 @@
 # report, they assert nothing about time.
 #
 # Builds on the test harness: tests/lib.sh (on_exit trap, TAG, TOP) and
-# tests/integration/sshd.sh (install_jailsh: a setuid jailsh bound to a
-# policy of ours; the cached rootfs builders; a private sshd).  Everything
+# tests/integration/sshd.sh (the cached rootfs builders, JB_DIR, the
+# private sshd of bench/ssh.sh).  Everything
 # created on the host is named jaula*/jb-*/jv* and removed by the trap, on
 # success and on failure.  State lives under our own temp dir, never
 # /run/jaula.
 #
 #   bench_init NAME        root check, BENCH_OUT (bench/out/), the trap
+#   bench_jailsh           JB_JAILSH: setuid jailsh bound to JB_DIR/etc/jaula.conf
 #   bench_rootfs           ROOTFS + ROOTFS_KIND: the cached debootstrap
 #                          minbase, else the busybox rootfs
 #   bench_net_begin        remember whether nft table inet jaula existed;
@@ -50,6 +51,23 @@ bench_rootfs() {
 	else
 		bench_die "no rootfs: neither debootstrap nor busybox-static works here"
 	fi
+}
+
+# ---- the jailsh under test ---------------------------------------------------
+# A non-root caller of jailsh cannot choose its policy: it always reads
+# JAULA_DEFAULT_CONFIG.  bench_jailsh builds a setuid-root copy whose
+# default is JB_DIR/etc/jaula.conf, with the Makefile's own jailsh recipe
+# (the same flags and the same static/dynamic library split as the
+# shell/jailsh that `make` installs; install_jailsh of sshd.sh links every
+# library dynamically, which costs more at each exec).  -o keeps make from
+# rebuilding libjaula.a with our define.  Sets JB_JAILSH.
+bench_jailsh() {
+	_jb_dir || return 1
+	local out=$JB_DIR/jailsh.tmp
+	make -s -C "$TOP" CI=true -o common/libjaula.a JAILSH="$out" \
+		OPT="-O2 -g -DJAULA_DEFAULT_CONFIG='\"$JB_DIR/etc/jaula.conf\"'" "$out" >&2 || return 1
+	chown root:root "$out" && chmod 4755 "$out" && mv "$out" "$JB_DIR/jailsh" || return 1
+	JB_JAILSH=$JB_DIR/jailsh
 }
 
 # ---- nftables: jaula's shared table ------------------------------------

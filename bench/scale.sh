@@ -34,7 +34,7 @@ done
 [ "$MAXN" -le 2046 ] || bench_die "N ≤ 2046 (two bridges of 1023 ports)"
 
 bench_rootfs
-install_jailsh || bench_die "cannot build the setuid test jailsh"
+bench_jailsh || bench_die "cannot build the setuid test jailsh"
 STATE=$JB_DIR/state
 CGPATH=jaula-s$TAG
 BR0=jb-s${TAG}0 BR1=jb-s${TAG}1
