@@ -2135,6 +2135,8 @@ JAULA_EXPORT int jaula_policy_load_ex(const char *path, const char *cache_dir, u
         size_t n_names = 0;
         const char *incdir;
         struct stat st;
+        dev_t main_dev;
+        ino_t main_ino;
         int r;
 
         if (!p)
@@ -2162,6 +2164,8 @@ JAULA_EXPORT int jaula_policy_load_ex(const char *path, const char *cache_dir, u
                 goto out;
         }
         ids_add(&ids, path, &st);
+        main_dev = st.st_dev;
+        main_ino = st.st_ino;
         r = parse_fd(&c, fd, path);
         if (r < 0)
                 goto out;
@@ -2217,6 +2221,9 @@ JAULA_EXPORT int jaula_policy_load_ex(const char *path, const char *cache_dir, u
                                 goto out;
                         }
                         if (dropin < 0)
+                                continue;
+                        /* include_dir may be the main file's own directory. */
+                        if (st.st_dev == main_dev && st.st_ino == main_ino)
                                 continue;
                         ids_add(&ids, names[i], &st);
                         r = parse_fd(&c, dropin, full);

@@ -735,6 +735,28 @@ static void test_load_dropin_errors(void **state)
         assert_int_equal(load_expect(want, &p), -EINVAL);
 }
 
+static void test_load_include_dir_is_main_dir(void **state)
+{
+        struct jaula_policy *p = NULL;
+        char text[512];
+
+        if (geteuid() != 0)
+                skip();
+        clear_dropins();
+        /* The main file's own directory as include_dir: jaula.conf is not
+         * read a second time as its own drop-in. */
+        snprintf(text, sizeof text, "global = { include_dir = \"%s\"; };\n" MAIN_TEXT, tmpdir);
+        assert_int_equal(write_file(tmpdir, "jaula.conf", text, 0644), 0);
+        assert_int_equal(write_file(tmpdir, "extra.conf",
+                                    "match = ( { users = [\"c\"]; exempt = true; } );\n", 0644),
+                         0);
+        assert_int_equal(load_expect(NULL, &p), 0);
+        assert_int_equal(jaula_policy_n_rules(p), 2);
+        assert_int_equal(jaula_policy_n_profiles(p), 1);
+        jaula_policy_free(p);
+        assert_int_equal(unlink(strcat(strcpy(text, tmpdir), "/extra.conf")), 0);
+}
+
 static void test_load_ownership(void **state)
 {
         struct jaula_policy *p = NULL;
@@ -1017,6 +1039,7 @@ int main(void)
                 cmocka_unit_test(test_big_integers),
                 cmocka_unit_test(test_load_dropins),
                 cmocka_unit_test(test_load_dropin_errors),
+                cmocka_unit_test(test_load_include_dir_is_main_dir),
                 cmocka_unit_test(test_load_ownership),
                 cmocka_unit_test(test_load_shipped_conf),
                 cmocka_unit_test(test_cache),
