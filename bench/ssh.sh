@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# bench/ssh.sh — what pam_jaula + jailsh add to an ssh login (root; a
+# benchmark, not a test: it reports, it asserts nothing).
+#
+# One private sshd (tests/integration/sshd.sh: Debian's real sshd on
+# 127.0.0.1, its own PAM service ending with pam_jaula), one hyperfine run
+# with, side by side:
+#   unjailed          `ssh free-user true`: pam_jaula loads the policy and
+#                     returns PAM_IGNORE; /bin/bash -c true
+#   jailed, cold      `ssh jailed-user true`: a new jail per login (scope
+#                     user, no other session: created and torn down each time)
+#   jailed, warm      the same user while another login keeps the jail
+#                     alive: join only
+# Target: the jailed logins add ≤ 10 ms to the unjailed one.
+# Environment: BENCH_SSH_RUNS (default 30), BENCH_OUT (bench/out).
+source "$(dirname "$0")/../tests/lib.sh"
+source "$TOP/tests/integration/sshd.sh"
+set -u
+[ "$(id -u)" = 0 ] || { echo "bench/ssh.sh: run as root" >&2; exit 1; }
+command -v hyperfine >/dev/null || apt-get install -y -qq hyperfine >/dev/null 2>&1 ||
+	{ echo "bench/ssh.sh: hyperfine is not installed (apt-get install hyperfine)" >&2; exit 1; }
+RUNS=${BENCH_SSH_RUNS:-30}
+OUTD=${BENCH_OUT:-$TOP/bench/out}
+mkdir -p "$OUTD"
+
+install_jailsh || { echo "bench/ssh.sh: cannot build the test jailsh" >&2; exit 1; }
+ROOTFS=$(ssh_rootfs) || { echo "bench/ssh.sh: no rootfs" >&2; exit 1; }
+POLICY_GROUP=jaula-g$TAG POLICY_ROOTFS=$ROOTFS write_policy || exit 1
+JC=jaula-p${TAG}c   # cold: nobody else keeps its jail
+JW=jaula-p${TAG}w   # warm: a background login keeps its jail alive
+FU=jaula-p${TAG}f
+for u in "$JC" "$JW"; do make_user "$u" "jaula-g$TAG" >/dev/null || exit 1; done
+make_user "$FU" "jaula-h$TAG" /bin/bash >/dev/null || exit 1
+JB_UIDS="$(id -u "$JC") $(id -u "$JW")"
+SSHD_MARK=0 SSHD_PAM_ARGS="config=$JB_POLICY jailsh=$JB_JAILSH" SSHD_JAIL_GROUP=jaula-g$TAG \
+	start_sshd PORT || { echo "bench/ssh.sh: cannot start sshd" >&2; exit 1; }
+jail_core_ready "$JC" || { echo "bench/ssh.sh: jailed logins do not work: $JB_WHY" >&2; exit 1; }
+
+for u in "$JC" "$JW" "$FU"; do
+	cat > "$JB_DIR/ssh-$u" <<-EOF
+	#!/bin/sh
+	exec ssh -F none -i $JB_DIR/ukeys/$u -p $PORT -o BatchMode=yes -o IdentitiesOnly=yes \\
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \\
+		$u@127.0.0.1 true
+	EOF
+	chmod 0755 "$JB_DIR/ssh-$u"
+done
+ssh_as "$JW" 'sleep 3600' >/dev/null 2>&1 &
+keeper=$!
+on_exit "kill \$(pgrep -P $keeper) $keeper"
+for i in $(seq 1 100); do [ -n "$(jail_ids)" ] && break; sleep 0.1; done
+
+json=$OUTD/ssh.json
+hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$json" --export-markdown "$OUTD/ssh-hyperfine.md" \
+	-n "unjailed (pam_jaula: PAM_IGNORE)" "$JB_DIR/ssh-$FU" \
+	-n "jailed, cold (jail created and torn down)" "$JB_DIR/ssh-$JC" \
+	-n "jailed, warm (jail kept by another login)" "$JB_DIR/ssh-$JW" 2>&1 | grep -v '^ *$'
+
+mean() { python3 -c "import json,sys; r=json.load(open('$json'))['results'][$1]; print('%.1f %.1f' % (r['mean']*1000, r['stddev']*1000))"; }
+read -r m0 s0 <<<"$(mean 0)"
+read -r m1 s1 <<<"$(mean 1)"
+read -r m2 s2 <<<"$(mean 2)"
+{
+	echo "### ssh user true through one sshd ($RUNS runs, load $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo
+	echo "| login | mean ± σ (ms) | added (ms) |"
+	echo "|---|---|---|"
+	echo "| unjailed | $m0 ± $s0 | — |"
+	echo "| jailed, cold | $m1 ± $s1 | $(awk -v a="$m1" -v b="$m0" 'BEGIN { printf "%+.1f", a - b }') |"
+	echo "| jailed, warm | $m2 ± $s2 | $(awk -v a="$m2" -v b="$m0" 'BEGIN { printf "%+.1f", a - b }') |"
+	echo
+	echo "Target: ≤ 10 ms added."
+} | tee "$OUTD/ssh.md"
