@@ -192,8 +192,7 @@ static int load_policy(pam_handle_t *pamh, const char *path, struct jaula_policy
                 pam_syslog(pamh, LOG_ERR, "%s", line);
         }
         if (diags.n > 0)
-                pam_syslog(pamh, LOG_ERR, "Policy '%s' is invalid: refusing the session",
-                           path);
+                pam_syslog(pamh, LOG_ERR, "Policy '%s' is invalid: refusing the session", path);
         jaula_diags_free(&diags);
         return pam_code(r);
 }
@@ -211,7 +210,7 @@ static int resolve_user(pam_handle_t *pamh, const struct jaula_policy *p, const 
         r = jaula_user_lookup_name(name, &user);
         if (r < 0) {
                 pam_syslog(pamh, LOG_ERR, "Cannot look user '%s' up: %s", name, strerror(-r));
-                return r == -ENOMEM ? -PAM_BUF_ERR
+                return r == -ENOMEM                    ? -PAM_BUF_ERR
                        : (r == -ENOENT || r == -ESRCH) ? -PAM_USER_UNKNOWN
                                                        : -PAM_SESSION_ERR;
         }
@@ -224,8 +223,8 @@ static int resolve_user(pam_handle_t *pamh, const struct jaula_policy *p, const 
         }
         if (r == 0)
                 jaula_debug("User '%s' is not jailed (%s%s%s)", name,
-                            rule ? "exempted by rule '" : "no rule matches",
-                            rule ? rule : "", rule ? "'" : "");
+                            rule ? "exempted by rule '" : "no rule matches", rule ? rule : "",
+                            rule ? "'" : "");
         return r;
 }
 
@@ -266,8 +265,8 @@ static int open_session(pam_handle_t *pamh, int flags, const struct options *opt
 
         r = jaula_jail_open(spec, getpid(), &h, &err);
         if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "Cannot open a jail for user '%s' (rule '%s'): %s",
-                           name, spec->rule_name ? spec->rule_name : "?", err.msg);
+                pam_syslog(pamh, LOG_ERR, "Cannot open a jail for user '%s' (rule '%s'): %s", name,
+                           spec->rule_name ? spec->rule_name : "?", err.msg);
                 r = pam_code(r);
                 goto fail;
         }
@@ -286,8 +285,8 @@ static int open_session(pam_handle_t *pamh, int flags, const struct options *opt
 
         r = jaula_jail_enter(h, PAM_NSFLAGS, &err);
         if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "Cannot enter jail %s of user '%s': %s",
-                           d->jail_id, name, err.msg);
+                pam_syslog(pamh, LOG_ERR, "Cannot enter jail %s of user '%s': %s", d->jail_id, name,
+                           err.msg);
                 r = pam_code(r);
                 goto fail_close;
         }

@@ -98,10 +98,17 @@ int main(int argc, char **argv)
 
         while ((opt = getopt(argc, argv, "+vC:s:")) != -1) {
                 switch (opt) {
-                case 'v': verbose = true; break;
-                case 'C': confdir = optarg; break;
-                case 's': service = optarg; break;
-                default: goto usage;
+                case 'v':
+                        verbose = true;
+                        break;
+                case 'C':
+                        confdir = optarg;
+                        break;
+                case 's':
+                        service = optarg;
+                        break;
+                default:
+                        goto usage;
                 }
         }
         if (!confdir || optind >= argc)
