@@ -57,6 +57,7 @@ as_user() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --in
 adv_policy() {
 	local file=$1
 	shift
+	mkdir -p -m 0755 "${file%/*}"
 	cat > "$file.tmp" <<EOP
 global = { state_dir = "$STATE"; persistent_dir = "$TDIR/persist";
            cgroup_path = "$ADV_CGPATH"; ${ADV_GLOBAL:-}
