@@ -535,7 +535,10 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
                 msg_send(csock, MSG_ERR, 0, 0, -errno, "socketpair failed");
                 _exit(1);
         }
-        pid = jaula_ns_clone(flags & ~(unsigned long) CLONE_NEWCGROUP, &mon.holder_pidfd);
+        /* cgroup v2: born in the jail's cgroup; v1: moved there below,
+         * before it is told to go (it does nothing until then). */
+        pid = jaula_ns_clone(flags & ~(unsigned long) CLONE_NEWCGROUP, jaula_cgroup_fd(cg),
+                             &mon.holder_pidfd);
         if (pid < 0) {
                 jaula_err_errno(&err, pid, "Cannot create the jail's namespaces");
                 msg_send(csock, MSG_ERR, 0, 0, pid, err.msg);
@@ -549,7 +552,7 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
         close(hs[1]);
         mon.holder = pid;
         mon.hsock = hs[0];
-        r = jaula_cgroup_attach(cg, pid);
+        r = jaula_cgroup_fd(cg) >= 0 ? 0 : jaula_cgroup_attach(cg, pid);
         if (r < 0) {
                 jaula_err_errno(&err, r, "Cannot move the holder into the jail's cgroup");
                 msg_send(csock, MSG_ERR, 0, 0, r, err.msg);

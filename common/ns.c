@@ -70,7 +70,7 @@ JAULA_EXPORT int jaula_ns_join(int pidfd, pid_t pid, unsigned long flags)
         return r;
 }
 
-JAULA_EXPORT pid_t jaula_ns_clone(unsigned long flags, int *ret_pidfd)
+JAULA_EXPORT pid_t jaula_ns_clone(unsigned long flags, int cgroup_fd, int *ret_pidfd)
 {
         struct clone_args args = { 0 };
         int pidfd = -1;
@@ -79,6 +79,10 @@ JAULA_EXPORT pid_t jaula_ns_clone(unsigned long flags, int *ret_pidfd)
         args.flags = flags | CLONE_PIDFD;
         args.pidfd = (uint64_t) (uintptr_t) &pidfd;
         args.exit_signal = SIGCHLD;
+        if (cgroup_fd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t) cgroup_fd;
+        }
         /* No stack: clone3 then returns twice like fork(). */
         pid = syscall(SYS_clone3, &args, sizeof args);
         if (pid < 0)

@@ -22,6 +22,8 @@ int jaula_ns_ino(pid_t pid, const char *type, uint64_t *ret);
 int jaula_ns_join(int pidfd, pid_t pid, unsigned long flags);
 
 /* fork-like clone3 into new namespaces `flags`, with a pidfd for the
- * child in *ret_pidfd (parent side).  Returns the child pid in the
- * parent, 0 in the child, -errno on failure. */
-pid_t jaula_ns_clone(unsigned long flags, int *ret_pidfd);
+ * child in *ret_pidfd (parent side).  With cgroup_fd >= 0 (a cgroup v2
+ * directory) the child is born in that cgroup (CLONE_INTO_CGROUP), so it
+ * never runs, nor forks, outside it.  Returns the child pid in the parent,
+ * 0 in the child, -errno on failure. */
+pid_t jaula_ns_clone(unsigned long flags, int cgroup_fd, int *ret_pidfd);
