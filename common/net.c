@@ -15,6 +15,8 @@
 #include <limits.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -365,16 +367,95 @@ static void fill_lease(const struct jaula_net_spec *net, const struct jaula_pool
         ret->mtu = net->mtu;
 }
 
-JAULA_EXPORT int jaula_net_prepare(const struct jaula_spec *spec, const char *jail_id,
-                                   struct jaula_lease *ret, struct jaula_err *err)
+/* Index and MTU of an interface by name: two ioctls, no netlink dump. */
+static int link_index_mtu(const char *name, int *ret_ifindex, unsigned *ret_mtu)
+{
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr = { 0 };
+
+        if (fd < 0)
+                return -errno;
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+        if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
+                return -errno;
+        *ret_ifindex = ifr.ifr_ifindex;
+        if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
+                return -errno;
+        *ret_mtu = (unsigned) ifr.ifr_mtu;
+        return 0;
+}
+
+/* The common case of a login: the bridge exists with the index it had
+ * when this set-up was recorded (indexes are not reused while the
+ * namespace lives, so it is the bridge that was checked then) and the
+ * table is in place.  No rtnetlink socket at all. */
+static bool bridge_ready(const struct jaula_spec *spec, size_t b, struct jaula_lease *lease)
+{
+        char path[PATH_MAX], fp[2048];
+        unsigned mtu = 0;
+        int ifindex = 0;
+
+        if (link_index_mtu(spec->net->bridges[b], &ifindex, &mtu) < 0 ||
+            setup_fingerprint(spec->net, b, ifindex, fp, sizeof fp) < 0 ||
+            ready_path(spec->state_dir, spec->net, b, path) < 0 || !setup_is_current(path, fp) ||
+            jaula_net_firewall_present() <= 0)
+                return false;
+        lease->bridge_ifindex = ifindex;
+        if (!lease->mtu)
+                lease->mtu = mtu;
+        return true;
+}
+
+/* First use of a bridge, or a set-up that changed or got lost: find or
+ * create the bridge and (re)do gateway, routes, uplink and firewall. */
+static int make_bridge_ready(const struct jaula_spec *spec, const struct jaula_pool *pool, size_t b,
+                             struct jaula_lease *lease, struct jaula_err *err)
 {
         const struct jaula_net_spec *net = spec->net;
         _cleanup_nl_sock_ struct nl_sock *sk = NULL;
         _cleanup_link_ struct rtnl_link *uplink = NULL, *br = NULL;
         char path[PATH_MAX], fp[2048];
+        bool created = false;
+        int r;
+
+        if ((r = rtnl_open(&sk, err)) < 0)
+                return r;
+        /* Refused before anything is made. */
+        if (net->uplink) {
+                r = rtnl_link_get_kernel(sk, 0, net->uplink, &uplink);
+                if (r < 0)
+                        return jaula_err_set(err, nl_errno(r),
+                                             "Uplink '%s' of network '%s' does not exist",
+                                             net->uplink, net->name);
+        }
+        r = get_bridge(sk, net, b, &br, &created, err);
+        if (r < 0)
+                return r;
+        lease->bridge_ifindex = rtnl_link_get_ifindex(br);
+        if (!lease->mtu)
+                lease->mtu = rtnl_link_get_mtu(br);
+        r = setup_fingerprint(net, b, lease->bridge_ifindex, fp, sizeof fp);
+        if (r >= 0)
+                r = ready_path(spec->state_dir, net, b, path);
+        if (r < 0)
+                r = jaula_err_errno(err, r, "Network '%s': description too long", net->name);
+        else
+                r = setup_bridge(sk, spec->state_dir, net, pool, b, br, uplink, err);
+        if (r < 0) {
+                if (created)
+                        delete_link(sk, net->bridges[b]); /* ours and empty: nothing used it */
+                return r;
+        }
+        record_setup(path, fp);
+        return 0;
+}
+
+JAULA_EXPORT int jaula_net_prepare(const struct jaula_spec *spec, const char *jail_id,
+                                   struct jaula_lease *ret, struct jaula_err *err)
+{
+        const struct jaula_net_spec *net = spec->net;
         struct jaula_lease lease;
         struct jaula_pool pool;
-        bool created = false;
         uint32_t addr;
         int64_t index;
         size_t b;
@@ -384,18 +465,6 @@ JAULA_EXPORT int jaula_net_prepare(const struct jaula_spec *spec, const char *ja
                 return 0;
         if ((r = check_ids(spec, jail_id, err)) < 0 || (r = jaula_ipam_pool_init(net, &pool, err)) < 0)
                 return r;
-        if ((r = rtnl_open(&sk, err)) < 0)
-                return r;
-
-        /* Everything that can be refused without side effects comes first. */
-        if (net->uplink) {
-                r = rtnl_link_get_kernel(sk, 0, net->uplink, &uplink);
-                if (r < 0)
-                        return jaula_err_set(err, nl_errno(r),
-                                             "Uplink '%s' of network '%s' does not exist",
-                                             net->uplink, net->name);
-        }
-
         r = jaula_ipam_claim(spec->state_dir, net, &pool, jail_id, spec->user.uid, &addr, err);
         if (r < 0)
                 return r;
@@ -409,36 +478,17 @@ JAULA_EXPORT int jaula_net_prepare(const struct jaula_spec *spec, const char *ja
         b = jaula_ipam_bridge_of(&pool, (uint32_t) index);
         fill_lease(net, &pool, jail_id, addr, &lease);
 
-        r = get_bridge(sk, net, b, &br, &created, err);
-        if (r < 0)
-                goto fail;
-        lease.bridge_ifindex = rtnl_link_get_ifindex(br);
-        if (!lease.mtu)
-                lease.mtu = rtnl_link_get_mtu(br);
-
-        r = setup_fingerprint(net, b, lease.bridge_ifindex, fp, sizeof fp);
-        if (r >= 0)
-                r = ready_path(spec->state_dir, net, b, path);
-        if (r < 0) {
-                r = jaula_err_errno(err, r, "Network '%s': description too long", net->name);
-                goto fail;
-        }
-        /* A flushed ruleset takes the isolation away with it: checked on
-         * every login (one request), restored at once. */
-        if (created || !setup_is_current(path, fp) || jaula_net_firewall_present() <= 0) {
-                r = setup_bridge(sk, spec->state_dir, net, &pool, b, br, uplink, err);
-                if (r < 0)
-                        goto fail;
-                record_setup(path, fp);
+        /* A flushed ruleset takes the isolation with it: the table is
+         * checked on every login (one request) and restored at once. */
+        if (!bridge_ready(spec, b, &lease)) {
+                r = make_bridge_ready(spec, &pool, b, &lease, err);
+                if (r < 0) {
+                        jaula_ipam_release(spec->state_dir, net->name, jail_id);
+                        return r;
+                }
         }
         *ret = lease;
         return 0;
-
-fail:
-        if (created)
-                delete_link(sk, net->bridges[b]); /* ours, empty: nothing else used it yet */
-        jaula_ipam_release(spec->state_dir, net->name, jail_id);
-        return r;
 }
 
 /* IFLA_BRPORT_ISOLATED through the bridge-slave data of RTM_NEWLINK on the
