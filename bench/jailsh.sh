@@ -31,7 +31,8 @@ mkdir -p "$T/home"; chown "$U:" "$T/home"
 
 conf() { # FILE SCOPE
 	cat > "$1" <<EOC
-global = { state_dir = "$T/state-$2"; include_dir = "$T/conf.d"; default_shell = "/bin/sh"; };
+global = { state_dir = "$T/state-$2"; include_dir = "$T/conf.d"; default_shell = "/bin/sh";
+           cgroup_path = "jaula-bench-$2"; };
 rootfs = { r = { path = "$ROOT"; }; };
 profiles = { p = { rootfs = "r"; scope = "user"; lifetime = "session"; writable = "tmpfs"; }; };
 match = ( { name = "b"; users = [ "$U" ]; profile = "p"; } );
@@ -41,11 +42,15 @@ EOC
 conf "$T/cold.conf" cold
 conf "$T/warm.conf" warm
 
+# Both jails belong to one user (same jail id): separate cgroup paths keep
+# their cgroups apart.
 # The warm jail: one long session keeps it alive.
 "$JAILSH" --config "$T/warm.conf" --user "$U" -c 'sleep 100000' &
 holder_js=$!
 for i in $(seq 100); do ls "$T/state-warm/jails/"*/state >/dev/null 2>&1 && break; sleep 0.05; done
 
+"$JAILSH" --config "$T/cold.conf" --user "$U" -c true || { echo "bench: jailsh cold fails" >&2; exit 1; }
+"$JAILSH" --config "$T/warm.conf" --user "$U" -c true || { echo "bench: jailsh warm fails" >&2; exit 1; }
 hyperfine -N --warmup 20 --runs "${RUNS:-200}" --export-markdown "$T/result.md" \
 	-n "/bin/true" "/bin/true" \
 	-n "jailsh cold" "$JAILSH --config $T/cold.conf --user $U -c true" \
