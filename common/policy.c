@@ -404,10 +404,20 @@ static bool check_item_name(struct ctx *c, const config_setting_t *s, const char
         return true;
 }
 
-/* Returns the member, or NULL when absent. */
+/* Returns the member, or NULL when absent.  A plain scan: libconfig's own
+ * lookup parses KEY as a path first, which showed in profiles. */
 static const config_setting_t *member(const config_setting_t *grp, const char *key)
 {
-        return config_setting_get_member(grp, key);
+        int n = config_setting_length(grp);
+
+        for (int i = 0; i < n; i++) {
+                const config_setting_t *s = config_setting_get_elem(grp, (unsigned) i);
+                const char *name = config_setting_name(s);
+
+                if (name && strcmp(name, key) == 0)
+                        return s;
+        }
+        return NULL;
 }
 
 static bool want_group(struct ctx *c, const config_setting_t *s, const char *path)
@@ -1580,12 +1590,18 @@ static void parse_text(struct ctx *c, const char *text)
         config_t cf;
         const config_setting_t *root;
 
+        _cleanup_free_ char *compact = NULL;
         char msg[256];
-        int line = 0;
+        int line = 0, r;
 
         if (refuse_includes(c, text))
                 return;
-        if (jaula_policy_syntax_check(text, &line, msg, sizeof msg) < 0) {
+        r = jaula_policy_syntax_check(text, &line, msg, sizeof msg, &compact);
+        if (r == -ENOMEM) {
+                c->oom = true;
+                return;
+        }
+        if (r < 0) {
                 diag_add(c, c->file, line, "%s", msg);
                 return;
         }
@@ -1593,7 +1609,7 @@ static void parse_text(struct ctx *c, const char *text)
         /* No include directory: with it unset libconfig would resolve
          * relative includes against the cwd; refuse_includes() already
          * made sure there are none. */
-        if (config_read_string(&cf, text) != CONFIG_TRUE) {
+        if (config_read_string(&cf, compact) != CONFIG_TRUE) {
                 diag_add(c, c->file, config_error_line(&cf), "syntax error: %s",
                          config_error_text(&cf) ? config_error_text(&cf) : "unknown");
                 config_destroy(&cf);

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy-internal.h"
@@ -48,6 +49,10 @@ struct lexer {
         const char *start;
         size_t len;
         char punct;
+        /* the compacted copy: tokens, single spaces, and every newline */
+        char *out;
+        size_t out_n;
+        int out_line;
 };
 
 static bool is_punct(char ch)
@@ -61,9 +66,30 @@ static bool is_punct(char ch)
         }
 }
 
+/* Append the current token to the compacted copy.  Newlines are kept so
+ * libconfig's line numbers stay those of the file; comments and runs of
+ * blanks become one space (libconfig's scanner spends most of its time on
+ * them: half of the parse of the shipped, well-commented policy). */
+static void emit(struct lexer *lx, bool skipped)
+{
+        int lines = lx->tok_line - lx->out_line;
+
+        if (lines > 0) {
+                memset(lx->out + lx->out_n, '\n', (size_t) lines);
+                lx->out_n += (size_t) lines;
+        } else if (skipped && lx->out_n) {
+                lx->out[lx->out_n++] = ' ';
+        }
+        memcpy(lx->out + lx->out_n, lx->start, lx->len);
+        lx->out_n += lx->len;
+        lx->out[lx->out_n] = '\0';
+        lx->out_line = lx->line;
+}
+
 static void next(struct lexer *lx)
 {
         const char *p = lx->p;
+        const char *entry = p;
 
         for (;;) {
                 while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\f' ||
@@ -129,6 +155,8 @@ static void next(struct lexer *lx)
         }
         lx->len = (size_t) (p - lx->start);
         lx->p = p;
+        if (lx->out)
+                emit(lx, lx->start != entry);
 }
 
 static bool is_name(const char *s, size_t len)
@@ -318,13 +346,27 @@ static bool parse_settings(struct parser *ps, char closer)
         }
 }
 
-int jaula_policy_syntax_check(const char *text, int *ret_line, char *msg, size_t msg_size)
+int jaula_policy_syntax_check(const char *text, int *ret_line, char *msg, size_t msg_size,
+                              char **ret_compact)
 {
-        struct parser ps = { .lx = { .p = text, .line = 1 }, .msg = msg, .msg_size = msg_size };
+        struct parser ps = { .lx = { .p = text, .line = 1, .out_line = 1 },
+                             .msg = msg, .msg_size = msg_size };
 
+        if (ret_compact) {
+                /* Never longer than the text: every byte out stands for at
+                 * least one byte in. */
+                ps.lx.out = malloc(strlen(text) + 1);
+                if (!ps.lx.out)
+                        return -ENOMEM;
+                ps.lx.out[0] = '\0';
+        }
         next(&ps.lx);
-        if (parse_settings(&ps, '\0'))
+        if (parse_settings(&ps, '\0')) {
+                if (ret_compact)
+                        *ret_compact = ps.lx.out;
                 return 0;
+        }
+        free(ps.lx.out);
         *ret_line = ps.err_line;
         return -EINVAL;
 }
