@@ -113,5 +113,5 @@ expect_match "pam_jaula logs the jail it opened" "pam_jaula\\($SSHD_SERVICE:sess
 expect_match "pam_jaula logs the session it closed" "pam_jaula\\($SSHD_SERVICE:session\\): Session p[0-9]+-[0-9]+ of jail [a-z0-9-]+ closed" "$log"
 expect_match "after a jailed session sshd's monitor still logs to the host syslog (pam_unix session closed)" \
 	"pam_unix\\($SSHD_SERVICE:session\\): session closed for user $JU" "$log"
-expect_match "sshd's own log file has the session's close" "Close session: user $JU" "$(cat "$SSHD_DIR/sshd.log")"
+expect_match "sshd's own log file has the end of the jailed connection" "Disconnected from user $JU " "$(cat "$SSHD_DIR/sshd.log")"
 finish
