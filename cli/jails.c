@@ -853,8 +853,8 @@ int cmd_show(int argc, char **argv)
                ji.ifname);
         printf("host end:    %s%s%s\n", ji.host_if[0] ? ji.host_if : "-", ji.bridge[0] ? " on bridge " : "",
                ji.bridge);
-        printf("cgroup:      %s%s%s/%s/%s\n", ji.st.cgroup_root[0] ? ji.st.cgroup_root : "(auto)",
-               "", ji.st.cgroup_path[0] ? "/" : "", ji.st.cgroup_path, ji.st.group);
+        printf("cgroup:      %s%s%s/%s in %s\n", ji.st.cgroup_path, ji.st.cgroup_path[0] ? "/" : "",
+               ji.st.group, ji.st.id, ji.st.cgroup_root[0] ? ji.st.cgroup_root : "every mounted hierarchy");
         printf("memory:      %s\n", mem_s);
         if (ji.usage.pids >= 0)
                 printf("pids:        %" PRId64 "\n", ji.usage.pids);

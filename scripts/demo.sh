@@ -279,7 +279,7 @@ else
 		echo "ip addr:"; ip -4 addr 2>&1 | sed "s/^/  /"
 		echo "ip route:"; ip route 2>&1 | sed "s/^/  /"
 		echo "mount:      $(mount | grep -c .) mounts, / is $(mount | awk "\$3==\"/\"{print \$5; exit}")"
-		echo "try mount:  $(mkdir -p /tmp/m; mount -t tmpfs x /tmp/m 2>&1 || true)"
+		echo "try mount:  $(mkdir -p /tmp/m; mount -t tmpfs x /tmp/m 2>&1 | head -1)"
 	' 2>&1)
 	rc=$?
 	if [ $rc = 0 ] && grep -q "^hostname:   demo-$DEMO_USER" <<<"$inside"; then
@@ -294,8 +294,8 @@ else
 			"$JAULA" show --state-dir "$STATE" "$id" 2>&1 | indent
 			info "jaula bridges"
 			"$JAULA" bridges --state-dir "$STATE" 2>&1 | indent
-			info "jaula enter $id -- ps (as root inside the jail)"
-			"$JAULA" enter --state-dir "$STATE" "$id" -- ps 2>&1 | indent
+			info "jaula enter $id -- ps ax (as root inside the jail)"
+			"$JAULA" enter --state-dir "$STATE" "$id" -- ps ax 2>&1 | indent
 		else
 			na "jaula list shows no jail"
 		fi
