@@ -40,12 +40,13 @@ CGPATH=jaula-s$TAG
 BR0=jb-s${TAG}0 BR1=jb-s${TAG}1
 GROUP=jaula-s$TAG
 PREFIX=jaula-s${TAG}u
-BENCH_UID0=$(bench_free_uids "$MAXN" 42000)
+BENCH_UID0=$(bench_free_uids $((MAXN + 1)) 42000)
 [ -n "$BENCH_UID0" ] || bench_die "no free block of $MAXN uids"
 
-bench_note "scale: creating $MAXN users from uid $BENCH_UID0"
+bench_note "scale: creating $((MAXN + 1)) users from uid $BENCH_UID0"
 t0=$(date +%s.%N)
-bench_users "$PREFIX" "$MAXN" "$GROUP" "$JB_DIR/home" || bench_die "cannot create the users"
+# One more than the largest N: the probe login below.
+bench_users "$PREFIX" $((MAXN + 1)) "$GROUP" "$JB_DIR/home" || bench_die "cannot create the users"
 users_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 GID=$(getent group "$GROUP" | cut -d: -f3)
 
@@ -157,12 +158,27 @@ bootstrap_bridges() {
 	for _ in $(seq 50); do [ "$(n_jails)" = 0 ] && break; sleep 0.1; done
 }
 
-# median of lines FROM..TO (1-based) of the per-login times
-med() { sed -n "$2,$3p" "$1" | awk '{print $3}' | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# median of column COL (default 3: wall ms; 5: CPU ms) of lines FROM..TO
+med() { sed -n "$2,$3p" "$1" | awk -v c="${4:-3}" '{print $c}' | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# The O(N) detector that the load on this machine cannot blur: the
+# system calls of one extra login (root-driven, so that strace may follow
+# the setuid jailsh and its monitor and holder), counted with 0 jails and
+# with N jails alive.  Work that grows with N shows up as calls that grow.
+PROBE_USER=$PREFIX$((MAXN + 1))
+probe() { # FILE
+	strace -f -c -o "$1" "$JB_JAILSH" --user "$PROBE_USER" -c true </dev/null >/dev/null 2>&1
+	for _ in $(seq 50); do [ "$(n_jails)" -le "${2:-0}" ] && break; sleep 0.1; done
+}
+probe_total() { awk '$NF == "total" { print $4 }' "$1" | head -1; }
+probe_calls() { # FILE → "name calls" lines
+	awk 'NR > 2 && $1 !~ /^-/ && $NF != "total" { if (NF == 6) print $6, $4; else if (NF == 5) print $5, $4 }' "$1"
+}
 at() { awk -v k="$2" '$1 == k { printf "%.1f", $3 }' "$1"; }
 
 bootstrap_bridges
-rows=() memrows=() leftrows=() notes=()
+probe "$BENCH_OUT/scale-probe-0.txt"
+rows=() memrows=() leftrows=() notes=() proberows=()
 BUDGET=${BENCH_SCALE_BUDGET:-480}
 prev_mean=
 for N in "${NS[@]}"; do
@@ -215,6 +231,14 @@ for N in "${NS[@]}"; do
 	mean=$(awk '{ s += $3 } END { if (NR) printf "%.1f", s / NR }' "$out")
 	prev_mean=$mean
 
+	cpu_first=$(med "$out" 1 $((done_n < 20 ? done_n : 20)) 5)
+	cpu_last=$(med "$out" $((done_n > 20 ? done_n - 19 : 1)) "$done_n" 5)
+	cratio=$(awk -v a="$cpu_last" -v b="$cpu_first" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "—" }')
+	probe "$BENCH_OUT/scale-probe-$N.txt" "$live"
+	grow=$(join <(probe_calls "$BENCH_OUT/scale-probe-0.txt" | sort) <(probe_calls "$BENCH_OUT/scale-probe-$N.txt" | sort) |
+		awk '$3 > $2 * 1.1 + 2 { printf "%s %d→%d, ", $1, $2, $3 }' | sed 's/, $//')
+	proberows+=("| $N | $(probe_total "$BENCH_OUT/scale-probe-0.txt") | $(probe_total "$BENCH_OUT/scale-probe-$N.txt") | ${grow:-none} |")
+
 	# Teardown: every holder at once; done when nothing of any jail is left.
 	hp=$(holders | tr '\n' ' ')
 	t0=$(date +%s.%N)
@@ -227,7 +251,7 @@ for N in "${NS[@]}"; do
 	down_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 	sleep 1
 	netns1=$(n_netns)
-	rows+=("| $N | $done_n ok, $failed failed |$cols $mean | $ratio | $create_s | $down_s |")
+	rows+=("| $N | $done_n ok, $failed failed |$cols $mean | $ratio | $cpu_first → $cpu_last ($cratio) | $create_s | $down_s |")
 	memrows+=("| $N | $live | $links | $cgs | **$kpj** | $per |")
 	leftrows+=("| $N | $(n_links) | $((netns1 - netns0)) | $(n_cgroups) | $(n_mounts) | $(n_leases) | $(n_state) | $(holders | wc -l) |")
 	[ "$spawn_rc" = 0 ] || notes+=("N=$N: bench_spawn stopped early: $(tail -3 "$BENCH_OUT/scale-$N.err" | tr '\n|' '  ')")
@@ -242,12 +266,21 @@ sec=$BENCH_OUT/scale.md
 	echo "other as themselves through the setuid jailsh, \`jailsh -c 'sleep 100000 &'\` — scope user, lifetime"
 	echo "processes, all namespaces, veth on one of 2 bridges of one network (10.253.0.0/16, stable addresses),"
 	echo "limits memory 256M / pids 64 / cpu 50%, default seccomp; rootfs: $ROOTFS_KIND."
-	echo "Login times in ms: the k-th login alone, and in parentheses the median of the 20 logins up to it."
-	echo "Ratio: median of the last 20 logins ÷ median of the first 20."
+	echo "Login times in ms (wall clock, as the caller sees it): the k-th login alone, and in parentheses the"
+	echo "median of the 20 logins up to it.  last/first: median of the last 20 logins ÷ median of the first 20."
+	echo "CPU: user + system ms of jailsh and the processes it waits for (wait4 rusage), median of the first"
+	echo "20 → of the last 20 (ratio) — steadier than the wall clock when the machine is loaded."
 	echo
-	echo "| N | logins | 1st | 100th | 500th | 1000th | mean | last/first | all N created (s) | teardown of all (s) |"
-	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| N | logins | 1st | 100th | 500th | 1000th | mean | last/first | CPU first → last | all N created (s) | teardown of all (s) |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	printf '%s\n' "${rows[@]}"
+	echo
+	echo "System calls of one extra login (strace -f -c, root-driven; jailsh, monitor, holder, shell) with"
+	echo "no jail alive and with N jails alive — work that grows with N would show here:"
+	echo
+	echo "| N | calls with 0 jails | calls with N jails | calls that grew by more than 10 % |"
+	echo "|---:|---:|---:|---|"
+	printf '%s\n' "${proberows[@]}"
 	echo
 	echo "Kernel memory per jail, KiB, two ways, with the live jails, veths and cgroup directories counted"
 	echo "after the N-th login.  *memcg*: kernel memory charged to our processes (jailsh, monitors, holders,"
