@@ -155,7 +155,8 @@ struct jaula_policy {
 #define POL_AT(vec, type, i) (&((type *) (vec).v)[i])
 
 /* arena (policy.c) */
-void *jaula_arena_alloc(struct jaula_policy *p, size_t size);
+void *jaula_arena_alloc(struct jaula_policy *p, size_t size); /* zeroed */
+void *jaula_arena_alloc_raw(struct jaula_policy *p, size_t size);
 char *jaula_arena_strdup(struct jaula_policy *p, const char *s);
 
 /* Look a named item up (policy.c); NULL when absent. */

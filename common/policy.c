@@ -49,6 +49,15 @@ struct jaula_arena_chunk {
 
 void *jaula_arena_alloc(struct jaula_policy *p, size_t size)
 {
+        void *ret = jaula_arena_alloc_raw(p, size);
+
+        if (ret)
+                memset(ret, 0, size);
+        return ret;
+}
+
+void *jaula_arena_alloc_raw(struct jaula_policy *p, size_t size)
+{
         struct jaula_arena_chunk *c = p->arena;
         size_t align = sizeof(max_align_t);
 
@@ -75,7 +84,6 @@ void *jaula_arena_alloc(struct jaula_policy *p, size_t size)
         }
         void *ret = (char *) c->data + c->used;
         c->used += size;
-        memset(ret, 0, size);
         return ret;
 }
 

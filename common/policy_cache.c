@@ -752,7 +752,7 @@ int jaula_policy_cache_read(const char *cache_dir, const char *path, int main_fd
         p = calloc(1, sizeof *p);
         if (!p)
                 return -ENOMEM;
-        buf = jaula_arena_alloc(p, (size_t) st.st_size);
+        buf = jaula_arena_alloc_raw(p, (size_t) st.st_size);
         if (!buf) {
                 res = -ENOMEM;
                 goto fail;
