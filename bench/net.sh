@@ -32,7 +32,7 @@ for mode in "" --isolate; do
 		--bridge "jb-bench${mode:+i}" --dynamic $mode)
 	# bridge and nftables set-up happen once, untimed
 	read -r warm _ < <("$NP" up "${NET[@]}" --id "warm${mode:+i}")
-	echo "${mode:-plain}: $("$NP" bench "$N" "${NET[@]}")"
+	echo "${mode:-plain}:"; "$NP" bench "$N" "${NET[@]}"
 	kill -9 "$warm"
 done
 

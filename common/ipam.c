@@ -69,11 +69,16 @@ JAULA_EXPORT bool jaula_ipam_ifname_valid(const char *name)
         if (!name)
                 return false;
         n = strlen(name);
-        if (n == 0 || n >= JAULA_IFNAMSIZ || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        if (n == 0 || n >= JAULA_IFNAMSIZ || name[0] == '.')
                 return false;
-        for (const char *p = name; *p; p++)
-                if (*p == '/' || *p == ':' || *p <= ' ' || *p == 0x7f)
+        /* Stricter than the kernel: bridge names are written into nftables
+         * scripts, so nothing that could quote, escape or end a token. */
+        for (const char *p = name; *p; p++) {
+                char c = *p;
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '-' || c == '.' || c == '@' || c == '+'))
                         return false;
+        }
         return true;
 }
 
@@ -124,8 +129,8 @@ JAULA_EXPORT int jaula_ipam_pool_init(const struct jaula_net_spec *net, struct j
         for (size_t i = 0; i < net->n_bridges; i++)
                 if (!jaula_ipam_ifname_valid(net->bridges[i]))
                         return jaula_err_set(err, -EINVAL,
-                                             "Network '%s': invalid bridge name '%s' (an "
-                                             "interface name has 1 to 15 bytes, no '/' or ':')",
+                                             "Network '%s': invalid bridge name '%s' (1 to "
+                                             "15 bytes of A-Z a-z 0-9 _ . @ + -)",
                                              net->name, net->bridges[i] ? net->bridges[i] : "");
         if (net->uplink && !jaula_ipam_ifname_valid(net->uplink))
                 return jaula_err_set(err, -EINVAL, "Network '%s': invalid uplink name '%s'",

@@ -63,7 +63,8 @@ void jaula_ipam_host_ifname(const char *jail_id, char ret[JAULA_IFNAMSIZ]);
 /* Names used as file names in the state directory: [A-Za-z0-9_.@-],
  * no leading dot, at most 64 bytes. */
 bool jaula_ipam_name_valid(const char *name);
-/* A Linux interface name: 1..15 bytes, no '/', ':' or white space. */
+/* An interface name jaula accepts: 1..15 bytes of [A-Za-z0-9_.@+-], no
+ * leading dot. */
 bool jaula_ipam_ifname_valid(const char *name);
 
 void jaula_ipam_format(uint32_t addr, char ret[16]);

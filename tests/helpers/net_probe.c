@@ -322,12 +322,16 @@ static int cmd_bench(int n)
                 }
                 end_all(pids, n, with_net);
         }
+        /* median_us sorts: the minimum is then v[0] (the unloaded cost) */
         double net_total = median_us(tot[0], n), bare = median_us(tot[1], n);
-        printf("jails=%d prepare_us=%.1f attach_us=%.1f inside_us=%.1f "
-               "sum_us=%.1f with_net_us=%.1f bare_netns_us=%.1f added_us=%.1f\n",
-               n, median_us(s[0], n), median_us(s[1], n), median_us(s[2], n),
-               median_us(s[0], n) + median_us(s[1], n) + median_us(s[2], n), net_total, bare,
-               net_total - bare);
+        double m0 = median_us(s[0], n), m1 = median_us(s[1], n), m2 = median_us(s[2], n);
+        printf("median of %d: prepare %.0f + attach %.0f + inside %.0f = %.0f us; "
+               "jail with network %.0f vs bare netns %.0f: added %.0f us\n",
+               n, m0, m1, m2, m0 + m1 + m2, net_total, bare, net_total - bare);
+        printf("minimum:      prepare %.0f + attach %.0f + inside %.0f = %.0f us; "
+               "jail with network %.0f vs bare netns %.0f: added %.0f us\n",
+               s[0][0] / 1e3, s[1][0] / 1e3, s[2][0] / 1e3, (s[0][0] + s[1][0] + s[2][0]) / 1e3,
+               tot[0][0] / 1e3, tot[1][0] / 1e3, (tot[0][0] - tot[1][0]) / 1e3);
         return 0;
 }
 

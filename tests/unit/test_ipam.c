@@ -218,6 +218,9 @@ static void test_names(void **state)
         assert_false(jaula_ipam_ifname_valid("a b"));
         assert_false(jaula_ipam_ifname_valid("a:b"));
         assert_false(jaula_ipam_ifname_valid(".."));
+        assert_false(jaula_ipam_ifname_valid("jb\"}x"));
+        assert_false(jaula_ipam_ifname_valid("jb;x"));
+        assert_true(jaula_ipam_ifname_valid("eth0.100"));
 }
 
 /* ---- the lease store -------------------------------------------------- */
