@@ -416,7 +416,13 @@ static int loop_attach(const char *image, char *ret_dev, size_t size, struct jau
         return jaula_err_set(err, -EBUSY, "No free loop device");
 }
 
-static int mount_base(const struct jaula_spec *spec, const char *stage, struct jaula_err *err)
+/* The read-only base.  Returns the lowerdir for the overlay in lower: the
+ * rootfs directory itself when its path can go into an overlayfs option
+ * (overlayfs never writes to a lower layer, and does not cross mounts below
+ * it, so no read-only bind is needed), else a bind or the loop-mounted
+ * image at stage/base. */
+static int mount_base(const struct jaula_spec *spec, const char *stage, char *lower, size_t size,
+                      struct jaula_err *err)
 {
         char target[4200];
         const uint64_t ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
@@ -432,13 +438,18 @@ static int mount_base(const struct jaula_spec *spec, const char *stage, struct j
                 if (!S_ISDIR(st.st_mode))
                         return jaula_err_set(err, -ENOTDIR, "Rootfs '%s' is not a directory",
                                              spec->rootfs_path);
+                if (jaula_rootfs_path_ok(spec->rootfs_path)) {
+                        snprintf(lower, size, "%s", spec->rootfs_path);
+                        return 0;
+                }
+                if (mkdir(target, 0755) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot create '%s'", target);
                 tree = bind_tree(AT_FDCWD, spec->rootfs_path, ro);
                 if (tree < 0)
                         return jaula_err_errno(err, tree, "Cannot bind rootfs '%s'",
                                                spec->rootfs_path);
                 if (move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
                         return jaula_err_errno(err, -errno, "Cannot attach rootfs");
-                return 0;
         } else {
                 const char *type = spec->rootfs_type == JAULA_ROOTFS_SQUASHFS ? "squashfs"
                                                                               : "iso9660";
@@ -449,13 +460,16 @@ static int mount_base(const struct jaula_spec *spec, const char *stage, struct j
 
                 if (lfd < 0)
                         return lfd;
+                if (mkdir(target, 0755) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot create '%s'", target);
                 m = fs_new(type, dev, opts, ro, err);
                 if (m < 0)
                         return m;
                 if (move_mount(m, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
                         return jaula_err_errno(err, -errno, "Cannot attach rootfs image");
-                return 0;
         }
+        snprintf(lower, size, "%s", target);
+        return 0;
 }
 
 static int check_dir_owned(int fd, const char *what, struct jaula_err *err)
@@ -527,14 +541,15 @@ JAULA_EXPORT int jaula_rootfs_prepare_persistent(const char *path, struct jaula_
         return 0;
 }
 
-static int mount_writable(const struct jaula_spec *spec, const char *stage, struct jaula_err *err)
+static int mount_writable(const struct jaula_spec *spec, const char *stage, const char *lowerdir,
+                          struct jaula_err *err)
 {
-        char lower[4200], upper[4200], work[4200], target[4200], rw[4200];
-        const char *o[5];
+        char lower[4300], upper[4200], work[4200], target[4200];
+        const char *o[4];
         _cleanup_close_ int m = -1;
         int r;
 
-        snprintf(lower, sizeof lower, "lowerdir=%s/base", stage);
+        snprintf(lower, sizeof lower, "lowerdir=%s", lowerdir);
         snprintf(target, sizeof target, "%s/root", stage);
         if (spec->writable == JAULA_WRITABLE_PERSISTENT) {
                 r = jaula_rootfs_prepare_persistent(spec->persistent_upper, err);
@@ -543,22 +558,15 @@ static int mount_writable(const struct jaula_spec *spec, const char *stage, stru
                 snprintf(upper, sizeof upper, "upperdir=%s/upper", spec->persistent_upper);
                 snprintf(work, sizeof work, "workdir=%s/work", spec->persistent_upper);
         } else {
-                /* tmpfs, and also `none`: the overlay gives us a place for
-                 * mount points; the root is made read-only once they exist. */
-                const char *const opts[] = { "mode=0755", NULL };
-                _cleanup_close_ int t = fs_new("tmpfs", "jaula-rw", opts,
-                                               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
-                if (t < 0)
-                        return t;
-                snprintf(rw, sizeof rw, "%s/rw", stage);
-                if (move_mount(t, "", AT_FDCWD, rw, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                        return jaula_err_errno(err, -errno, "Cannot attach the writable layer");
-                snprintf(upper, sizeof upper, "%s/rw/upper", stage);
-                snprintf(work, sizeof work, "%s/rw/work", stage);
+                /* tmpfs, and also `none`: the staging tmpfs is the upper
+                 * layer; for `none` it only receives the mount points, and
+                 * the root is made read-only once they exist. */
+                snprintf(upper, sizeof upper, "%s/upper", stage);
+                snprintf(work, sizeof work, "%s/work", stage);
                 if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
                         return jaula_err_errno(err, -errno, "Cannot create the writable layer");
-                snprintf(upper, sizeof upper, "upperdir=%s/rw/upper", stage);
-                snprintf(work, sizeof work, "workdir=%s/rw/work", stage);
+                snprintf(upper, sizeof upper, "upperdir=%s/upper", stage);
+                snprintf(work, sizeof work, "workdir=%s/work", stage);
         }
         o[0] = lower;
         o[1] = upper;
@@ -574,9 +582,20 @@ static int mount_writable(const struct jaula_spec *spec, const char *stage, stru
 
 static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err *err)
 {
-        /* Device nodes are bind mounts of the host's (no mknod, so the v1
-         * devices cgroup and nodev never get in the way). */
-        static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+        /* Device nodes are made, not bound: a bind is three syscalls and a
+         * mount-table entry each, a node one syscall (the devices cgroup
+         * applies at open either way). */
+        static const struct {
+                const char *name;
+                unsigned major, minor;
+        } nodes[] = {
+                { "null", 1, 3 },   { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 },
+                { "urandom", 1, 9 }, { "tty", 5, 0 },
+                /* ptmx: a node (not a bind of the host's) because ptmx finds
+                 * its devpts as "pts" beside the node's dentry, and a bound
+                 * file's parent is the host's /dev, out of reach. */
+                { "ptmx", 5, 2 },
+        };
         static const char *const links[][2] = {
                 { "fd", "/proc/self/fd" },
                 { "stdin", "/proc/self/fd/0" },
@@ -598,18 +617,12 @@ static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err
         wdev = xopenat2(dev, ".", O_RDONLY | O_DIRECTORY, 0, BENEATH);
         if (wdev < 0)
                 return jaula_err_errno(err, wdev, "Cannot open the jail's /dev");
-        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
-                char host[32];
-                int tree;
-
-                snprintf(host, sizeof host, "/dev/%s", nodes[i]);
-                tree = bind_tree(AT_FDCWD, host, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-                if (tree < 0)
-                        return jaula_err_errno(err, tree, "Cannot bind '%s'", host);
-                r = attach_at(dev, nodes[i], tree, false, err);
-                if (r < 0)
-                        return r;
-        }
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++)
+                if (mknodat(wdev, nodes[i].name, S_IFCHR | 0666,
+                            makedev(nodes[i].major, nodes[i].minor)) < 0 ||
+                    fchmodat(wdev, nodes[i].name, 0666, 0) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot create the jail's /dev/%s",
+                                               nodes[i].name);
         for (size_t i = 0; i < ELEMENTSOF(links); i++)
                 if (symlinkat(links[i][1], wdev, links[i][0]) < 0)
                         return jaula_err_errno(err, -errno, "Cannot create /dev/%s", links[i][0]);
@@ -627,12 +640,6 @@ static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err
         r = attach_at(dev, "pts", r, true, err);
         if (r < 0)
                 return r;
-        /* A ptmx node (not a bind of the host's: ptmx finds its devpts as
-         * "pts" beside the node's dentry, and a bound file's parent is the
-         * host's /dev, unreachable from the bind mount). */
-        if (mknodat(wdev, "ptmx", S_IFCHR | 0666, makedev(5, 2)) < 0 ||
-            fchmodat(wdev, "ptmx", 0666, 0) < 0)
-                return jaula_err_errno(err, -errno, "Cannot create the jail's /dev/ptmx");
         r = mount_fs_at(dev, "shm", "tmpfs", shmopts,
                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
         if (r < 0)
@@ -714,41 +721,31 @@ static int mount_extra(const struct jaula_spec *spec, int rootfd, struct jaula_e
         return 0;
 }
 
-/* Write text to stage/gen/name and bind it read-only over /etc/name. */
-static int etc_file(int rootfd, int genfd, const char *stage, const char *name, const char *text,
-                    struct jaula_err *err)
+/* Write text as the jail's /etc/name, root-owned 0644, into the writable
+ * layer (before a `none` root is sealed): no mount needed.  A symlink in
+ * its place is removed (the overlay records a whiteout), never followed. */
+static int etc_file(int etcfd, const char *name, const char *text, struct jaula_err *err)
 {
-        _cleanup_close_ int fd = openat(genfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        char inside[64];
+        _cleanup_close_ int fd = -1;
         size_t len = strlen(text);
-        int tree;
 
-        if (fd < 0 || write(fd, text, len) != (ssize_t) len)
+        fd = xopenat2(etcfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644, BENEATH);
+        if (fd == -ELOOP && unlinkat(etcfd, name, 0) == 0)
+                fd = xopenat2(etcfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644, BENEATH);
+        if (fd < 0)
+                return jaula_err_errno(err, fd, "Cannot write the jail's /etc/%s", name);
+        if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0644) < 0 || write(fd, text, len) != (ssize_t) len)
                 return jaula_err_errno(err, neg_errno(), "Cannot write the jail's /etc/%s", name);
-        tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-        if (tree < 0)
-                return jaula_err_errno(err, -errno, "Cannot bind the jail's /etc/%s", name);
-        if (set_attr(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                   MOUNT_ATTR_NOEXEC) < 0) {
-                close_nointr(tree);
-                return jaula_err_errno(err, -errno, "Cannot seal the jail's /etc/%s", name);
-        }
-        snprintf(inside, sizeof inside, "etc/%s", name);
-        return attach_at(rootfd, inside, tree, false, err);
+        return 0;
 }
 
-static int write_etc(const struct jaula_spec *spec, int rootfd, const char *stage,
-                     const char *resolv_conf, struct jaula_err *err)
+static int write_etc(const struct jaula_spec *spec, int rootfd, const char *resolv_conf,
+                     struct jaula_err *err)
 {
         _cleanup_free_ char *passwd = NULL, *group = NULL, *hosts = NULL, *hostname = NULL;
-        _cleanup_close_ int genfd = -1;
-        char gen[4200];
+        _cleanup_close_ int etc = -1, wetc = -1;
         int r;
 
-        snprintf(gen, sizeof gen, "%s/gen", stage);
-        genfd = open(gen, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (genfd < 0)
-                return jaula_err_errno(err, -errno, "Cannot open '%s'", gen);
         if (jaula_rootfs_passwd(spec, &passwd) < 0 || jaula_rootfs_group(spec, &group) < 0 ||
             jaula_rootfs_hosts(spec, &hosts) < 0)
                 return jaula_err_set(err, -EINVAL,
@@ -757,15 +754,20 @@ static int write_etc(const struct jaula_spec *spec, int rootfd, const char *stag
                                      spec->user.name);
         if (asprintf(&hostname, "%s\n", spec->hostname ? spec->hostname : "jail") < 0)
                 return jaula_err_set(err, -ENOMEM, "Out of memory");
-        r = etc_file(rootfd, genfd, stage, "passwd", passwd, err);
+        etc = mkdir_beneath(rootfd, "etc", 0755);
+        if (etc >= 0)
+                wetc = xopenat2(etc, ".", O_RDONLY | O_DIRECTORY, 0, BENEATH);
+        if (wetc < 0)
+                return jaula_err_errno(err, etc < 0 ? etc : wetc, "Cannot open the jail's /etc");
+        r = etc_file(wetc, "passwd", passwd, err);
         if (r >= 0)
-                r = etc_file(rootfd, genfd, stage, "group", group, err);
+                r = etc_file(wetc, "group", group, err);
         if (r >= 0)
-                r = etc_file(rootfd, genfd, stage, "hosts", hosts, err);
+                r = etc_file(wetc, "hosts", hosts, err);
         if (r >= 0)
-                r = etc_file(rootfd, genfd, stage, "hostname", hostname, err);
+                r = etc_file(wetc, "hostname", hostname, err);
         if (r >= 0 && resolv_conf)
-                r = etc_file(rootfd, genfd, stage, "resolv.conf", resolv_conf, err);
+                r = etc_file(wetc, "resolv.conf", resolv_conf, err);
         return r;
 }
 
@@ -775,7 +777,8 @@ JAULA_EXPORT int jaula_rootfs_enter(const struct jaula_spec *spec, const char *r
         const char *stage = spec->state_dir;
         char path[4200];
         _cleanup_close_ int rootfd = -1;
-        const char *const stageopts[] = { "mode=0700", "size=1m", NULL };
+        const char *const stageopts[] = { "mode=0700", NULL };
+        char lower[4200];
         char tmpsize[64];
         const char *const tmpopts[] = { "mode=1777", tmpsize, NULL };
         int r;
@@ -788,29 +791,25 @@ JAULA_EXPORT int jaula_rootfs_enter(const struct jaula_spec *spec, const char *r
         /* Nothing mounted below may propagate back to the host. */
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return jaula_err_errno(err, -errno, "Cannot make mounts private");
-        /* The staging area hides the state directory, in this namespace
-         * only; the state directory is root-only, so nothing else there is
-         * needed by a jail. */
+        /* The staging area (which also holds the tmpfs writable layer)
+         * hides the state directory, in this namespace only; the state
+         * directory is root-only, so nothing else there is needed by a
+         * jail. */
         {
                 _cleanup_close_ int t = fs_new("tmpfs", "jaula-stage", stageopts,
-                                               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                                       MOUNT_ATTR_NOEXEC,
-                                               err);
+                                               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
                 if (t < 0)
                         return t;
                 if (move_mount(t, "", AT_FDCWD, stage, MOVE_MOUNT_F_EMPTY_PATH) < 0)
                         return jaula_err_errno(err, -errno, "Cannot mount the staging area");
         }
-        static const char *const subdirs[] = { "base", "rw", "root", "gen" };
-        for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
-                snprintf(path, sizeof path, "%s/%s", stage, subdirs[i]);
-                if (mkdir(path, 0755) < 0)
-                        return jaula_err_errno(err, -errno, "Cannot create '%s'", path);
-        }
-        r = mount_base(spec, stage, err);
+        snprintf(path, sizeof path, "%s/root", stage);
+        if (mkdir(path, 0755) < 0)
+                return jaula_err_errno(err, -errno, "Cannot create '%s'", path);
+        r = mount_base(spec, stage, lower, sizeof lower, err);
         if (r < 0)
                 return r;
-        r = mount_writable(spec, stage, err);
+        r = mount_writable(spec, stage, lower, err);
         if (r < 0)
                 return r;
         snprintf(path, sizeof path, "%s/root", stage);
@@ -838,7 +837,7 @@ JAULA_EXPORT int jaula_rootfs_enter(const struct jaula_spec *spec, const char *r
         r = mount_extra(spec, rootfd, err);
         if (r < 0)
                 return r;
-        r = write_etc(spec, rootfd, stage, resolv_conf, err);
+        r = write_etc(spec, rootfd, resolv_conf, err);
         if (r < 0)
                 return r;
         if (spec->writable == JAULA_WRITABLE_NONE && set_attr(rootfd, MOUNT_ATTR_RDONLY) < 0)
