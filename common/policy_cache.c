@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -336,6 +337,13 @@ static void prune(int dfd, const char *keep)
                 size_t len = strlen(de->d_name);
                 struct stat st;
 
+                /* A writer that died mid-way leaves its temporary file. */
+                if (de->d_name[0] == '.' && len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0) {
+                        if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                            st.st_mtim.tv_sec < time(NULL) - 60)
+                                unlinkat(dfd, de->d_name, 0);
+                        continue;
+                }
                 if (len < 7 || len >= sizeof v->name || strcmp(de->d_name + len - 6, ".cache") ||
                     de->d_name[0] == '.' || strcmp(de->d_name, keep) == 0)
                         continue;
@@ -389,6 +397,13 @@ void jaula_policy_cache_write(const char *cache_dir, const char *path,
         w_policy(&w, p);
         w_raw(&w, "END", 4);
         if (w.oom)
+                goto out;
+
+        /* jailsh is setuid: its caller chooses RLIMIT_FSIZE, and a write
+         * past it would kill the login with SIGXFSZ halfway through. */
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur < (rlim_t) w.n)
                 goto out;
 
         cache_name(path, name, sizeof name);
