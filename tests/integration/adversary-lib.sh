@@ -153,12 +153,14 @@ _adv_leftovers() {
 		esac
 	done < <(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//')
 	ip -o link show 2>/dev/null | grep -E "master jb-a$TAG" | awk -F': ' '{print "link " $2 " on a test bridge"}'
-	for ino in "${ADV_NS[@]}"; do
-		[ -n "$ino" ] && [ "$ino" != 0 ] || continue
-		# shellcheck disable=SC2012
-		l=$(find /proc/[0-9]*/ns/net /proc/[0-9]*/fd -maxdepth 1 -lname "net:\[$ino\]" 2>/dev/null | head -3 | tr '\n' ' ')
-		[ -n "$l" ] && echo "network namespace $ino still referenced: $l"
-	done
+	if [ ${#ADV_NS[@]} -gt 0 ]; then
+		# One pass over every process's netns and open fds.
+		l=$(find /proc/[0-9]*/ns/net /proc/[0-9]*/fd -maxdepth 1 -type l -lname 'net:*' -printf '%l %p\n' 2>/dev/null)
+		for ino in "${ADV_NS[@]}"; do
+			[ -n "$ino" ] && [ "$ino" != 0 ] || continue
+			grep -F "net:[$ino] " <<<"$l" | head -3 | sed 's/^/network namespace still referenced: /'
+		done
+	fi
 	for p in self 1 "${ADV_LONG_PIDS[@]}"; do
 		[ -r "/proc/$p/mountinfo" ] || continue
 		grep -h -e "$TDIR" -e "$STATE" "/proc/$p/mountinfo" 2>/dev/null | sed "s/^/mount in $p: /"

@@ -148,8 +148,9 @@ expect_eq "and its fds 0-2 are /dev/null or /dev/full" 3 "$(grep -cxE 'character
 for a0 in "" "-" "/bin/bash" "-$(printf '%04000d' 0)" "jailsh -c id" $'-\n-'; do
 	out=$(echo 'echo "in=$(hostname) arg0=$0"' | run "$EXEC" --argv0 "$a0" "$J" 2>&1); rc=$?
 	want="arg0=sh"; [[ "$a0" == -* ]] && want="arg0=-sh"
-	if [ $rc -eq 0 ] && [[ "$out" == "in=jail-$UID_ $want" ]]; then ok "argv0 '${a0:0:12}…' gives the jail's shell ($want)"; else
-		not_ok "argv0 '${a0:0:12}…' gives the jail's shell ($want)"; head -3 <<<"$out" | diag
+	a0s=${a0//$'\n'/\\n}
+	if [ $rc -eq 0 ] && [[ "$out" == "in=jail-$UID_ $want" ]]; then ok "argv0 '${a0s:0:12}…' gives the jail's shell ($want)"; else
+		not_ok "argv0 '${a0s:0:12}…' gives the jail's shell ($want)"; head -3 <<<"$out" | diag
 	fi
 done
 out=$(echo 'echo "in=$(hostname) arg0=$0"' | run "$EXEC" --argc0 "$J" 2>&1); rc=$?
