@@ -248,7 +248,9 @@ sshd_pam_args() {
 stop_sshd() {
 	[ -n "$SSHD_PID" ] || return 0
 	[ -s "$SSHD_DIR/syslog.pid" ] && kill "$(cat "$SSHD_DIR/syslog.pid")" 2>/dev/null
-	kill "$SSHD_PID" 2>/dev/null
+	# Connections still open (a test that failed half-way) have their own
+	# sshd processes, children of ours: end them too.
+	kill $(pgrep -P "$SSHD_PID") "$SSHD_PID" 2>/dev/null
 	wait "$SSHD_PID" 2>/dev/null
 	SSHD_PID=
 }

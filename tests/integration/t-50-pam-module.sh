@@ -121,7 +121,18 @@ with_syslog "$JB_DIR/syslog2" "$DRIVER" -C "$JB_DIR/pam.d" -s "$svc" "$FU" -c tr
 expect_match "an unknown option is logged" "pam_jaula\\($svc:session\\): Unknown or invalid option 'bogus'" \
 	"$(syslog_lines "$JB_DIR/syslog2")"
 cp "$JB_DIR/policy.good" "$JB_POLICY"
+service "config=$JB_POLICY" "jailsh=$JB_JAILSH" debug
+with_syslog "$JB_DIR/syslog3" "$DRIVER" -C "$JB_DIR/pam.d" -s "$svc" "$FU" -c true > /dev/null 2>&1
+expect_match "debug: the library's debug lines reach syslog" \
+	"pam_jaula\\($svc:session\\): User '$FU' is not jailed \\(no rule matches\\)" "$(syslog_lines "$JB_DIR/syslog3")"
+with_syslog "$JB_DIR/syslog4" pamtester "$svc" "$FU" open_session close_session > /dev/null 2>&1
 service "config=$JB_POLICY" "jailsh=$JB_JAILSH"
+with_syslog "$JB_DIR/syslog5" pamtester "$svc" "$FU" open_session close_session > /dev/null 2>&1
+if [ -s "$JB_DIR/syslog4" ] && ! grep -q pam_jaula "$JB_DIR/syslog5"; then
+	ok "without debug an unmatched user leaves no log line"
+else
+	not_ok "without debug an unmatched user leaves no log line"; syslog_lines "$JB_DIR/syslog5" | diag
+fi
 
 # --- a real jailed session (needs the jail core)
 out=$("$DRIVER" -v -C "$JB_DIR/pam.d" -s "$svc" "$JU" -c 'cat /etc/jaula-ssh-rootfs; hostname' 2>&1); rc=$?

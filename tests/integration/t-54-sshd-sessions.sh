@@ -48,6 +48,7 @@ POLICY_SCOPE=user write_policy
 
 # ControlMaster: one TCP connection, one PAM session, many channels.
 ssh_as "$JU" -oControlMaster=yes "-oControlPath=$CP" -oControlPersist=60 -fN
+on_exit "ssh -o ControlPath=$CP -O exit x 2>/dev/null"
 pids=()
 for i in 1 2 3; do
 	: > "$JB_DIR/c$i"
