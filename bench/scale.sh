@@ -251,7 +251,7 @@ for N in "${NS[@]}"; do
 	down_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 	sleep 1
 	netns1=$(n_netns)
-	rows+=("| $N | $done_n ok, $failed failed |$cols $mean | $ratio | $cpu_first → $cpu_last ($cratio) | $create_s | $down_s |")
+	rows+=("| $N | $((done_n - failed)) ok, $failed failed |$cols $mean | $ratio | $cpu_first → $cpu_last ($cratio) | $create_s | $down_s |")
 	memrows+=("| $N | $live | $links | $cgs | **$kpj** | $per |")
 	leftrows+=("| $N | $(n_links) | $((netns1 - netns0)) | $(n_cgroups) | $(n_mounts) | $(n_leases) | $(n_state) | $(holders | wc -l) |")
 	[ "$spawn_rc" = 0 ] || notes+=("N=$N: bench_spawn stopped early: $(tail -3 "$BENCH_OUT/scale-$N.err" | tr '\n|' '  ')")
