@@ -367,7 +367,7 @@ static void explain_text(const struct jaula_spec *s, const char *file, int line,
                 t_line("lifetime", "session, lingering %u s", s->linger_sec);
         else
                 t_line("lifetime", "%s", lifetime_name(s->lifetime));
-        t_line("hostname", "%s", s->hostname);
+        t_line("hostname", "%s", s->hostname ? s->hostname : "the host's (no uts namespace)");
         n = 0;
         buf[0] = '\0';
         for (size_t i = 0; i < ELEMENTSOF(ns_names); i++)

@@ -4,6 +4,7 @@
  * call however many rules name groups. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -199,10 +200,14 @@ static int build_spec(const struct jaula_policy *p, const struct pol_rule *ru, i
 
         /* Templates last: their errors name the user and are the ones an
          * administrator will see for an otherwise good policy. */
-        r = jaula_template_expand(pr->hostname, JAULA_TEMPLATE_HOSTNAME, u, pr->name, &s->hostname,
-                                  err);
-        if (r < 0)
-                return r;
+        /* Without its own UTS namespace the jail shares the host's name:
+         * no hostname, so nothing ever calls sethostname() on the host. */
+        if (pr->ns_flags & CLONE_NEWUTS) {
+                r = jaula_template_expand(pr->hostname, JAULA_TEMPLATE_HOSTNAME, u, pr->name,
+                                          &s->hostname, err);
+                if (r < 0)
+                        return r;
+        }
         r = jaula_template_expand(pr->home, JAULA_TEMPLATE_PATH, u, pr->name, &s->home, err);
         if (r < 0)
                 return r;

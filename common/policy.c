@@ -1346,8 +1346,13 @@ static void parse_profile(struct ctx *c, const char *name, const config_setting_
                         DIAG(c, member(s, "linger"),
                              "%s.linger: only applies to lifetime = \"session\"", path);
         }
-        get_template(c, s, path, "hostname", JAULA_TEMPLATE_HOSTNAME, &pr->hostname);
         parse_namespaces(c, s, path, pr);
+        if (get_template(c, s, path, "hostname", JAULA_TEMPLATE_HOSTNAME, &pr->hostname) > 0 &&
+            !(pr->ns_flags & CLONE_NEWUTS))
+                DIAG(c, member(s, "hostname"),
+                     "%s.hostname: a hostname needs the \"uts\" namespace in namespaces (without "
+                     "it the jail shares the host's hostname)",
+                     path);
         if (get_enum(c, s, path, "writable", writables, &e) > 0)
                 pr->writable = e == 0 ? JAULA_WRITABLE_TMPFS
                              : e == 1 ? JAULA_WRITABLE_PERSISTENT

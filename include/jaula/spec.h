@@ -123,7 +123,7 @@ struct jaula_spec {
         enum jaula_scope scope;
         enum jaula_lifetime lifetime;
         unsigned linger_sec;
-        char *hostname;         /* expanded template, validated */
+        char *hostname;         /* expanded template, validated; NULL without CLONE_NEWUTS */
         unsigned long ns_flags; /* CLONE_NEW* the jail unshares */
 
         char *rootfs_name;

@@ -325,6 +325,9 @@ static const struct bad bad_cases[] = {
         { "ns-net-missing", RF "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/24\"; }; };\n"
           "profiles = { p = { rootfs = \"r\"; namespaces = [\"mount\", \"pid\"];\n network = \"n\"; }; };\n", 4,
           "profiles.p.network: a network needs the \"net\" namespace in namespaces" },
+        { "hostname-without-uts", RF "profiles = { p = { rootfs = \"r\"; namespaces = [\"mount\", \"pid\"];\n hostname = \"lab\"; }; };\n", 3,
+          "profiles.p.hostname: a hostname needs the \"uts\" namespace in namespaces (without it "
+          "the jail shares the host's hostname)" },
         { "writable", RF "profiles = { p = { rootfs = \"r\"; writable = \"overlay\"; }; };\n", 2,
           "profiles.p.writable: expected one of tmpfs, persistent, none, got \"overlay\"" },
         { "persistent-path-unused", RF "profiles = { p = { rootfs = \"r\"; persistent_path = \"/p/%u\"; }; };\n", 2,
@@ -547,7 +550,7 @@ static void test_valid_variants(void **state)
                 "profiles = { p = { rootfs = \"r\"; network = \"m\"; hostname = \"h-%U\";\n"
                 "  capabilities = [\"net_bind_service\"]; seccomp = { deny = [\"ioctl[TIOCSTI]\"]; };\n"
                 "  limits = { memory = \"max\"; pids = \"max\"; cpu = \"250%\"; };\n"
-                "  writable = \"persistent\"; namespaces = [\"pid\", \"mount\", \"net\"]; }; };\n"
+                "  writable = \"persistent\"; namespaces = [\"pid\", \"mount\", \"net\", \"uts\"]; }; };\n"
                 "match = ( { uids = (\"10000-19999\", 42); profile = \"p\"; } );\n";
         struct jaula_policy *p = NULL;
         struct jaula_diags d = { 0 };
