@@ -83,7 +83,7 @@ jails_left() {
 # Bounded wait: the assertion is about the end state, not the time taken.
 wait_gone() {
 	local i
-	for i in $(seq 200); do
+	for i in $(seq 1200); do
 		[ "$(jails_left)" = 0 ] && return 0
 		sleep 0.1
 	done

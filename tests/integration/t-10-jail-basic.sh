@@ -56,7 +56,7 @@ jail "$U" 'kill -TERM $$'; expect_eq "death by a signal gives 128+N" 143 $?
 # A signal sent to jailsh reaches the shell.
 "$JAILSH" --config "$CONF" --user "$U" -c 'trap "exit 7" USR1; echo ready; while :; do sleep 0.1; done' > "$TDIR/sig.out" &
 js=$!
-for i in $(seq 100); do grep -q ready "$TDIR/sig.out" 2>/dev/null && break; sleep 0.1; done
+for i in $(seq 600); do grep -q ready "$TDIR/sig.out" 2>/dev/null && break; sleep 0.1; done
 kill -USR1 $js
 wait $js; expect_eq "signals sent to jailsh are forwarded" 7 $?
 

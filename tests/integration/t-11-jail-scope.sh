@@ -12,7 +12,7 @@ H=$TDIR/home-$U
 hold='readlink /proc/self/ns/pid; hostname; touch ~/up.$$; while [ ! -e ~/release ]; do sleep 0.05; done'
 wait_up() { # N: until N logins are up (bounded)
 	local i
-	for i in $(seq 300); do
+	for i in $(seq 1200); do
 		[ "$(ls "$H"/up.* 2>/dev/null | wc -l)" -ge "$1" ] && return 0
 		sleep 0.1
 	done

@@ -39,7 +39,7 @@ policy "$CONF" "$U" 'lifetime = "session";'
 rm -f "$H/up"
 "$JAILSH" --config "$CONF" --user "$U" -c 'touch ~/up; sleep 1000' &
 js=$!
-for i in $(seq 100); do [ -e "$H/up" ] && break; sleep 0.1; done
+for i in $(seq 600); do [ -e "$H/up" ] && break; sleep 0.1; done
 holder=$(holder_pid)
 kill -KILL "$js"; wait "$js" 2>/dev/null
 wait_gone; expect_eq "a SIGKILLed jailsh's jail is ended by its monitor" 0 "$(jails_left)"
@@ -53,7 +53,7 @@ holder=$(holder_pid)
 monitor=$(sed -n 's/^monitor_pid=//p' "$STATE"/jails/*/state)
 expect_eq "the monitor is the recorded process" jaula-monitor "$(cat /proc/"$monitor"/comm 2>/dev/null)"
 kill -KILL "$monitor"
-for i in $(seq 100); do alive "$holder" || break; sleep 0.1; done
+for i in $(seq 600); do alive "$holder" || break; sleep 0.1; done
 if alive "$holder"; then not_ok "the holder dies with its monitor"; else ok "the holder dies with its monitor"; fi
 expect_eq "its state is still there" 1 "$(jails_left)"
 out=$(jail "$U" 'echo fresh')
@@ -70,7 +70,7 @@ old=$(basename "$(dirname "$STATE"/jails/*/state)")
 monitor=$(sed -n 's/^monitor_pid=//p' "$STATE/jails/$old/state")
 holder=$(holder_pid)
 kill -KILL "$monitor"
-for i in $(seq 100); do alive "$holder" || break; sleep 0.1; done
+for i in $(seq 600); do alive "$holder" || break; sleep 0.1; done
 touch -d '-2 minutes' "$STATE/gc.stamp"
 jail "$U" true
 if [ -e "$STATE/jails/$old" ] || [ -e "$STATE/jails/$old.lock" ]; then

@@ -30,7 +30,7 @@ POLICY_ROOTFS=$IMG POLICY_ROOTFS_TYPE=squashfs policy "$CONF" "$U" 'scope = "ses
 for i in 1 2; do
 	jail "$U" 'touch ~/up.$$; while [ ! -e ~/release ]; do sleep 0.05; done; cat /etc/jaula-test-rootfs' > "$TDIR/s.$i" 2>&1 &
 done
-for i in $(seq 300); do [ "$(ls "$TDIR/home-$U"/up.* 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.1; done
+for i in $(seq 1200); do [ "$(ls "$TDIR/home-$U"/up.* 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.1; done
 expect_eq "two image jails run side by side" 2 "$(jails_left)"
 touch "$TDIR/home-$U/release"
 wait

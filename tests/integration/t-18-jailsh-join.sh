@@ -16,7 +16,7 @@ H=$TDIR/home-$U
 
 "$JAILSH" --config "$CONF" --user "$U" -c 'readlink /proc/self/ns/pid > ~/ns; while [ ! -e ~/release ]; do sleep 0.05; done' &
 first=$!
-for i in $(seq 100); do [ -s "$H/ns" ] && break; sleep 0.1; done
+for i in $(seq 600); do [ -s "$H/ns" ] && break; sleep 0.1; done
 holder=$(holder_pid)
 sid_dir=$(dirname "$(ls -d "$STATE"/jails/*/sessions)")/sessions
 before=$(ls "$sid_dir" | wc -l)
