@@ -73,6 +73,42 @@ else not_ok "an unknown module option refuses everyone (fail closed)"; echo "$ou
 sshd_pam_args "config=$JB_POLICY jailsh=$JB_JAILSH"
 expect_jails_gone "the refusals left no jail, state file, process, cgroup or mount"
 
+# Why the documented line is requisite: the same broken policy with the
+# module marked optional fails open.  jailsh still refuses the shell, but
+# the session exists outside the jail network, so -L reaches the host.
+if command -v socat >/dev/null; then
+	hp=$(( 30000 + RANDOM % 20000 )); lp=$(( 20000 + RANDOM % 10000 ))
+	(exec -a jaula-host-service socat TCP-LISTEN:$hp,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo host-service') &
+	hs=$!
+	on_exit "kill $hs"
+	printf 'global = { state_dir = "%s" \n' "$JB_STATE" > "$JB_POLICY"
+	sed -i "s|^session requisite \(.*pam_jaula.so\)|session optional \1|" "/etc/pam.d/$SSHD_SERVICE"
+	ssh_as "$JU" -N "-L$lp:127.0.0.1:$hp" > /dev/null 2>&1 & fw=$!
+	out=""
+	for i in $(seq 1 50); do
+		out=$(timeout 3 socat -T 2 - "TCP:127.0.0.1:$lp" </dev/null 2>/dev/null) && [ -n "$out" ] && break
+		sleep 0.2
+	done
+	kill $(pgrep -P $fw) $fw 2>/dev/null; wait $fw 2>/dev/null
+	expect_eq "(why requisite) with 'optional' a broken policy fails open: ssh -L reaches the host" "host-service" "$out"
+	sshd_pam_args "config=$JB_POLICY jailsh=$JB_JAILSH"
+	# sshd 9.2 keeps a -N connection whose PAM session failed, but refuses
+	# its forwardings ("refused local port forward").
+	ssh_as "$JU" -N "-L$lp:127.0.0.1:$hp" > /dev/null 2>&1 & fw=$!
+	out="" refused=""
+	for i in $(seq 1 50); do
+		out=$(timeout 3 socat -T 2 - "TCP:127.0.0.1:$lp" </dev/null 2>/dev/null)
+		[ -n "$out" ] && break
+		refused=$(grep -c "refused local port forward.*port $hp" "$SSHD_DIR/sshd.log")
+		[ "$refused" -gt 0 ] && break
+		sleep 0.2
+	done
+	kill $(pgrep -P $fw) $fw 2>/dev/null; wait $fw 2>/dev/null
+	expect_eq "with requisite sshd refuses that login's forwarding" "refused " \
+		"$([ "${refused:-0}" -gt 0 ] && echo refused) $out"
+	cp "$JB_DIR/policy.good" "$JB_POLICY"
+fi
+
 # --- sshd and its log survive all that
 out=$(ssh_as "$FU" echo again 2>&1)
 expect_eq "sshd still serves unmatched users after the refusals" "again" "$out"
