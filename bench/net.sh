@@ -20,7 +20,8 @@ if [ -z "${JAULA_BENCH_INNER:-}" ]; then
 fi
 ip link set lo up
 NP=$TOP/tests/helpers/net_probe
-T=$(mktemp -d /tmp/jaula-bench-net.XXXXXX)
+# The state directory on tmpfs, like /run/jaula on a Debian host.
+T=$(mktemp -d /dev/shm/jaula-bench-net.XXXXXX)
 chmod 0711 "$T"
 U=jaula-bnet$$
 cleanup() { userdel -f "$U" 2>/dev/null || true; rm -rf "$T"; }

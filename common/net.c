@@ -20,6 +20,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 #include <stdio.h>
@@ -581,6 +582,28 @@ JAULA_EXPORT int jaula_net_attach(const struct jaula_spec *spec, const struct ja
         return 0;
 }
 
+/* eth0 up without IPv6 link-local: a jail has addresses from its subnet
+ * only, and no DAD or MLD runs for it.  The kernel accepts the address
+ * generation mode neither in the creation request (IFLA_AF_SPEC/inet6 needs
+ * an existing device) nor usefully with the up (it would apply after the
+ * link-local address was made), hence a request of its own, first. */
+static int eth0_up(struct nl_sock *sk, int ifindex, struct jaula_err *err)
+{
+        _cleanup_link_ struct rtnl_link *eth0 = rtnl_link_alloc(), *chg = rtnl_link_alloc();
+        int r;
+
+        if (!eth0 || !chg)
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        rtnl_link_set_ifindex(eth0, ifindex);
+        rtnl_link_set_name(eth0, "eth0");
+        r = rtnl_link_inet6_set_addr_gen_mode(chg, IN6_ADDR_GEN_MODE_NONE);
+        if (r >= 0)
+                r = rtnl_link_change(sk, eth0, chg, 0);
+        if (r < 0)
+                return nl_fail(err, r, "Cannot configure", "eth0");
+        return link_up(sk, eth0, 0, err);
+}
+
 JAULA_EXPORT int jaula_net_configure_inside(const struct jaula_spec *spec,
                                             const struct jaula_lease *lease, struct jaula_err *err)
 {
@@ -609,9 +632,7 @@ JAULA_EXPORT int jaula_net_configure_inside(const struct jaula_spec *spec,
         eth0 = (int) if_nametoindex("eth0");
         if (eth0 <= 0)
                 return jaula_err_errno(err, neg_errno(), "The jail has no eth0");
-        rtnl_link_set_ifindex(lo, eth0);
-        rtnl_link_set_name(lo, "eth0");
-        r = link_up(sk, lo, 0, err);
+        r = eth0_up(sk, eth0, err);
         if (r < 0)
                 return r;
         r = add_addr(sk, eth0, lease->addr, net->prefix, broadcast_of(net->subnet, net->prefix),

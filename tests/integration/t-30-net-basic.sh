@@ -26,6 +26,8 @@ expect_match "eth0 inside takes the bridge's MTU" "mtu 1500 " "$(in_jail "$j1_pi
 expect_match "default route via the gateway" "^default via 10.30.0.1 dev eth0" \
 	"$(in_jail "$j1_pid" ip -4 route show default)"
 expect_match "lo is up inside" "UP" "$(in_jail "$j1_pid" ip -o link show dev lo)"
+expect_eq "eth0 has no IPv6 address (addresses come from the subnet only)" "" \
+	"$(in_jail "$j1_pid" ip -o -6 addr show dev eth0)"
 check "the jail pings its gateway" ping_ok "$j1_pid" 10.30.0.1
 
 jail_up j2 "${NET[@]}" --id "t${TAG}2" --uid 1001 || not_ok "second jail"

@@ -16,7 +16,9 @@ P=(--net plain --subnet 10.32.2.0/24 --gw 10.32.2.1 --bridge "jb-${TAG}p")
 unshare -n sleep 600 &
 OUT=$!
 on_exit "kill $OUT"
-wait_for 30 test -e /proc/$OUT/ns/net
+# /proc/PID/ns/net exists before unshare has run: wait for a new namespace.
+own_ns() { [ "$(readlink /proc/$OUT/ns/net)" != "$(readlink /proc/self/ns/net)" ]; }
+wait_for 100 own_ns || not_ok "the outside namespace"
 ip link add "jaula-o$TAG" type veth peer name "jaula-x$TAG" netns "$OUT"
 ip addr add 192.0.2.1/24 dev "jaula-o$TAG"
 ip link set "jaula-o$TAG" up
