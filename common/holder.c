@@ -327,11 +327,14 @@ static _Noreturn void monitor_finish(struct monitor *mon)
         while (waitpid(mon->holder, NULL, __WALL) < 0 && errno == EINTR)
                 ;
         sfd = jaula_state_dir_open(mon->spec->state_dir, NULL);
-        if (sfd < 0)
+        lock = sfd < 0 ? -EBADF : jaula_state_lock(sfd, mon->id, true);
+        if (lock < 0) {
+                /* The registry itself is gone (removed by hand): nobody
+                 * else can clean up after this jail, so do it blind. */
+                jaula_cgroup_destroy(mon->spec, mon->id);
+                jaula_net_release(mon->spec, mon->id);
                 _exit(1);
-        lock = jaula_state_lock(sfd, mon->id, true);
-        if (lock < 0)
-                _exit(1);
+        }
         if (jaula_state_load(sfd, mon->id, &st) == 0) {
                 if (state_is_ours(mon, &st))
                         jail_teardown_locked(sfd, mon->spec, &st, lock);
@@ -403,11 +406,11 @@ static void monitor_evaluate(struct monitor *mon, bool expired)
 
         sfd = jaula_state_dir_open(mon->spec->state_dir, NULL);
         if (sfd < 0)
-                return;
+                monitor_finish(mon); /* a jail nobody can find or close again */
         lock = jaula_state_lock(sfd, mon->id, true);
         if (lock < 0) {
                 close_nointr(sfd);
-                return;
+                monitor_finish(mon);
         }
         if (jaula_state_load(sfd, mon->id, &st) < 0 || !state_is_ours(mon, &st)) {
                 /* Torn down behind our back (jail_close, jaula stop). */

@@ -39,7 +39,8 @@ _stop_jails() {
 	for p in $(_holders); do
 		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = jaula-holder ] && kill -KILL "$p"
 	done
-	for i in $(seq 50); do [ -z "$(_holders)" ] && break; sleep 0.1; done
+	# The monitors release cgroups and state; wait for them (bounded).
+	for i in $(seq 300); do [ -z "$(_holders)" ] && break; sleep 0.1; done
 }
 
 _n_users=0
