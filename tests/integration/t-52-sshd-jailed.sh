@@ -31,13 +31,19 @@ expect_eq "the command has no capability, no_new_privs and a seccomp filter" \
 	"CapEff: 0000000000000000 NoNewPrivs: 1 Seccomp: 2 " "$out"
 
 # Limits, from the host side while a login runs.
-ssh_as "$JU" 'sleep 3' & bg=$!
-sleep 1.2
+ssh_as "$JU" 'echo up; sleep 3' > "$JB_DIR/bg.out" 2>&1 & bg=$!
+for i in $(seq 1 150); do grep -q up "$JB_DIR/bg.out" 2>/dev/null && break; sleep 0.1; done
 pidsmax=$(cat /sys/fs/cgroup/pids/"$JB_CGPATH"/*/*/pids.max /sys/fs/cgroup/"$JB_CGPATH"/*/*/pids.max 2>/dev/null | head -1)
 if [ -z "$pidsmax" ]; then
 	skip "the jail's cgroup has the profile's pids limit: no jail cgroup under $JB_CGPATH (cgroup facility not wired into the jail core yet)"
 else
 	expect_eq "the jail's cgroup has the profile's pids limit" 200 "$pidsmax"
+fi
+memmax=$(cat /sys/fs/cgroup/memory/"$JB_CGPATH"/*/*/memory.limit_in_bytes /sys/fs/cgroup/"$JB_CGPATH"/*/*/memory.max 2>/dev/null | head -1)
+if [ -z "$memmax" ]; then
+	skip "the jail's cgroup has the profile's memory limit: no memory controller for the jail here"
+else
+	expect_eq "the jail's cgroup has the profile's memory limit" $((512 * 1024 * 1024)) "$memmax"
 fi
 wait $bg
 
