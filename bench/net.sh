@@ -33,7 +33,12 @@ for mode in "" --isolate; do
 		--bridge "jb-bench${mode:+i}" --dynamic $mode)
 	# bridge and nftables set-up happen once, untimed
 	read -r warm _ < <("$NP" up "${NET[@]}" --id "warm${mode:+i}")
-	echo "${mode:-plain}:"; "$NP" bench "$N" "${NET[@]}"
+	echo "${mode:-plain}, prepare alone (lease + bridge check + table check):"
+	"$NP" prep "${NET[@]}" --id "prep${mode:+i}"
+	echo "${mode:-plain}, wall time:"
+	"$NP" bench "$N" "${NET[@]}"
+	echo "${mode:-plain}, CPU time of the steps (the totals then count the parent only):"
+	JAULA_BENCH_CPU=1 "$NP" bench "$N" "${NET[@]}" | sed -n 1p
 	kill -9 "$warm"
 done
 

@@ -11,8 +11,9 @@
  *   net_probe count OPTS       leases held in the network
  *   net_probe fw-apply|nat-remove|fw-remove OPTS, net_probe fw-remove-all
  *   net_probe resolv OPTS      prints the resolv.conf text
- *   net_probe bench N OPTS     times prepare+attach+configure+release per
- *                              jail against a bare netns (one line, µs)
+ *   net_probe bench N OPTS     times prepare, attach, configure per jail
+ *                              against a bare netns (medians and minima, µs)
+ *   net_probe prep OPTS        times prepare alone (256 prepare+release)
  *   net_probe churn N OPTS     N jails up and down (holders exit), then
  *                              checks nothing is left
  * OPTS: --state DIR --net NAME --subnet A.B.C.D/P --gw A.B.C.D
@@ -118,11 +119,16 @@ static int is_alive(const char *id, void *ud)
         return 0;
 }
 
+/* JAULA_BENCH_CPU=1: CPU time of the calling thread (user + kernel work
+ * done in its syscalls) instead of wall time: what a step costs, without
+ * the waiting that a loaded machine adds. */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
+
 static uint64_t now_ns(void)
 {
         struct timespec ts;
 
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        clock_gettime(bench_clock, &ts);
         return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
@@ -378,6 +384,8 @@ int main(int argc, char **argv)
         if (argc < 2)
                 return 2;
         cmd = argv[1];
+        if (getenv("JAULA_BENCH_CPU"))
+                bench_clock = CLOCK_THREAD_CPUTIME_ID;
         if (strcmp(cmd, "bench") == 0 || strcmp(cmd, "churn") == 0) {
                 if (argc < 3)
                         return 2;
@@ -393,6 +401,20 @@ int main(int argc, char **argv)
                 return cmd_bench(n);
         if (strcmp(cmd, "churn") == 0)
                 return cmd_churn(n);
+        if (strcmp(cmd, "prep") == 0) { /* prepare + release only, n times */
+                struct jaula_lease l;
+                int64_t *v = calloc(256, sizeof *v);
+                for (int i = 0; i < 256; i++) {
+                        uint64_t t0 = now_ns();
+                        if (jaula_net_prepare(&spec, jail_id, &l, &err) < 0)
+                                die("prepare", &err);
+                        v[i] = (int64_t) (now_ns() - t0);
+                        jaula_net_release(&spec, jail_id);
+                }
+                double med = median_us(v, 256); /* sorts v */
+                printf("prepare+release x256: median %.1f us, min %.1f us\n", med, v[0] / 1e3);
+                return 0;
+        }
         if (strcmp(cmd, "release") == 0)
                 return jaula_net_release(&spec, jail_id) < 0;
         if (strcmp(cmd, "lookup") == 0) {
