@@ -18,9 +18,10 @@ guest=$(mktemp /tmp/jaula-test-v2.XXXXXX)
 on_exit "rm -f $guest"
 cat > "$guest" <<GUEST
 cd "$TOP" || exit 1
+export JAULA_CG_RACE=5   # every exec is slow under emulation
 for t in ${tests[*]#$TOP/}; do
 	echo "# guest: \$t"
-	timeout 300 bash "\$t" || echo "# guest: \$t exited with status \$?"
+	timeout 400 bash "\$t" || echo "# guest: \$t exited with status \$?"
 done
 GUEST
 
@@ -28,7 +29,7 @@ files=(-f "$TOP/tests/lib.sh" -f "$TOP/tests/integration/cgroup-lib.sh")
 for t in "${tests[@]}"; do files+=(-f "$t"); done
 out_file=$(mktemp /tmp/jaula-test-v2out.XXXXXX)
 on_exit "rm -f $out_file"
-"$TOP/tests/qemu/run-in-vm.sh" -t "${JAULA_VM_TIMEOUT:-600}" -c 2 -m 768M \
+"$TOP/tests/qemu/run-in-vm.sh" -t "${JAULA_VM_TIMEOUT:-800}" -c 2 -m 768M \
 	-b bash -b "$TOP/tests/helpers/cgroup_run" -b "$TOP/tests/helpers/cgroup_hog" \
 	"${files[@]}" "$guest" > "$out_file" 2> "$out_file.err"
 rc=$?

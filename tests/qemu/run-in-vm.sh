@@ -25,6 +25,14 @@
 # messages stay quiet.  Exit status: SCRIPT's, 124 when the VM ran out of
 # time, 125 when the VM cannot run here (no qemu, no kernel: callers skip,
 # and the reason is on stderr).
+#
+# Example (what t-49 does; a jail test would add its rootfs with -f and
+# -M veth -M bridge -M overlay -M squashfs -M loop):
+#   tests/qemu/run-in-vm.sh -b bash -b "$TOP/tests/helpers/cgroup_run" \
+#       -f "$TOP/tests/lib.sh" -f "$TOP/tests/integration/t-40-cgroup-pids.sh" \
+#       guest-script.sh
+# SCRIPT runs with / as its cwd; files keep their host paths, so a test
+# that finds its helpers relative to itself works unchanged.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 bins=() files=() mods=() envs=()
@@ -53,7 +61,7 @@ script=$1; shift
 
 qemu=$(command -v qemu-system-x86_64) || die_skip "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
 busybox=$(command -v busybox) || die_skip "busybox is not installed (apt-get install busybox-static)"
-file -L "$busybox" 2>/dev/null | grep -q 'statically linked' || [ -x /bin/busybox ] || die_skip "busybox is not static"
+ldd "$busybox" 2>&1 | grep -q 'not a dynamic executable' || die_skip "busybox is not static (apt-get install busybox-static)"
 command -v cpio >/dev/null || die_skip "cpio is not installed"
 if [ -z "$kernel" ]; then
 	kernel=$(ls -1 /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -1)
