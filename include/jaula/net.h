@@ -1,6 +1,37 @@
 /* net.h — per-group bridges, one veth per jail, address leases.
  * Host side needs CAP_NET_ADMIN; jaula_net_configure_inside runs in the
- * holder, inside the jail's network namespace, before pivot_root. */
+ * holder, inside the jail's network namespace, before pivot_root.
+ *
+ * What the host gets, on the first login into a network (and again when
+ * the policy's description of it changes, or its bridge or the nftables
+ * table went away): the bridge (created unless the admin made it), up,
+ * the gateway address with the subnet's prefix on the first bridge and as
+ * /32 plus link routes for its share of the pool on every other bridge,
+ * the uplink enslaved to the first bridge, and table "inet jaula" (see
+ * jaula_net_firewall_apply).  State: <state_dir>/net/<network>/ (ipam.h)
+ * with ready.<n> (the recorded set-up of bridge n) and nft (the network's
+ * table elements, to restore the table whole after a flush).
+ *
+ * What the admin does:
+ *  - NAT (nat = true) and any routed traffic of the jails needs
+ *    net.ipv4.ip_forward=1; jaula never changes it.  A host firewall whose
+ *    forward policy drops must also accept the jails' subnets.
+ *  - Services of the host are closed to jails except ping of the gateway,
+ *    DNS (tcp/udp 53) to the network's nameservers when they are host
+ *    addresses, and ports the admin adds:
+ *        nft add element inet jaula host_tcp '{ 3128 }'
+ *    (sets host_tcp / host_udp; they are open to every jaula bridge).
+ *  - Jails get IPv4 only: no IPv6 address on eth0, IPv6 from jails to the
+ *    host is dropped.
+ *  - Size subnets with room: a bridge serves 1022 jails (1023 ports, one
+ *    kept for the uplink); a network with more jails lists more bridges.
+ *
+ * Limits: jails of one network on different bridges cannot reach each
+ * other (different links of one subnet, no proxy ARP); the uplink joins
+ * the first bridge only; with isolate = true and an uplink, a jail that
+ * keeps CAP_NET_RAW could reach another jail through the host's routing
+ * (ip_forward=1); nothing stops a jail that keeps CAP_NET_RAW from
+ * spoofing addresses on its own bridge. */
 #pragma once
 
 #include <stdint.h>
