@@ -71,3 +71,37 @@ read -r m2 s2 <<<"$(mean 2)"
 	echo
 	echo "Target: ≤ 10 ms added."
 } | tee "$OUTD/ssh.md"
+
+# The PAM step alone (no ssh, no jailsh): pamtester open_session +
+# close_session, with and without the pam_jaula line, for the same users.
+# Less noisy than whole logins on a loaded machine.
+if command -v pamtester >/dev/null; then
+	# (Not in a pipeline: pam_service registers its cleanup in this shell.)
+	base='auth required pam_permit.so
+account required pam_permit.so
+session required pam_permit.so'
+	pam_service "jaula-bp0-$TAG" <<<"$base"
+	pam_service "jaula-bp1-$TAG" <<<"$base
+session requisite ${JAULA_PAM_SO:-$TOP/pam_module/pam_jaula.so} config=$JB_POLICY jailsh=$JB_JAILSH"
+	pjson=$OUTD/ssh-pam.json
+	hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$pjson" \
+		-n "no pam_jaula" "pamtester jaula-bp0-$TAG $FU open_session close_session" \
+		-n "unmatched (PAM_IGNORE)" "pamtester jaula-bp1-$TAG $FU open_session close_session" \
+		-n "jailed, cold" "pamtester jaula-bp1-$TAG $JC open_session close_session" \
+		-n "jailed, warm" "pamtester jaula-bp1-$TAG $JW open_session close_session" 2>&1 | grep -v '^ *$'
+	pmean() { python3 -c "import json; r=json.load(open('$pjson'))['results'][$1]; print('%.2f %.2f' % (r['mean']*1000, r['stddev']*1000))"; }
+	read -r p0 q0 <<<"$(pmean 0)"
+	{
+		echo
+		echo "### pam_open_session + pam_close_session alone (pamtester, $RUNS runs)"
+		echo
+		echo "| stack | mean ± σ (ms) | added by pam_jaula (ms) |"
+		echo "|---|---|---|"
+		echo "| no pam_jaula | $p0 ± $q0 | — |"
+		for i in 1 2 3; do
+			read -r p q <<<"$(pmean $i)"
+			name=$(python3 -c "import json; print(json.load(open('$pjson'))['results'][$i]['command'])")
+			echo "| $name | $p ± $q | $(awk -v a="$p" -v b="$p0" 'BEGIN { printf "%+.2f", a - b }') |"
+		done
+	} | tee -a "$OUTD/ssh.md"
+fi
