@@ -18,7 +18,10 @@
 #                                    SSHD_EXTRA      extra sshd_config lines
 #                                    SSHD_MARK=0     no pam_exec service marker
 #   make_user NAME GROUP [SHELL]   throwaway user (+ group), SHELL defaults to
-#                                  JB_JAILSH; prints the private key path
+#                                  JB_JAILSH; sets JB_KEY, its private key
+#                                  (JB_DIR/ukeys/NAME)
+# Call these directly, never inside $(…) or a pipeline: they register their
+# cleanup with on_exit, which a subshell would lose.
 #   ssh_as USER [ssh args…] CMD…   ssh USER@127.0.0.1 through that sshd
 #   sshd_service                   the PAM service sshd used (from the marker)
 #   stop_sshd                      stop it (also done by the EXIT trap)
@@ -273,7 +276,7 @@ make_user() {
 	ssh-keygen -q -t ed25519 -N '' -f "$JB_DIR/ukeys/$name" || return 1
 	mkdir -m 0711 -p "$JB_DIR/sshd-$TAG/keys"
 	install -m 0644 "$JB_DIR/ukeys/$name.pub" "$JB_DIR/sshd-$TAG/keys/$name.pub"
-	echo "$JB_DIR/ukeys/$name"
+	JB_KEY=$JB_DIR/ukeys/$name
 }
 
 # ssh_as USER [ssh options…] -- CMD…   (the -- is optional without options)
