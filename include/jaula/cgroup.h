@@ -31,7 +31,10 @@ struct jaula_cgroup; /* the jail's node in every hierarchy in use */
  * every call below accepts NULL. */
 int jaula_cgroup_create(const struct jaula_spec *spec, const char *jail_id,
                         struct jaula_cgroup **ret, struct jaula_err *err);
-/* Open the existing jail node. */
+/* Open the existing jail node, in every hierarchy where it exists (so a
+ * process joining lands where the holder is even if the policy changed
+ * since).  Call it before joining the jail's mount namespace: the paths
+ * are the host's; the handle's fds stay valid after setns. */
 int jaula_cgroup_open(const struct jaula_spec *spec, const char *jail_id,
                       struct jaula_cgroup **ret, struct jaula_err *err);
 /* Move pid (0: the caller) into the jail node of every hierarchy. */
