@@ -39,6 +39,8 @@ struct jaula_handle {
         bool has_session;
         int holder_pidfd;
         unsigned long ns_flags;
+        struct jaula_cgroup *cg; /* opened on demand */
+        bool cg_open;
 };
 
 unsigned long jail_ns_flags(const struct jaula_spec *spec)
@@ -100,12 +102,31 @@ static void spec_from_state(const struct jaula_jail_state *st, const char *state
         }
 }
 
+/* A pidfd on the jail's holder, or -errno.  Pid and start time say the
+ * recorded process still runs; they do not say it is a holder (a state
+ * file that was forged, or survived a reboot on persistent storage, may
+ * name any process).  Every holder has a mount namespace of its own
+ * (jail_ns_flags), so a process sharing ours is never one: joining it
+ * would give an unjailed shell, killing it would hit a host process. */
+static int holder_pidfd_open(const struct jaula_jail_state *st)
+{
+        _cleanup_close_ int fd = jaula_pidfd_open_verified(st->holder_pid, st->holder_start);
+        uint64_t theirs, ours;
+
+        if (fd < 0)
+                return fd;
+        if (jaula_ns_ino(st->holder_pid, "mnt", &theirs) < 0 || jaula_ns_ino(0, "mnt", &ours) < 0 ||
+            theirs == ours)
+                return -ESRCH;
+        return TAKE_FD(fd);
+}
+
 /* Kill the holder and release what the jail held, keeping the lock. */
 static void release_locked(int sfd, const char *state_dir, const struct jaula_jail_state *st)
 {
         struct jaula_spec spec;
         struct jaula_net_spec net;
-        _cleanup_close_ int pidfd = jaula_pidfd_open_verified(st->holder_pid, st->holder_start);
+        _cleanup_close_ int pidfd = holder_pidfd_open(st);
 
         if (pidfd >= 0 && pidfd_signal(pidfd, SIGKILL) == 0)
                 /* Once the pidfd polls readable, PID 1 has exited and the
@@ -312,8 +333,7 @@ JAULA_EXPORT int jaula_jail_open(const struct jaula_spec *spec, pid_t session_pi
                 return jaula_err_set(err, -EPERM, "Jail '%s' belongs to uid %u", id,
                                      (unsigned) st.uid);
         if (r == 0) {
-                pidfd = st.ending ? -ESRCH
-                                  : jaula_pidfd_open_verified(st.holder_pid, st.holder_start);
+                pidfd = st.ending ? -ESRCH : holder_pidfd_open(&st);
                 if (pidfd < 0)
                         /* Its holder died (or is dying) and its monitor has
                          * not cleaned up yet: finish that here. */
@@ -369,7 +389,7 @@ JAULA_EXPORT int jaula_jail_find_current(const struct jaula_spec *spec, struct j
                 return 0;
         if (jaula_state_load(sfd, id, &st) < 0 || st.ns_ino != ino)
                 return 0;
-        pidfd = jaula_pidfd_open_verified(st.holder_pid, st.holder_start);
+        pidfd = holder_pidfd_open(&st);
         if (pidfd < 0)
                 return 0;
         /* The index could be stale with a recycled inode number: the live
@@ -408,16 +428,37 @@ JAULA_EXPORT int jaula_jail_enter(struct jaula_handle *h, unsigned long nsflags,
         return 0;
 }
 
-JAULA_EXPORT int jaula_jail_join_cgroup(struct jaula_handle *h, struct jaula_err *err)
+static int handle_cgroup(struct jaula_handle *h, struct jaula_err *err)
 {
-        struct jaula_cgroup *cg = NULL;
         int r;
 
-        r = jaula_cgroup_open(h->spec, h->st.id, &cg, err);
+        if (h->cg_open)
+                return 0;
+        r = jaula_cgroup_open(h->spec, h->st.id, &h->cg, err);
         if (r < 0)
                 return r;
-        r = jaula_cgroup_attach(cg, 0);
-        jaula_cgroup_free(cg);
+        h->cg_open = true;
+        return 0;
+}
+
+JAULA_EXPORT int jaula_jail_cgroup_fd(struct jaula_handle *h, struct jaula_err *err)
+{
+        int r = handle_cgroup(h, err), fd;
+
+        if (r < 0)
+                return r;
+        fd = jaula_cgroup_fd(h->cg);
+        return fd < 0 ? -EOPNOTSUPP : fd;
+}
+
+JAULA_EXPORT int jaula_jail_join_cgroup(struct jaula_handle *h, struct jaula_err *err)
+{
+        int r;
+
+        r = handle_cgroup(h, err);
+        if (r < 0)
+                return r;
+        r = jaula_cgroup_attach(h->cg, 0);
         return r < 0 ? jaula_err_errno(err, r, "Cannot join the cgroup of jail '%s'", h->st.id) : 0;
 }
 
@@ -446,6 +487,7 @@ JAULA_EXPORT void jaula_handle_free(struct jaula_handle *h)
         if (!h)
                 return;
         close_nointr(h->holder_pidfd);
+        jaula_cgroup_free(h->cg);
         free(h);
 }
 
@@ -475,7 +517,7 @@ JAULA_EXPORT int jaula_jail_close(const struct jaula_spec *spec, const char *jai
         n = jaula_session_sweep(sfd, jail_id);
         if (n >= 0 && jaula_state_verdict(st.lifetime, st.linger_sec, (size_t) n, false) ==
                               JAULA_TEARDOWN) {
-                _cleanup_close_ int hfd = jaula_pidfd_open_verified(st.holder_pid, st.holder_start);
+                _cleanup_close_ int hfd = holder_pidfd_open(&st);
                 _cleanup_close_ int mfd = jaula_pidfd_open_verified(st.monitor_pid, st.monitor_start);
 
                 /* Killing the holder ends every process of the jail and,

@@ -39,6 +39,7 @@
 #include "jaula/confine.h"
 #include "jaula/jail.h"
 #include "jaula/log.h"
+#include "jaula/ns.h"
 #include "jaula/policy.h"
 
 #define EXIT_REFUSED 1
@@ -258,7 +259,7 @@ static _Noreturn void child_fail(int fd, int code, const char *msg)
 
 static _Noreturn void child_main(struct jaula_handle *h, const struct jaula_spec *spec,
                                   const struct args *a, struct env *env, int report_fd,
-                                  const sigset_t *oldmask)
+                                  const sigset_t *oldmask, bool in_cgroup)
 {
         struct jaula_err err = { 0 };
         const char *base = strrchr(spec->shell, '/');
@@ -270,9 +271,10 @@ static _Noreturn void child_main(struct jaula_handle *h, const struct jaula_spec
         for (int s = 1; s < NSIG; s++)
                 if (s != SIGKILL && s != SIGSTOP)
                         signal(s, SIG_DFL);
-        /* Cgroup first (by host path), then the namespaces; the cgroup
-         * namespace is then rooted at the jail's node like the holder's. */
-        r = jaula_jail_join_cgroup(h, &err);
+        /* Cgroup first (unless born there), then the namespaces; the
+         * cgroup namespace is then rooted at the jail's node like the
+         * holder's. */
+        r = in_cgroup ? 0 : jaula_jail_join_cgroup(h, &err);
         if (r < 0)
                 child_fail(report_fd, r, err.msg);
         r = jaula_jail_enter(h, jaula_handle_ns_flags(h) & ~(unsigned long) CLONE_NEWPID, &err);
@@ -343,7 +345,7 @@ static int run(int argc, char **argv)
         struct args a = { 0 };
         const char *rule = NULL;
         sigset_t set, oldmask;
-        int report[2], r, status;
+        int report[2], r, status, cgfd = -EOPNOTSUPP;
         bool own_session = false;
         pid_t child;
 
@@ -420,6 +422,12 @@ static int run(int argc, char **argv)
         sigprocmask(SIG_BLOCK, &set, &oldmask);
 
         r = jaula_jail_enter(h, CLONE_NEWPID, &err);
+        if (r >= 0) {
+                /* cgroup v2: the shell is born in the jail's cgroup. */
+                cgfd = jaula_jail_cgroup_fd(h, &err);
+                if (cgfd < 0 && cgfd != -EOPNOTSUPP)
+                        r = cgfd;
+        }
         if (r >= 0 && pipe2(report, O_CLOEXEC) < 0)
                 r = jaula_err_errno(&err, -errno, "pipe failed");
         if (r < 0) {
@@ -428,10 +436,26 @@ static int run(int argc, char **argv)
                                          NULL);
                 return refuse("cannot enter your jail; login refused", "%s", err.msg);
         }
-        child = fork();
+        child = -1;
+        if (cgfd >= 0) {
+                int pidfd = -1;
+
+                child = jaula_ns_clone(0, cgfd, &pidfd);
+                if (child > 0)
+                        close(pidfd);
+                if (child == 0) {
+                        close(report[0]);
+                        child_main(h, spec, &a, &env, report[1], &oldmask, true);
+                }
+                if (child < 0)
+                        syslog(LOG_WARNING, "clone3 into the jail's cgroup: %s; forking",
+                               strerror(-child));
+        }
+        if (child < 0)
+                child = fork();
         if (child == 0) {
                 close(report[0]);
-                child_main(h, spec, &a, &env, report[1], &oldmask);
+                child_main(h, spec, &a, &env, report[1], &oldmask, false);
         }
         close(report[1]);
         if (child < 0) {

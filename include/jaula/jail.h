@@ -55,5 +55,11 @@ int jaula_jail_gc(const char *state_dir, struct jaula_err *err);
 /* The namespaces the jail has (CLONE_NEW*): join only those. */
 unsigned long jaula_handle_ns_flags(const struct jaula_handle *h);
 /* Move the caller into the jail's cgroup (before joining its cgroup
- * namespace, so the namespace root is the jail's node). */
+ * namespace, so the namespace root is the jail's node).  Not needed by a
+ * process cloned into it through jaula_jail_cgroup_fd. */
 int jaula_jail_join_cgroup(struct jaula_handle *h, struct jaula_err *err);
+/* Open the jail's cgroup before forking the shell.  On cgroup v2 returns a
+ * directory fd (owned by the handle) for clone3(CLONE_INTO_CGROUP), which
+ * spares the child a migration; -EOPNOTSUPP when the child must join with
+ * jaula_jail_join_cgroup (v1, or no cgroup); another -errno on failure. */
+int jaula_jail_cgroup_fd(struct jaula_handle *h, struct jaula_err *err);
