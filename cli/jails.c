@@ -874,18 +874,30 @@ int cmd_show(int argc, char **argv)
 
 static void stop_usage(FILE *f)
 {
-        fputs("Usage: jaula stop [--state-dir DIR] JAIL...\n"
+        fputs("Usage: jaula stop [--state-dir DIR] [--json] JAIL...\n"
               "Stop jails now: kill every process in them, release the cgroup and the\n"
-              "address, remove the state.  Their users' sessions end.\n"
-              "  --state-dir DIR  the state registry (default " DEFAULT_STATE_DIR ")\n"
+              "address, remove the state.  Their users' sessions end.\n" COMMON_HELP
               "Exit status: 0 stopped, 2 usage error, 5 failure, 6 no such jail.\n",
               f);
+}
+
+static void json_list(const char *key, char **ids, size_t n, bool first)
+{
+        printf("%s\"%s\":[", first ? "" : ",", key);
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        putchar(',');
+                json_str(stdout, ids[i]);
+        }
+        putchar(']');
 }
 
 int cmd_stop(int argc, char **argv)
 {
         struct common_opts o = { 0 };
         int r, status = JAULA_EXIT_OK;
+        _cleanup_free_ char **stopped = NULL, **missing = NULL, **failed = NULL;
+        size_t n_stopped = 0, n_missing = 0, n_failed = 0;
 
         r = parse_common(argc, argv, "+h", NULL, &o, NULL, NULL, stop_usage);
         if (r)
@@ -896,6 +908,11 @@ int cmd_stop(int argc, char **argv)
         }
         if (!need_root("stop"))
                 return JAULA_EXIT_FAILURE;
+        stopped = calloc((size_t) argc, sizeof *stopped);
+        missing = calloc((size_t) argc, sizeof *missing);
+        failed = calloc((size_t) argc, sizeof *failed);
+        if (!stopped || !missing || !failed)
+                return JAULA_EXIT_FAILURE;
         for (int i = optind; i < argc; i++) {
                 struct jaula_err err = { 0 };
                 struct jaula_jail_state st;
@@ -904,6 +921,7 @@ int cmd_stop(int argc, char **argv)
                 if (!jaula_state_id_valid(argv[i])) {
                         fprintf(stderr, "jaula stop: '%s' is not a jail id\n", argv[i]);
                         status = JAULA_EXIT_USAGE;
+                        failed[n_failed++] = argv[i];
                         continue;
                 }
                 sfd = open_state(&o, "stop");
@@ -911,6 +929,7 @@ int cmd_stop(int argc, char **argv)
                         fprintf(stderr, "jaula stop: no jail '%s'\n", argv[i]);
                         if (status == JAULA_EXIT_OK)
                                 status = EXIT_NOJAIL;
+                        missing[n_missing++] = argv[i];
                         continue;
                 }
                 if (sfd < 0)
@@ -919,9 +938,19 @@ int cmd_stop(int argc, char **argv)
                 if (r < 0) {
                         fprintf(stderr, "jaula stop: %s\n", err.msg[0] ? err.msg : strerror(-r));
                         status = JAULA_EXIT_FAILURE;
+                        failed[n_failed++] = argv[i];
                         continue;
                 }
-                printf("stopped %s (user %s)\n", argv[i], st.user);
+                stopped[n_stopped++] = argv[i];
+                if (!o.json)
+                        printf("stopped %s (user %s)\n", argv[i], st.user);
+        }
+        if (o.json) {
+                putchar('{');
+                json_list("stopped", stopped, n_stopped, true);
+                json_list("missing", missing, n_missing, false);
+                json_list("failed", failed, n_failed, false);
+                puts("}");
         }
         return status;
 }

@@ -102,8 +102,9 @@ J bridges --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert a
 expect_eq "bridges --json" 0 "$?"
 
 holder=$(J list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["jails"][0]["holder_pid"])')
-out=$(J stop "$ID"); rc=$?
-expect_eq "stop exits 0" 0 "$rc"
+out=$(J stop --json "$ID" u999998 2>/dev/null); rc=$?
+expect_eq "stop of a live and a missing jail exits 6" 6 "$rc"
+expect_eq "stop --json" '{"stopped":["'"$ID"'"],"missing":["u999998"],"failed":[]}' "$out"
 alive "$holder" && not_ok "stop killed the holder" || ok "stop killed the holder"
 expect_match "stop leaves no jail" "\(no jails\)" "$(J list)"
 wait "$s1" 2>/dev/null
