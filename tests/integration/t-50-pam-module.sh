@@ -101,7 +101,7 @@ service "config=$JB_POLICY" "jailsh=$JB_JAILSH"
 _retry usermod -s /bin/sh "$JU"
 refused "a matched user whose login shell is not jailsh is refused"
 _retry usermod -s "$JB_JAILSH" "$JU"
-expect_jails_gone "the refusals left no jail, state file, process, cgroup or mount"
+expect_jails_gone "the refusals left no jail, state file, process, cgroup or mount" 5
 
 # --- what the administrator sees: pam_syslog only, file:line for policy errors
 printf 'global = { state_dir = "%s"; };\nprofiles = { p = { rootfs = "nope"; }; };\nmatch = ( { groups = [ "%s" ]; profile = "p"; } );\n' \
@@ -153,7 +153,7 @@ for ns in net uts ipc mnt pid cgroup; do
 	[ "$a" != "$b" ] && joined+="$ns "
 done
 expect_eq "pam_login: the PAM process joins net, uts, ipc only" "net uts ipc " "$joined"
-expect_jails_gone "pam_login: the jail ends with close_session"
+expect_jails_gone "pam_login: the jail ends with close_session" 5
 
 rm -f "$JB_DIR/snap.$JU"
 out=$(pt "$JU"); rc=$?
@@ -162,5 +162,5 @@ if [ $rc = 0 ] && [ -s "$JB_DIR/snap.$JU" ]; then
 else
 	not_ok "pamtester: open_session creates the jail"; { echo "rc=$rc"; echo "$out"; } | diag
 fi
-expect_jails_gone "pamtester: close_session removes it"
+expect_jails_gone "pamtester: close_session removes it" 5
 finish

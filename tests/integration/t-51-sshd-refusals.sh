@@ -71,7 +71,7 @@ out=$(ssh_as "$FU" echo hello 2>&1); rc=$?
 if [ $rc != 0 ] && [[ "$out" != *hello* ]]; then ok "an unknown module option refuses everyone (fail closed)"
 else not_ok "an unknown module option refuses everyone (fail closed)"; echo "$out" | diag; fi
 sshd_pam_args "config=$JB_POLICY jailsh=$JB_JAILSH"
-expect_jails_gone "the refusals left no jail, state file, process, cgroup or mount"
+expect_jails_gone "the refusals left no jail, state file, process, cgroup or mount" 5
 
 # Why the documented line is requisite: the same broken policy with the
 # module marked optional fails open.  jailsh still refuses the shell, but

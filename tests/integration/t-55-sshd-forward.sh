@@ -55,7 +55,7 @@ forward_checks() { # LABEL [JAIL-ADDR]
 }
 
 forward_checks "loopback-only jail"
-expect_jails_gone "loopback-only jail: gone after the forwarding session"
+expect_jails_gone "loopback-only jail: gone after the forwarding session" 5
 
 # The same with a jail network.
 BR=jb-${TAG}s
@@ -75,7 +75,7 @@ if [ -z "$jaddr" ]; then
 fi
 ok "jail network: the jailed login has eth0 with an address of the network ($jaddr)"
 forward_checks "jail network" "$jaddr"
-expect_jails_gone "jail network: gone after the forwarding session"
+expect_jails_gone "jail network: gone after the forwarding session" 5
 veths() { ip -o link show | grep -c ': jv' ; }
 for i in $(seq 1 20); do [ "$(veths)" = 0 ] && break; sleep 0.1; done
 expect_eq "jail network: no veth is left" 0 "$(veths)"

@@ -47,27 +47,27 @@ out=$(in_ns su -l "$JU" -c 'cat /etc/jaula-ssh-rootfs; hostname' 2>&1); rc=$?
 [ $rc = 97 ] && skip_all "cannot bind test files over /etc/pam.d in a private mount namespace"
 expect_eq "su -l USER -c CMD runs CMD in the jail" "jaula ssh test rootfs jb-$TAG" "$(echo $out)"
 expect_eq "su -l uses the PAM service su-l" "su-l" "$(services)"
-expect_jails_gone "su -l: the jail ends when su closes the session"
+expect_jails_gone "su -l: the jail ends when su closes the session" 5
 : > "$JB_DIR/services"
 out=$(in_ns su "$JU" -c 'cat /etc/jaula-ssh-rootfs' 2>&1)
 expect_eq "plain su (service su) with the module is jailed too" "jaula ssh test rootfs / su" "$(echo $out) / $(services)"
-expect_jails_gone "su: the jail ends when su closes the session"
+expect_jails_gone "su: the jail ends when su closes the session" 5
 
 # --- login -f on a pty
 : > "$JB_DIR/services"
-out=$( (sleep 2; printf 'cat /etc/jaula-ssh-rootfs; tty\n'; sleep 2; printf 'exit\n') |
+out=$( (sleep 5; printf 'cat /etc/jaula-ssh-rootfs; tty\n'; sleep 3; printf 'exit\n') |
 	timeout 30 unshare -m --propagation private bash -c '
 		for s in su su-l login; do mount --bind "$1" /etc/pam.d/$s || exit 97; done
 		exec script -qec "login -f $2" /dev/null' bash "$JB_DIR/pam-test" "$JU" 2>&1 | tr -d '\r')
 expect_match "login -f USER (util-linux, on a pty) lands in the jail" "jaula ssh test rootfs" "$out"
 expect_match "... with a terminal" $'\n/dev/pts/[0-9]+' "$out"
 expect_eq "... through the PAM service login" "login" "$(services)"
-expect_jails_gone "login: the jail ends at logout"
+expect_jails_gone "login: the jail ends at logout" 5
 
 # --- the login-style driver: interactive login shell on stdin
 pam_service "jaula-login-$TAG" < "$JB_DIR/pam-test"
 out=$(printf 'cat /etc/jaula-ssh-rootfs\nhostname\nexit 3\n' | "$DRIVER" -C "$JB_DIR/pam.d" -s "jaula-login-$TAG" "$JU" 2>&1); rc=$?
 expect_eq "pam_login: an interactive login shell runs in the jail, its exit status comes back" \
 	"jaula ssh test rootfs jb-$TAG rc=3" "$(echo $out) rc=$rc"
-expect_jails_gone "pam_login: the jail ends with close_session"
+expect_jails_gone "pam_login: the jail ends with close_session" 5
 finish
