@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -26,10 +27,13 @@
 #include "jaula/jail.h"
 #include "jaula/ns.h"
 
-/* A full sweep of every jail runs at most this often on the login path;
- * the monitors clean up after dead sessions and holders on their own, so
- * the sweep only catches what a killed monitor left behind. */
-#define GC_INTERVAL_SEC 60
+/* The monitors clean up after dead sessions and holders on their own, so
+ * a sweep only catches what a killed monitor left behind: on the login
+ * path it runs at most every GC_INTERVAL_SEC and looks at GC_LOGIN_BUDGET
+ * jails (picked at random), so a login never pays for every jail;
+ * jaula_jail_gc (`jaula gc`) sweeps them all. */
+#define GC_INTERVAL_SEC 10
+#define GC_LOGIN_BUDGET 8
 #define TEARDOWN_WAIT_MS 10000
 
 struct jaula_handle {
@@ -260,7 +264,7 @@ fail:
         return r;
 }
 
-static int sweep_all(int sfd, const char *state_dir);
+static int sweep_all(int sfd, const char *state_dir, size_t budget);
 
 static void maybe_sweep_all(int sfd, const char *state_dir)
 {
@@ -274,7 +278,7 @@ static void maybe_sweep_all(int sfd, const char *state_dir)
         fd = openat(sfd, "gc.stamp", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0 || futimens(fd, NULL) < 0)
                 return;
-        sweep_all(sfd, state_dir);
+        sweep_all(sfd, state_dir, GC_LOGIN_BUDGET);
 }
 
 static int make_handle(const struct jaula_spec *spec, const struct jaula_jail_state *st,
@@ -611,11 +615,45 @@ static void sweep_one(int sfd, const char *state_dir, const char *id)
         close_nointr(lock);
 }
 
-static int sweep_all(int sfd, const char *state_dir)
+/* One entry of jails/: a jail directory, or a lock whose jail is gone. */
+static void sweep_entry(int sfd, const char *state_dir, const char *name)
+{
+        char id[JAULA_ID_MAX], dir[JAULA_ID_MAX + 8];
+        size_t n = strlen(name);
+        struct stat s;
+        int lock;
+
+        if (n <= 5 || strcmp(name + n - 5, ".lock")) {
+                if (jaula_state_id_valid(name))
+                        sweep_one(sfd, state_dir, name);
+                return;
+        }
+        if (n - 5 >= sizeof id)
+                return;
+        snprintf(id, sizeof id, "%.*s", (int) (n - 5), name);
+        snprintf(dir, sizeof dir, "jails/%s", id);
+        if (!jaula_state_id_valid(id) || fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) == 0)
+                return;
+        lock = jaula_state_lock(sfd, id, false);
+        if (lock < 0)
+                return;
+        if (fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0)
+                jaula_state_unlock_remove(sfd, id, lock);
+        else
+                close_nointr(lock);
+}
+
+/* Sweep at most budget entries of jails/, starting at a random one (so
+ * that bounded sweeps at login reach every jail over time); a full sweep
+ * (budget SIZE_MAX) also reclaims the leases of vanished jails. */
+static int sweep_all(int sfd, const char *state_dir, size_t budget)
 {
         _cleanup_close_ int jfd = openat(sfd, "jails", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         struct alive_ctx ctx = { .sfd = sfd };
+        _cleanup_strv_free_ char **names = NULL;
+        size_t n = 0, cap = 0, first = 0;
         struct dirent *de;
+        uint32_t rnd = 0;
         DIR *d;
 
         if (jfd < 0)
@@ -623,37 +661,30 @@ static int sweep_all(int sfd, const char *state_dir)
         d = fdopendir(TAKE_FD(jfd));
         if (!d)
                 return -errno;
+        /* Names first (one getdents for hundreds of jails), work after. */
         while ((de = readdir(d))) {
-                char id[JAULA_ID_MAX];
-                size_t n = strlen(de->d_name);
-
-                if (n > 5 && !strcmp(de->d_name + n - 5, ".lock")) {
-                        /* A lock whose jail directory is gone. */
-                        struct stat s;
-                        char dir[JAULA_ID_MAX + 8];
-                        int lock;
-
-                        if (n - 5 >= sizeof id)
-                                continue;
-                        snprintf(id, sizeof id, "%.*s", (int) (n - 5), de->d_name);
-                        snprintf(dir, sizeof dir, "jails/%s", id);
-                        if (!jaula_state_id_valid(id) || fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) == 0)
-                                continue;
-                        lock = jaula_state_lock(sfd, id, false);
-                        if (lock < 0)
-                                continue;
-                        if (fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0)
-                                jaula_state_unlock_remove(sfd, id, lock);
-                        else
-                                close_nointr(lock);
+                if (de->d_name[0] == '.')
                         continue;
+                if (n + 1 >= cap) {
+                        size_t c = cap ? cap * 2 : 64;
+                        char **v = realloc(names, c * sizeof *v);
+                        if (!v)
+                                break;
+                        names = v;
+                        cap = c;
                 }
-                if (!jaula_state_id_valid(de->d_name))
-                        continue;
-                sweep_one(sfd, state_dir, de->d_name);
+                names[n] = strdup(de->d_name);
+                if (!names[n])
+                        break;
+                names[++n] = NULL;
         }
         closedir(d);
-        jaula_net_gc(state_dir, jail_alive, &ctx);
+        if (n > 0 && budget < n && getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) == sizeof rnd)
+                first = rnd % n;
+        for (size_t i = 0; i < n && i < budget; i++)
+                sweep_entry(sfd, state_dir, names[(first + i) % n]);
+        if (budget == SIZE_MAX)
+                jaula_net_gc(state_dir, jail_alive, &ctx);
         return 0;
 }
 
@@ -668,6 +699,6 @@ JAULA_EXPORT int jaula_jail_gc(const char *state_dir, struct jaula_err *err)
         fd = openat(sfd, "gc.stamp", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd >= 0)
                 futimens(fd, NULL);
-        r = sweep_all(sfd, state_dir);
+        r = sweep_all(sfd, state_dir, SIZE_MAX);
         return r < 0 ? jaula_err_errno(err, r, "Cannot sweep '%s'", state_dir) : 0;
 }
