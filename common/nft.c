@@ -74,7 +74,7 @@ static void put_base(FILE *f)
               "add set " TABLE " same { type ifname . ifname; }\n"
               "add set " TABLE " gw { type ifname . ipv4_addr; }\n"
               "add set " TABLE " dns { type ifname . ipv4_addr; }\n"
-              "add set " TABLE " nat_nets { type ipv4_addr; flags interval; }\n"
+              "add set " TABLE " nat_bridges { type ifname; }\n"
               "add set " TABLE " host_tcp { type inet_service; }\n"
               "add set " TABLE " host_udp { type inet_service; }\n"
               "add chain " TABLE " forward { type filter hook forward priority filter - 5; "
@@ -101,7 +101,11 @@ static void put_base(FILE *f)
               "add rule " TABLE " input tcp dport @host_tcp accept\n"
               "add rule " TABLE " input udp dport @host_udp accept\n"
               "add rule " TABLE " input drop\n"
-              "add rule " TABLE " postrouting ip saddr @nat_nets oifname != @bridges masquerade\n",
+              /* By bridge, like everything else (and no interval set:
+               * nftables 1.0.6 refuses add-delete-add of an interval in
+               * one transaction, which the withdrawal relies on). */
+              "add rule " TABLE " postrouting iifname @nat_bridges oifname != @bridges "
+              "masquerade\n",
               f);
 }
 
@@ -115,7 +119,7 @@ static void put_elem(FILE *f, const char *set, const char *elem, bool del)
 
 static void put_network(FILE *f, const struct jaula_net_spec *net, bool remove)
 {
-        char elem[128], sub[16], gw[16];
+        char elem[128], gw[16];
         /* A port-isolated network without uplink needs nothing through the
          * forward path inside its bridge; with an uplink the jails must
          * reach the uplink's side, which br_netfilter shows as iif = oif. */
@@ -141,10 +145,9 @@ static void put_network(FILE *f, const struct jaula_net_spec *net, bool remove)
                         snprintf(elem, sizeof elem, "\"%s\" . %s", br, net->dns[d]);
                         put_elem(f, "dns", elem, remove);
                 }
+                snprintf(elem, sizeof elem, "\"%s\"", br);
+                put_elem(f, "nat_bridges", elem, remove || !net->nat);
         }
-        jaula_ipam_format(net->subnet, sub);
-        snprintf(elem, sizeof elem, "%s/%u", sub, net->prefix);
-        put_elem(f, "nat_nets", elem, remove || !net->nat);
 }
 
 static int check_net(const struct jaula_net_spec *net, struct jaula_err *err)
@@ -164,11 +167,14 @@ static int check_net(const struct jaula_net_spec *net, struct jaula_err *err)
         return jaula_ipam_pool_init(net, &pool, err);
 }
 
-/* The recorded elements of every other network under state_dir, so that
- * restoring a flushed table restores all networks at once.  These files
- * are written only by the code below, in the root-only state directory;
- * still, only element lines of our own table are accepted. */
-static void put_recorded(FILE *f, const char *state_dir, const char *skip)
+/* The recorded elements of every network under state_dir, so that
+ * restoring a flushed table restores all networks at once.  Those of net
+ * itself are withdrawn instead ("add" then "delete"): its current elements
+ * follow in the same transaction, so what a policy edit dropped (a
+ * nameserver, a bridge) leaves the table.  These files are written only by
+ * record_network(), in the root-only state directory; still, only element
+ * lines of our own table are accepted. */
+static void put_recorded(FILE *f, const char *state_dir, const char *self)
 {
         _cleanup_(closedirp) DIR *d = NULL;
         char path[PATH_MAX], line[512];
@@ -179,24 +185,31 @@ static void put_recorded(FILE *f, const char *state_dir, const char *skip)
                 return;
         while ((de = readdir(d))) {
                 _cleanup_fclose_ FILE *in = NULL;
-                int fd;
+                bool own = strcmp(de->d_name, self) == 0;
+                int fd, ffd;
 
-                if (de->d_name[0] == '.' || strcmp(de->d_name, skip) == 0)
+                if (de->d_name[0] == '.')
                         continue;
                 fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (fd < 0)
                         continue;
-                int ffd = openat(fd, "nft", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                ffd = openat(fd, "nft", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
                 close_nointr(fd);
                 if (ffd < 0 || !(in = fdopen(ffd, "r"))) {
                         close_nointr(ffd);
                         continue;
                 }
-                while (fgets(line, sizeof line, in))
-                        if ((strncmp(line, ADD_ELEM, sizeof ADD_ELEM - 1) == 0 ||
-                             strncmp(line, DEL_ELEM, sizeof DEL_ELEM - 1) == 0) &&
-                            !strchr(line, ';') && line[strlen(line) - 1] == '\n')
+                while (fgets(line, sizeof line, in)) {
+                        bool add = strncmp(line, ADD_ELEM, sizeof ADD_ELEM - 1) == 0;
+                        bool del = strncmp(line, DEL_ELEM, sizeof DEL_ELEM - 1) == 0;
+
+                        if ((!add && !del) || strchr(line, ';') || line[strlen(line) - 1] != '\n')
+                                continue;
+                        if (!own)
                                 fputs(line, f);
+                        else if (add)
+                                fprintf(f, "%sdelete %s", line, line + strlen("add "));
+                }
         }
 }
 
@@ -268,21 +281,25 @@ JAULA_EXPORT int jaula_net_firewall_remove(const struct jaula_net_spec *net,
 
 JAULA_EXPORT int jaula_net_nat_remove(const struct jaula_net_spec *net, struct jaula_err *err)
 {
+        _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ char *script = NULL;
-        char sub[16];
+        size_t size = 0;
         int r;
 
         r = check_net(net, err);
         if (r < 0)
                 return r;
-        jaula_ipam_format(net->subnet, sub);
-        /* Only the element: the table and its set exist after this either way. */
-        if (asprintf(&script,
-                     "add table " TABLE "\n"
-                     "add set " TABLE " nat_nets { type ipv4_addr; flags interval; }\n"
-                     "add element " TABLE " nat_nets { %s/%u }\n"
-                     "delete element " TABLE " nat_nets { %s/%u }\n",
-                     sub, net->prefix, sub, net->prefix) < 0)
+        f = open_memstream(&script, &size);
+        if (!f)
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        /* Only the elements: the table and its set exist after this either way. */
+        fputs("add table " TABLE "\nadd set " TABLE " nat_bridges { type ifname; }\n", f);
+        for (size_t i = 0; i < net->n_bridges; i++) {
+                char elem[32];
+                snprintf(elem, sizeof elem, "\"%s\"", net->bridges[i]);
+                put_elem(f, "nat_bridges", elem, true);
+        }
+        if (fclose(TAKE_PTR(f)) != 0)
                 return jaula_err_set(err, -ENOMEM, "Out of memory");
         return run(script, err, "remove NAT");
 }

@@ -83,7 +83,7 @@ char *jaula_net_resolv_conf(const struct jaula_spec *spec);
  * jaula bridge to the host itself is dropped except replies, ping of the
  * bridge's own gateway, DNS to the network's nameservers and the admin's
  * sets host_tcp / host_udp (ports open to every jaula bridge); the
- * subnets in set nat_nets are masqueraded when they leave through a
+ * bridges in set nat_bridges are masqueraded when they leave through a
  * non-jaula interface.  Idempotent: the base chains are rebuilt in the same
  * transaction, the network's elements are added without duplicates.
  * jaula_net_prepare calls it on first use of a bridge, when the network's

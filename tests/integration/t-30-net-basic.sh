@@ -91,7 +91,18 @@ expect_eq "resolv.conf from dns and search" "$want" \
 	"$("$NP" resolv "${NET[@]}" --dns 10.30.0.1 --dns 192.0.2.53 --search lab.example --search example)"
 expect_eq "no resolv.conf without dns" "" "$("$NP" resolv "${NET[@]}")"
 
+# A policy edit (another nameserver) reaches the table at the next login,
+# and the nameserver it dropped leaves it.
+jail_up d1 "${NET[@]}" --dns 10.30.0.1 --id "t${TAG}d1" --uid 1003 || not_ok "jail with dns"
+expect_match "the network's nameserver is open for DNS" "\"$BR\" . 10.30.0.1" "$(nft list set inet jaula dns)"
+jail_up d2 "${NET[@]}" --dns 10.30.0.53 --id "t${TAG}d2" --uid 1004 || not_ok "jail after a dns change"
+out=$(nft list set inet jaula dns)
+expect_match "after the edit, the new nameserver is in" "\"$BR\" . 10.30.0.53" "$out"
+refute "... and the old one is out" grep -q '10\.30\.0\.1 ' <<<"$out"
+
 jail_down j2 "${NET[@]}" --id "t${TAG}2"
+jail_down d1 "${NET[@]}" --id "t${TAG}d1"
+jail_down d2 "${NET[@]}" --id "t${TAG}d2"
 expect_eq "released jails hold no lease" 0 "$("$NP" count --state "$STATE" "${NET[@]}")"
 expect_eq "... and no record" 0 "$(count_files "$STATE/net/lab/j")"
 finish

@@ -36,18 +36,18 @@ peer=$(in_jail "$n1_pid" timeout 3 socat -T2 - TCP:192.0.2.2:7800 </dev/null 2>&
 expect_eq "... which sees the host's address (masquerade), not the jail's" 192.0.2.1 "$peer"
 refute "a jail without NAT does not reach the outside" ping_ok "$p1_pid" 192.0.2.2
 
-elems() { nft list set inet jaula nat_nets | grep -c '10\.32\.1\.0/24' || true; }
+elems() { nft list set inet jaula nat_bridges | grep -c "\"jb-${TAG}n\"" || true; }
 rules() { nft -a list table inet jaula | grep -c '# handle' || true; }
-expect_eq "the subnet is in set nat_nets once" 1 "$(elems)"
+expect_eq "the bridge is in set nat_bridges once" 1 "$(elems)"
 before=$(rules)
 "$NP" fw-apply "${N[@]}" && "$NP" fw-apply "${N[@]}" || not_ok "re-applying the table"
 expect_eq "re-applying twice adds no rule" "$before" "$(rules)"
 expect_eq "... and no element" 1 "$(elems)"
 expect_eq "the plain network is not masqueraded" 0 \
-	"$(nft list set inet jaula nat_nets | grep -c '10\.32\.2\.0/24' || true)"
+	"$(nft list set inet jaula nat_bridges | grep -c "jb-${TAG}p" || true)"
 
 "$NP" nat-remove "${N[@]}" || not_ok "nat-remove"
-expect_eq "nat-remove takes the subnet out" 0 "$(elems)"
+expect_eq "nat-remove takes the bridge out" 0 "$(elems)"
 in_jail "$n1_pid" true
 # conntrack keeps masquerading an existing flow; a fresh flow is not.
 refute "... and a new flow from the jail no longer gets out" tcp_ok "$n1_pid" 192.0.2.2 7800
