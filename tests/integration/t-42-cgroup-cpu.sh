@@ -6,7 +6,9 @@
 . "$TOP/tests/integration/cgroup-lib.sh"
 cg_init cpu
 
-out=$("$H" -p "$P" -l quota=50000 -l period=100000 -l weight=200 -k run "$HOG" spin 2 2>&1)
+"$H" -p "$P" -l quota=50000 -l period=100000 -l weight=200 create > /dev/null
+cg_boost
+out=$("$H" -p "$P" -o -k run "$HOG" spin 2 2>&1)
 echo "$out" | diag
 usec=$(echo "$out" | sed -n 's/.*cpu_usec=\([0-9]*\).*/\1/p' | tail -1)
 cg_quota_check "a CPU-bound loop under a 50 % quota" "$(cg_node cpu)/cpu.stat" "${usec:-0}" 50000 100000
@@ -23,7 +25,9 @@ check "destroy" "$H" -p "$P" destroy
 
 # A quota of 1.5 CPU with a period of 50 ms, two spinning processes.
 if [ "$(nproc)" -ge 2 ]; then
-	out=$("$H" -p "$P" -l quota=75000 -l period=50000 -k run sh -c "$HOG spin 2 & $HOG spin 2; wait" 2>&1)
+	"$H" -p "$P" -l quota=75000 -l period=50000 create > /dev/null
+	cg_boost
+	out=$("$H" -p "$P" -o -k run sh -c "$HOG spin 2 & $HOG spin 2; wait" 2>&1)
 	usec=$(echo "$out" | sed -n 's/.*cpu_usec=\([0-9]*\).*/\1/p' | tail -1)
 	cg_quota_check "two CPU-bound loops under a 150 % quota" "$(cg_node cpu)/cpu.stat" "${usec:-0}" 75000 50000
 	check "destroy" "$H" -p "$P" destroy

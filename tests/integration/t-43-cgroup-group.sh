@@ -23,10 +23,13 @@ wait "$a"
 
 # CPU: group quota of half a CPU shared by two jails spinning at once.
 if [ "$(nproc)" -ge 2 ]; then
-	"$H" -p "$P" -G quota=50000 -j c -k run "$HOG" spin 2 > "/tmp/jaula-test-$TAG-c" 2>&1 &
+	"$H" -p "$P" -G quota=50000 -j c create > /dev/null
+	"$H" -p "$P" -G quota=50000 -j d create > /dev/null
+	cg_boost c
+	"$H" -p "$P" -j c -o -k run "$HOG" spin 2 > "/tmp/jaula-test-$TAG-c" 2>&1 &
 	c=$!
 	on_exit "kill $c; rm -f /tmp/jaula-test-$TAG-c"
-	out_d=$("$H" -p "$P" -G quota=50000 -j d -k run "$HOG" spin 2 2>&1)
+	out_d=$("$H" -p "$P" -j d -o -k run "$HOG" spin 2 2>&1)
 	wait "$c"
 	uc=$(sed -n 's/.*cpu_usec=\([0-9]*\).*/\1/p' "/tmp/jaula-test-$TAG-c")
 	ud=$(echo "$out_d" | sed -n 's/.*cpu_usec=\([0-9]*\).*/\1/p')
