@@ -13,7 +13,7 @@
  * caller sees it; CPU is the user + system time of jailsh and the
  * descendants it waited for (not the jail's monitor and holder, which
  * are detached), from wait4's rusage — steadier than the wall clock on a
- * loaded machine.  Stops after 3 failures in a row (exit 1). */
+ * loaded machine.  Stops after 10 failures in a row (exit 1). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -88,8 +88,8 @@ int main(int argc, char **argv)
                                (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
                 fflush(stdout);
                 fails = code ? fails + 1 : 0;
-                if (fails >= 3) {
-                        fprintf(stderr, "bench_spawn: 3 failed logins in a row, stopping\n");
+                if (fails >= 10) {
+                        fprintf(stderr, "bench_spawn: 10 failed logins in a row, stopping\n");
                         return 1;
                 }
         }
