@@ -9,7 +9,7 @@ U=$(new_user a) || skip_all "cannot create a user"
 H=$TDIR/home-$U
 # Each login reports, then stays until the test releases it, so that the
 # logins overlap for sure.
-hold='readlink /proc/self/ns/pid; hostname; touch ~/up.$$; while [ ! -e ~/release ]; do sleep 0.05; done'
+hold='readlink /proc/self/ns/pid; hostname; mktemp ~/up.XXXXXX > /dev/null; while [ ! -e ~/release ]; do sleep 0.05; done'
 wait_up() { # N: until N logins are up (bounded)
 	local i
 	for i in $(seq 1200); do

@@ -28,7 +28,7 @@ expect_eq "no loop device left attached to the image" "" "$(losetup -j "$IMG")"
 rm -f "$TDIR/home-$U"/up.* "$TDIR/home-$U/release"
 POLICY_ROOTFS=$IMG POLICY_ROOTFS_TYPE=squashfs policy "$CONF" "$U" 'scope = "session";'
 for i in 1 2; do
-	jail "$U" 'touch ~/up.$$; while [ ! -e ~/release ]; do sleep 0.05; done; cat /etc/jaula-test-rootfs' > "$TDIR/s.$i" 2>&1 &
+	jail "$U" 'mktemp ~/up.XXXXXX > /dev/null; while [ ! -e ~/release ]; do sleep 0.05; done; cat /etc/jaula-test-rootfs' > "$TDIR/s.$i" 2>&1 &
 done
 for i in $(seq 1200); do [ "$(ls "$TDIR/home-$U"/up.* 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.1; done
 expect_eq "two image jails run side by side" 2 "$(jails_left)"
