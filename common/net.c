@@ -35,6 +35,7 @@
 static int nl_errno(int nle)
 {
         switch (nle < 0 ? -nle : nle) {
+        case 0: return 0;
         case NLE_EXIST: return -EEXIST;
         case NLE_OBJ_NOTFOUND:
         case NLE_NODEV: return -ENODEV;
@@ -741,4 +742,72 @@ JAULA_EXPORT char *jaula_net_resolv_conf(const struct jaula_spec *spec)
         if (!any && !n_search)
                 return NULL;
         return TAKE_PTR(text);
+}
+
+struct port_count {
+        int master;
+        const char *uplink;
+        int n;
+};
+
+static void count_port(struct nl_object *obj, void *ud)
+{
+        struct rtnl_link *l = (struct rtnl_link *) obj;
+        struct port_count *pc = ud;
+        const char *name = rtnl_link_get_name(l);
+
+        if (rtnl_link_get_master(l) == pc->master &&
+            !(pc->uplink && name && strcmp(name, pc->uplink) == 0))
+                pc->n++;
+}
+
+static void nl_cache_freep(struct nl_cache **c)
+{
+        if (*c)
+                nl_cache_free(*c);
+}
+
+JAULA_EXPORT int jaula_net_teardown(const struct jaula_spec *spec, struct jaula_err *err)
+{
+        const struct jaula_net_spec *net = spec->net;
+        _cleanup_nl_sock_ struct nl_sock *sk = NULL;
+        _cleanup_(nl_cache_freep) struct nl_cache *links = NULL;
+        struct jaula_pool pool;
+        char path[PATH_MAX];
+        int r;
+
+        if (!net)
+                return 0;
+        if ((r = jaula_ipam_pool_init(net, &pool, err)) < 0 || (r = rtnl_open(&sk, err)) < 0)
+                return r;
+        r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
+        if (r < 0)
+                return jaula_err_set(err, nl_errno(r), "Cannot list interfaces: %s", nl_geterror(r));
+        /* All or nothing: first make sure no jail is attached anywhere. */
+        for (size_t b = 0; b < net->n_bridges; b++) {
+                struct port_count pc = { 0, net->uplink, 0 };
+
+                pc.master = rtnl_link_name2i(links, net->bridges[b]);
+                if (pc.master <= 0)
+                        continue;
+                nl_cache_foreach(links, count_port, &pc);
+                if (pc.n > 0)
+                        return jaula_err_set(err, -EBUSY,
+                                             "Bridge '%s' of network '%s' still has %d jail "
+                                             "port(s)",
+                                             net->bridges[b], net->name, pc.n);
+        }
+        /* Deleting a bridge releases its uplink; the synchronous delete is
+         * fine here, off the login path. */
+        for (size_t b = 0; b < net->n_bridges; b++) {
+                r = delete_link(sk, net->bridges[b]);
+                if (r < 0 && r != -ENODEV)
+                        return jaula_err_errno(err, r, "Cannot delete bridge '%s'", net->bridges[b]);
+                if (spec->state_dir && ready_path(spec->state_dir, net, b, path) == 0)
+                        unlink(path);
+        }
+        if (spec->state_dir && snprintf(path, sizeof path, "%s/net/%s/nft", spec->state_dir,
+                                        net->name) < (int) sizeof path)
+                unlink(path);
+        return jaula_net_firewall_remove(net, err);
 }

@@ -103,6 +103,12 @@ int jaula_net_firewall_remove(const struct jaula_net_spec *net, struct jaula_err
 /* Delete the whole table (uninstall); no error when it does not exist. */
 int jaula_net_firewall_remove_all(struct jaula_err *err);
 
+/* Take a network off the host (admin, tests; not the login path): refused
+ * with -EBUSY while a jail is attached; else every bridge of the network
+ * is deleted (its uplink released), its table elements removed and its
+ * recorded set-up forgotten.  Leases and users' stable addresses stay. */
+int jaula_net_teardown(const struct jaula_spec *spec, struct jaula_err *err);
+
 /* The lease jail_id holds (for `jaula show`): -ENOENT when none. */
 int jaula_net_lookup(const struct jaula_spec *spec, const char *jail_id, struct jaula_lease *ret,
                      struct jaula_err *err);

@@ -11,6 +11,7 @@
  *   net_probe count OPTS       leases held in the network
  *   net_probe fw-apply|nat-remove|fw-remove OPTS, net_probe fw-remove-all
  *   net_probe resolv OPTS      prints the resolv.conf text
+ *   net_probe teardown OPTS    jaula_net_teardown
  *   net_probe bench N OPTS     times prepare, attach, configure per jail
  *                              against a bare netns (medians and minima, µs)
  *   net_probe prep OPTS        times prepare alone (256 prepare+release)
@@ -448,6 +449,8 @@ int main(int argc, char **argv)
                 r = jaula_net_nat_remove(&net, &err);
         else if (strcmp(cmd, "fw-remove") == 0)
                 r = jaula_net_firewall_remove(&net, &err);
+        else if (strcmp(cmd, "teardown") == 0)
+                r = jaula_net_teardown(&spec, &err);
         else if (strcmp(cmd, "fw-remove-all") == 0)
                 r = jaula_net_firewall_remove_all(&err);
         else

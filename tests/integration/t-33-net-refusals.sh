@@ -68,4 +68,19 @@ expect_match "... and the interface is untouched (down, no master, no address)" 
 refute "... (no master)" grep -q master <<<"$out"
 expect_eq "... (no address)" "" "$(ip -o addr show dev "jb-${TAG}d" scope global)"
 expect_eq "no stray veth from the refusals (5 + the uplink jail)" 6 "$(count_links jv)"
+
+# Taking a network off the host: refused while a jail is attached.
+out=$("$NP" teardown --state "$STATE" "${U[@]}" --uplink "jaula-u$TAG" 2>&1)
+expect_match "teardown is refused while a jail is attached" "still has 1 jail port" "$out"
+check "... and the bridge stays" ip link show "jb-${TAG}u"
+jail_down u1 "${U[@]}" --id "u${TAG}1"
+gone_u1() { ! ip link show "$u1_if" >/dev/null 2>&1; }
+wait_for 300 gone_u1
+check "after the last jail, teardown succeeds" "$NP" teardown --state "$STATE" "${U[@]}" --uplink "jaula-u$TAG"
+refute "... the bridge is gone" ip link show "jb-${TAG}u"
+refute "... the uplink is released" grep -q master <<<"$(ip -o link show dev "jaula-u$TAG")"
+refute "... the table forgot the bridge" grep -q "jb-${TAG}u" <<<"$(nft list table inet jaula)"
+check "... and other networks keep theirs" grep -q "jb-${TAG}x" <<<"$(nft list table inet jaula)"
+expect_eq "... and its recorded set-up" "" "$(ls "$STATE/net/up" | grep -E '^(ready|nft)' || true)"
+check "teardown twice is harmless" "$NP" teardown --state "$STATE" "${U[@]}" --uplink "jaula-u$TAG"
 finish
