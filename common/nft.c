@@ -1,5 +1,6 @@
 /* nft.c — the host firewall of jail networks: one nftables table,
- * "inet jaula", through libnftables.  Needs CAP_NET_ADMIN.
+ * "inet jaula", through libnftables (and one libmnl request to see whether
+ * it still exists).  Needs CAP_NET_ADMIN.
  *
  * Every network shares three static base chains whose rules only look up
  * sets; a network adds itself by adding set elements.  So setting up one
