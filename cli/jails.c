@@ -101,15 +101,33 @@ static void spec_from_state(const struct jaula_jail_state *st, const char *state
         spec->linger_sec = st->linger_sec;
 }
 
-/* The registry: --state-dir, else the default.  The policy exposes its
- * global.state_dir only inside a resolved spec, so a policy that moves
- * the registry needs --state-dir here too. */
-static const char *state_dir_of(const struct common_opts *o)
+/* The registry: --state-dir, else the policy's global.state_dir (--config
+ * or the default policy), else the built-in default when the policy cannot
+ * be read (a broken policy must not hide the jails that exist). */
+static const char *state_dir_of(struct common_opts *o)
 {
-        return o->state_dir ? o->state_dir : DEFAULT_STATE_DIR;
+        struct jaula_policy *p = NULL;
+        struct jaula_diags d = { 0 };
+        const char *path = o->config ? o->config : JAULA_DEFAULT_CONFIG;
+        int r;
+
+        if (o->state_dir)
+                return o->state_dir;
+        r = jaula_policy_load(path, &p, &d);
+        jaula_diags_free(&d);
+        if (r >= 0 && jaula_policy_state_dir(p))
+                o->state_dir = strdup(jaula_policy_state_dir(p));
+        else if (o->config || r != -ENOENT)
+                fprintf(stderr, "jaula: cannot read the policy '%s' (%s); using %s\n", path,
+                        r == -EINVAL ? "it has errors: see 'jaula check-config'" : strerror(-r),
+                        DEFAULT_STATE_DIR);
+        jaula_policy_free(p);
+        if (!o->state_dir)
+                o->state_dir = DEFAULT_STATE_DIR;
+        return o->state_dir;
 }
 
-static int open_state(const struct common_opts *o, const char *cmd)
+static int open_state(struct common_opts *o, const char *cmd)
 {
         struct jaula_err err = { 0 };
         struct stat s;
@@ -662,7 +680,8 @@ static bool need_root(const char *cmd)
 }
 
 #define COMMON_HELP                                                                               \
-        "  --state-dir DIR  the state registry (default " DEFAULT_STATE_DIR ")\n"                   \
+        "  --config FILE    the policy whose global.state_dir to use (default " JAULA_DEFAULT_CONFIG ")\n" \
+        "  --state-dir DIR  the state registry (default: the policy's, else " DEFAULT_STATE_DIR ")\n" \
         "  --json           one JSON document\n"
 
 /* ---- list ------------------------------------------------------------- */
@@ -679,7 +698,7 @@ static int list_extra(int ch, const char *arg, void *ud)
 
 static void list_usage(FILE *f)
 {
-        fputs("Usage: jaula list [--state-dir DIR] [--json | --format table|json|prometheus]\n"
+        fputs("Usage: jaula list [--config FILE] [--state-dir DIR] [--json | --format table|json|prometheus]\n"
               "List live jails: id, user, scope, holder pid (! = dead), live sessions,\n"
               "address and bridge, uptime, memory, pids and CPU time of its cgroup.\n" COMMON_HELP
               "  --format prometheus  node_exporter textfile collector format\n"
@@ -745,14 +764,14 @@ int cmd_list(int argc, char **argv)
 
 static void show_usage(FILE *f)
 {
-        fputs("Usage: jaula show [--state-dir DIR] [--json] JAIL\n"
+        fputs("Usage: jaula show [--config FILE] [--state-dir DIR] [--json] JAIL\n"
               "Everything known about one jail.\n" COMMON_HELP
               "Exit status: 0 shown, 2 usage error, 5 failure, 6 no such jail.\n",
               f);
 }
 
 /* Load one jail named on the command line; prints why not. */
-static int one_jail(const struct common_opts *o, const char *cmd, const char *id, int *ret_sfd,
+static int one_jail(struct common_opts *o, const char *cmd, const char *id, int *ret_sfd,
                     struct jail_info *ji)
 {
         int sfd, r;
@@ -874,7 +893,7 @@ int cmd_show(int argc, char **argv)
 
 static void stop_usage(FILE *f)
 {
-        fputs("Usage: jaula stop [--state-dir DIR] [--json] JAIL...\n"
+        fputs("Usage: jaula stop [--config FILE] [--state-dir DIR] [--json] JAIL...\n"
               "Stop jails now: kill every process in them, release the cgroup and the\n"
               "address, remove the state.  Their users' sessions end.\n" COMMON_HELP
               "Exit status: 0 stopped, 2 usage error, 5 failure, 6 no such jail.\n",
@@ -957,7 +976,7 @@ int cmd_stop(int argc, char **argv)
 
 static void gc_usage(FILE *f)
 {
-        fputs("Usage: jaula gc [--state-dir DIR] [--json]\n"
+        fputs("Usage: jaula gc [--config FILE] [--state-dir DIR] [--json]\n"
               "Sweep sessions whose owner died, jails whose holder died or whose\n"
               "lifetime is over, and leases of jails that are gone (each login runs\n"
               "the same sweep at most once a minute).\n" COMMON_HELP
@@ -965,7 +984,7 @@ static void gc_usage(FILE *f)
               f);
 }
 
-static int count_jails(const struct common_opts *o)
+static int count_jails(struct common_opts *o)
 {
         _cleanup_close_ int sfd = open_state(o, "gc");
         _cleanup_close_ int fd = -1;
@@ -1374,7 +1393,7 @@ static void bridge_fill(struct bridge_info *b, struct ifaddrs *ifa)
 
 static void bridges_usage(FILE *f)
 {
-        fputs("Usage: jaula bridges [--state-dir DIR] [--json]\n"
+        fputs("Usage: jaula bridges [--config FILE] [--state-dir DIR] [--json]\n"
               "The bridges that live jails are attached to, and every bridge with a\n"
               "jaula veth (jv…) port: state, addresses, ports, jail ports, isolated ports.\n" COMMON_HELP
               "Exit status: 0, 2 usage error, 5 failure.\n",

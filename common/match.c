@@ -297,6 +297,11 @@ JAULA_EXPORT size_t jaula_policy_n_profiles(const struct jaula_policy *p)
         return p ? p->profiles.n : 0;
 }
 
+JAULA_EXPORT const char *jaula_policy_state_dir(const struct jaula_policy *p)
+{
+        return p ? p->state_dir : NULL;
+}
+
 JAULA_EXPORT int jaula_policy_rule_index(const struct jaula_policy *p, const char *name)
 {
         if (!p || !name)

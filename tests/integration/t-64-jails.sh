@@ -50,6 +50,8 @@ expect_match "list shows the jail, its user and scope" "^$ID +$U +user +[0-9]+ +
 expect_match "list shows the address and the bridge" " 10\.251\.[0-9]+\.[0-9]+/24 +$BR " "$row"
 expect_match "list shows memory, pids and CPU" " [0-9.]+[BKMG] +[0-9]+ +[0-9.]+s$" "$row"
 
+expect_match "list --config reads the registry named by the policy's state_dir" \
+	"(^|"$'\n'")$ID +$U " "$("$JAULA" list --config "$CONF" 2>&1)"
 json=$(J list --json)
 v=$(JSON=$json python3 - "$ID" "$U" "$UID_" "$BR" <<'PY' 2>&1
 import json, os, sys
