@@ -115,9 +115,8 @@ JAULA_EXPORT int jaula_ipam_pool_init(const struct jaula_net_spec *net, struct j
         jaula_ipam_format(net->subnet, sub);
         jaula_ipam_format(net->gateway, gw);
         if (net->subnet & ~mask)
-                return jaula_err_set(err, -EINVAL,
-                                     "Network '%s': '%s/%u' is not a network address", net->name,
-                                     sub, net->prefix);
+                return jaula_err_set(err, -EINVAL, "Network '%s': '%s/%u' is not a network address",
+                                     net->name, sub, net->prefix);
         bcast_off = ~mask;
         gw_off = net->gateway - net->subnet;
         if ((net->gateway & mask) != net->subnet || gw_off == 0 || gw_off == bcast_off)
@@ -407,8 +406,10 @@ JAULA_EXPORT int jaula_ipam_claim(const char *state_dir, const struct jaula_net_
                 return jaula_err_set(err, -EINVAL, "Invalid jail id '%s'", jail_id);
         fd = open_netdir(state_dir, net->name, true);
         if (fd < 0)
-                return jaula_err_errno(err, fd, "Cannot open the lease directory of network '%s' "
-                                                "under '%s'", net->name, state_dir);
+                return jaula_err_errno(err, fd,
+                                       "Cannot open the lease directory of network '%s' "
+                                       "under '%s'",
+                                       net->name, state_dir);
         if (existing_lease(fd, jail_id, &addr) == 0) {
                 *ret_addr = addr;
                 return 0;
@@ -499,8 +500,7 @@ static void drop_pair(int fd, const char *jail_id, const char *addr_text)
                 unlinkat(fd, jname, 0);
 }
 
-JAULA_EXPORT int jaula_ipam_release(const char *state_dir, const char *network,
-                                    const char *jail_id)
+JAULA_EXPORT int jaula_ipam_release(const char *state_dir, const char *network, const char *jail_id)
 {
         _cleanup_close_ int fd = -1;
         char text[16];

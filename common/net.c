@@ -37,20 +37,33 @@
 static int nl_errno(int nle)
 {
         switch (nle < 0 ? -nle : nle) {
-        case 0: return 0;
-        case NLE_EXIST: return -EEXIST;
+        case 0:
+                return 0;
+        case NLE_EXIST:
+                return -EEXIST;
         case NLE_OBJ_NOTFOUND:
-        case NLE_NODEV: return -ENODEV;
-        case NLE_PERM: return -EPERM;
-        case NLE_NOMEM: return -ENOMEM;
-        case NLE_BUSY: return -EBUSY;
-        case NLE_RANGE: return -ERANGE;
-        case NLE_INVAL: return -EINVAL;
-        case NLE_NOADDR: return -EADDRNOTAVAIL;
-        case NLE_OPNOTSUPP: return -EOPNOTSUPP;
-        case NLE_AGAIN: return -EAGAIN;
-        case NLE_MSGSIZE: return -EMSGSIZE;
-        default: return -EIO;
+        case NLE_NODEV:
+                return -ENODEV;
+        case NLE_PERM:
+                return -EPERM;
+        case NLE_NOMEM:
+                return -ENOMEM;
+        case NLE_BUSY:
+                return -EBUSY;
+        case NLE_RANGE:
+                return -ERANGE;
+        case NLE_INVAL:
+                return -EINVAL;
+        case NLE_NOADDR:
+                return -EADDRNOTAVAIL;
+        case NLE_OPNOTSUPP:
+                return -EOPNOTSUPP;
+        case NLE_AGAIN:
+                return -EAGAIN;
+        case NLE_MSGSIZE:
+                return -EMSGSIZE;
+        default:
+                return -EIO;
         }
 }
 
@@ -121,8 +134,8 @@ static uint32_t broadcast_of(uint32_t subnet, unsigned prefix)
 }
 
 /* RTM_NEWADDR with NLM_F_REPLACE: idempotent. */
-static int add_addr(struct nl_sock *sk, int ifindex, uint32_t addr, unsigned prefix,
-                    uint32_t bcast, struct jaula_err *err, const char *ifname)
+static int add_addr(struct nl_sock *sk, int ifindex, uint32_t addr, unsigned prefix, uint32_t bcast,
+                    struct jaula_err *err, const char *ifname)
 {
         _cleanup_addr_ struct rtnl_addr *a = rtnl_addr_alloc();
         _cleanup_nl_addr_ struct nl_addr *local = ip4(addr, prefix), *brd = NULL;
@@ -275,7 +288,7 @@ static int setup_bridge(struct nl_sock *sk, const char *state_dir, const struct 
         } else {
                 /* The gateway answers on every bridge; the subnet route stays
                  * on the first one and each other bridge routes its range. */
-                struct route_ctx c = { sk, ifindex, net->gateway, name, err };
+                struct route_ctx c = {sk, ifindex, net->gateway, name, err};
                 uint32_t first, last;
 
                 r = add_addr(sk, ifindex, net->gateway, 32, 0, err, name);
@@ -375,7 +388,7 @@ static void fill_lease(const struct jaula_net_spec *net, const struct jaula_pool
 static int link_index_mtu(const char *name, int *ret_ifindex, unsigned *ret_mtu)
 {
         _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        struct ifreq ifr = { 0 };
+        struct ifreq ifr = {0};
 
         if (fd < 0)
                 return -errno;
@@ -467,7 +480,8 @@ JAULA_EXPORT int jaula_net_prepare(const struct jaula_spec *spec, const char *ja
 
         if (!net)
                 return 0;
-        if ((r = check_ids(spec, jail_id, err)) < 0 || (r = jaula_ipam_pool_init(net, &pool, err)) < 0)
+        if ((r = check_ids(spec, jail_id, err)) < 0 ||
+            (r = jaula_ipam_pool_init(net, &pool, err)) < 0)
                 return r;
         r = jaula_ipam_claim(spec->state_dir, net, &pool, jail_id, spec->user.uid, &addr, err);
         if (r < 0)
@@ -500,7 +514,7 @@ JAULA_EXPORT int jaula_net_prepare(const struct jaula_spec *spec, const char *ja
  * libnl 3.7 has no setter for it. */
 static int set_port_isolated(struct nl_sock *sk, const char *ifname, struct jaula_err *err)
 {
-        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+        struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
         struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
         struct nlattr *info, *data;
         int r = -NLE_NOMEM;
@@ -573,7 +587,7 @@ JAULA_EXPORT int jaula_net_attach(const struct jaula_spec *spec, const struct ja
                 r = add_veth(sk, lease, holder_pid);
                 if (r != -NLE_EXIST || tries >= 400)
                         break;
-                nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
+                nanosleep(&(struct timespec){.tv_nsec = 5 * 1000 * 1000}, NULL);
         }
         if (r < 0)
                 return jaula_err_set(err, nl_errno(r),
@@ -784,10 +798,11 @@ JAULA_EXPORT int jaula_net_teardown(const struct jaula_spec *spec, struct jaula_
                 return r;
         r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
         if (r < 0)
-                return jaula_err_set(err, nl_errno(r), "Cannot list interfaces: %s", nl_geterror(r));
+                return jaula_err_set(err, nl_errno(r), "Cannot list interfaces: %s",
+                                     nl_geterror(r));
         /* All or nothing: first make sure no jail is attached anywhere. */
         for (size_t b = 0; b < net->n_bridges; b++) {
-                struct port_count pc = { 0, net->uplink, 0 };
+                struct port_count pc = {0, net->uplink, 0};
 
                 pc.master = rtnl_link_name2i(links, net->bridges[b]);
                 if (pc.master <= 0)
@@ -804,7 +819,8 @@ JAULA_EXPORT int jaula_net_teardown(const struct jaula_spec *spec, struct jaula_
         for (size_t b = 0; b < net->n_bridges; b++) {
                 r = delete_link(sk, net->bridges[b]);
                 if (r < 0 && r != -ENODEV)
-                        return jaula_err_errno(err, r, "Cannot delete bridge '%s'", net->bridges[b]);
+                        return jaula_err_errno(err, r, "Cannot delete bridge '%s'",
+                                               net->bridges[b]);
                 if (spec->state_dir && ready_path(spec->state_dir, net, b, path) == 0)
                         unlink(path);
         }

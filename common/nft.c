@@ -274,8 +274,7 @@ JAULA_EXPORT int jaula_net_firewall_apply_state(const char *state_dir,
         return apply(state_dir, net, false, err, "set up the jaula table");
 }
 
-JAULA_EXPORT int jaula_net_firewall_remove(const struct jaula_net_spec *net,
-                                           struct jaula_err *err)
+JAULA_EXPORT int jaula_net_firewall_remove(const struct jaula_net_spec *net, struct jaula_err *err)
 {
         return apply(NULL, net, true, err, "remove a network from the jaula table");
 }

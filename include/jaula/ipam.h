@@ -24,11 +24,11 @@
 #define JAULA_IFNAMSIZ 16 /* IFNAMSIZ: 15 bytes and the NUL */
 
 struct jaula_pool {
-        uint32_t subnet;  /* network address, host byte order */
+        uint32_t subnet; /* network address, host byte order */
         unsigned prefix;
         uint32_t gateway;
-        uint32_t hosts;   /* usable addresses in the subnet (gateway excluded) */
-        uint32_t size;    /* addresses handed out: min(hosts, n_bridges * 1022) */
+        uint32_t hosts; /* usable addresses in the subnet (gateway excluded) */
+        uint32_t size;  /* addresses handed out: min(hosts, n_bridges * 1022) */
         size_t n_bridges;
 };
 

@@ -45,7 +45,7 @@ struct jaula_lease {
         char bridge[16];  /* the bridge this jail's veth joins */
         char host_if[16]; /* host end of the veth ("jv…") */
         int bridge_ifindex;
-        unsigned mtu;     /* of both veth ends: spec mtu, else the bridge's */
+        unsigned mtu; /* of both veth ends: spec mtu, else the bridge's */
 };
 
 /* Host side, under the jail's lock, before the holder exists: make sure
@@ -72,8 +72,7 @@ int jaula_net_release(const struct jaula_spec *spec, const char *jail_id);
 
 /* Reclaim the leases whose jails no longer exist; jail_alive(id) says
  * whether a jail id is still live. */
-int jaula_net_gc(const char *state_dir, int (*jail_alive)(const char *jail_id, void *ud),
-                 void *ud);
+int jaula_net_gc(const char *state_dir, int (*jail_alive)(const char *jail_id, void *ud), void *ud);
 
 /* Text for the jail's /etc/resolv.conf (malloc'd), or NULL without DNS. */
 char *jaula_net_resolv_conf(const struct jaula_spec *spec);

@@ -63,12 +63,12 @@ static uint32_t parse_ip(const char *s)
 static void parse_opts(int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "state", 1, 0, 's' },  { "net", 1, 0, 'n' },     { "subnet", 1, 0, 'S' },
-                { "gw", 1, 0, 'g' },     { "bridge", 1, 0, 'b' },  { "uplink", 1, 0, 'u' },
-                { "isolate", 0, 0, 'i' }, { "nat", 0, 0, 'N' },    { "dynamic", 0, 0, 'd' },
-                { "mtu", 1, 0, 'm' },    { "dns", 1, 0, 'D' },     { "search", 1, 0, 'e' },
-                { "uid", 1, 0, 'U' },    { "id", 1, 0, 'I' },      { "alive", 1, 0, 'a' },
-                { 0, 0, 0, 0 },
+                {"state", 1, 0, 's'},   {"net", 1, 0, 'n'},    {"subnet", 1, 0, 'S'},
+                {"gw", 1, 0, 'g'},      {"bridge", 1, 0, 'b'}, {"uplink", 1, 0, 'u'},
+                {"isolate", 0, 0, 'i'}, {"nat", 0, 0, 'N'},    {"dynamic", 0, 0, 'd'},
+                {"mtu", 1, 0, 'm'},     {"dns", 1, 0, 'D'},    {"search", 1, 0, 'e'},
+                {"uid", 1, 0, 'U'},     {"id", 1, 0, 'I'},     {"alive", 1, 0, 'a'},
+                {0, 0, 0, 0},
         };
         int c;
 
@@ -78,8 +78,12 @@ static void parse_opts(int argc, char **argv)
         spec.user.uid = 1000;
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (c) {
-                case 's': spec.state_dir = optarg; break;
-                case 'n': net.name = optarg; break;
+                case 's':
+                        spec.state_dir = optarg;
+                        break;
+                case 'n':
+                        net.name = optarg;
+                        break;
                 case 'S': {
                         char *slash = strchr(optarg, '/');
                         if (!slash)
@@ -89,19 +93,48 @@ static void parse_opts(int argc, char **argv)
                         net.prefix = (unsigned) strtoul(slash + 1, NULL, 10);
                         break;
                 }
-                case 'g': net.gateway = parse_ip(optarg); break;
-                case 'b': if (n_bridges < 7) bridges[n_bridges++] = optarg; break;
-                case 'u': net.uplink = optarg; break;
-                case 'i': net.isolate = true; break;
-                case 'N': net.nat = true; break;
-                case 'd': net.mode = JAULA_ADDR_DYNAMIC; break;
-                case 'm': net.mtu = (unsigned) strtoul(optarg, NULL, 10); break;
-                case 'D': if (n_dns < 3) dns[n_dns++] = optarg; break;
-                case 'e': if (n_search < 3) search[n_search++] = optarg; break;
-                case 'U': spec.user.uid = (uid_t) strtoul(optarg, NULL, 10); break;
-                case 'I': jail_id = optarg; break;
-                case 'a': if (n_alive < 63) alive[n_alive++] = optarg; break;
-                default: exit(2);
+                case 'g':
+                        net.gateway = parse_ip(optarg);
+                        break;
+                case 'b':
+                        if (n_bridges < 7)
+                                bridges[n_bridges++] = optarg;
+                        break;
+                case 'u':
+                        net.uplink = optarg;
+                        break;
+                case 'i':
+                        net.isolate = true;
+                        break;
+                case 'N':
+                        net.nat = true;
+                        break;
+                case 'd':
+                        net.mode = JAULA_ADDR_DYNAMIC;
+                        break;
+                case 'm':
+                        net.mtu = (unsigned) strtoul(optarg, NULL, 10);
+                        break;
+                case 'D':
+                        if (n_dns < 3)
+                                dns[n_dns++] = optarg;
+                        break;
+                case 'e':
+                        if (n_search < 3)
+                                search[n_search++] = optarg;
+                        break;
+                case 'U':
+                        spec.user.uid = (uid_t) strtoul(optarg, NULL, 10);
+                        break;
+                case 'I':
+                        jail_id = optarg;
+                        break;
+                case 'a':
+                        if (n_alive < 63)
+                                alive[n_alive++] = optarg;
+                        break;
+                default:
+                        exit(2);
                 }
         }
         net.bridges = bridges;
@@ -144,8 +177,8 @@ struct holder {
 static void holder_main(int ready_w, int go_r, int res_w, bool with_net, bool linger,
                         const struct jaula_lease *lease)
 {
-        struct jaula_err err = { 0 };
-        int64_t res[2] = { 0, 0 };
+        struct jaula_err err = {0};
+        int64_t res[2] = {0, 0};
         char c;
 
         if (unshare(CLONE_NEWNET) < 0)
@@ -209,7 +242,7 @@ static int holder_go(struct holder *h, int64_t *ret_ns)
 
 static int cmd_up(void)
 {
-        struct jaula_err err = { 0 };
+        struct jaula_err err = {0};
         struct jaula_lease lease;
         struct holder h;
         int64_t ns;
@@ -244,8 +277,8 @@ static int cmd_up(void)
 /* One jail's network life; *ret_ns: prepare, attach, inside, release. */
 static int one_jail(const char *id, bool with_net, bool linger, int64_t ret_ns[4])
 {
-        struct jaula_err err = { 0 };
-        struct jaula_lease lease = { 0 };
+        struct jaula_err err = {0};
+        struct jaula_lease lease = {0};
         struct holder h;
         uint64_t t0, t1, t2, t3;
         int r = 0, status;
@@ -364,7 +397,8 @@ static int cmd_churn(int n)
                 ports = -1;
         if (p)
                 pclose(p);
-        printf("%d up, %d ports, %d leases\n", n, ports, jaula_ipam_count(spec.state_dir, net.name));
+        printf("%d up, %d ports, %d leases\n", n, ports,
+               jaula_ipam_count(spec.state_dir, net.name));
         fflush(stdout);
         for (int i = 0; i < n; i++)
                 kill(pids[i], SIGKILL);
@@ -378,7 +412,7 @@ static int cmd_churn(int n)
 
 int main(int argc, char **argv)
 {
-        struct jaula_err err = { 0 };
+        struct jaula_err err = {0};
         const char *cmd;
         int n = 0, r;
 

@@ -18,14 +18,18 @@
 
 #define IP(a, b, c, d) ((uint32_t) (a) << 24 | (uint32_t) (b) << 16 | (uint32_t) (c) << 8 | (d))
 
-static char *br1[] = { "jb-a", NULL };
-static char *br3[] = { "jb-a", "jb-b", "jb-c", NULL };
+static char *br1[] = {"jb-a", NULL};
+static char *br3[] = {"jb-a", "jb-b", "jb-c", NULL};
 
 static struct jaula_net_spec mknet(uint32_t subnet, unsigned prefix, uint32_t gw, char **bridges,
                                    size_t n)
 {
-        return (struct jaula_net_spec){ .name = "lab", .bridges = bridges, .n_bridges = n,
-                                         .subnet = subnet, .prefix = prefix, .gateway = gw };
+        return (struct jaula_net_spec){.name = "lab",
+                                       .bridges = bridges,
+                                       .n_bridges = n,
+                                       .subnet = subnet,
+                                       .prefix = prefix,
+                                       .gateway = gw};
 }
 
 static void test_pool_bounds(void **state)
@@ -48,8 +52,8 @@ static void test_pool_bounds(void **state)
 static void test_pool_rejects(void **state)
 {
         struct jaula_net_spec net = mknet(IP(10, 0, 0, 0), 24, IP(10, 0, 0, 1), br1, 1);
-        char *longbr[] = { "jb-0123456789abc", NULL }, *slash[] = { "jb/x", NULL };
-        struct jaula_err err = { 0 };
+        char *longbr[] = {"jb-0123456789abc", NULL}, *slash[] = {"jb/x", NULL};
+        struct jaula_err err = {0};
         struct jaula_pool p;
 
         net.prefix = 31;
@@ -140,7 +144,7 @@ static void test_stable_index(void **state)
 {
         struct jaula_net_spec net = mknet(IP(10, 0, 0, 0), 16, IP(10, 0, 0, 1), br3, 3);
         struct jaula_pool p;
-        unsigned hits[3] = { 0 };
+        unsigned hits[3] = {0};
 
         assert_int_equal(jaula_ipam_pool_init(&net, &p, NULL), 0);
         assert_int_equal(jaula_ipam_stable_index(&p, "lab", 1000),
@@ -176,11 +180,12 @@ static int cidr_cb(uint32_t addr, unsigned prefix, void *ud)
 
 static void test_cidrs(void **state)
 {
-        struct cidr_acc a = { "" };
+        struct cidr_acc a = {""};
 
         assert_int_equal(jaula_ipam_cidrs(IP(10, 8, 4, 0), IP(10, 8, 7, 253), cidr_cb, &a), 0);
-        assert_string_equal(a.out, "10.8.4.0/23 10.8.6.0/24 10.8.7.0/25 10.8.7.128/26 10.8.7.192/27 "
-                                   "10.8.7.224/28 10.8.7.240/29 10.8.7.248/30 10.8.7.252/31 ");
+        assert_string_equal(a.out,
+                            "10.8.4.0/23 10.8.6.0/24 10.8.7.0/25 10.8.7.128/26 10.8.7.192/27 "
+                            "10.8.7.224/28 10.8.7.240/29 10.8.7.248/30 10.8.7.252/31 ");
         a.out[0] = '\0';
         assert_int_equal(jaula_ipam_cidrs(IP(10, 0, 0, 0), IP(10, 0, 255, 255), cidr_cb, &a), 0);
         assert_string_equal(a.out, "10.0.0.0/16 ");
@@ -324,7 +329,7 @@ static void test_dynamic_and_exhaustion(void **state)
 {
         /* /29: 8 - network - broadcast - gateway = 5 addresses */
         struct jaula_net_spec net = mknet(IP(10, 0, 0, 0), 29, IP(10, 0, 0, 1), br1, 1);
-        struct jaula_err err = { 0 };
+        struct jaula_err err = {0};
         char *sd = mkstate();
         struct jaula_pool p;
         uint32_t seen = 0, a;

@@ -14,14 +14,17 @@
 
 #define IP(a, b, c, d) ((uint32_t) (a) << 24 | (uint32_t) (b) << 16 | (uint32_t) (c) << 8 | (d))
 
-static char *bridges[] = { "jb-u", NULL };
+static char *bridges[] = {"jb-u", NULL};
 
 static void setup_spec(struct jaula_spec *spec, struct jaula_net_spec *net)
 {
         memset(spec, 0, sizeof *spec);
-        *net = (struct jaula_net_spec){ .name = "lab", .bridges = bridges, .n_bridges = 1,
-                                         .subnet = IP(10, 0, 0, 0), .prefix = 24,
-                                         .gateway = IP(10, 0, 0, 1) };
+        *net = (struct jaula_net_spec){.name = "lab",
+                                       .bridges = bridges,
+                                       .n_bridges = 1,
+                                       .subnet = IP(10, 0, 0, 0),
+                                       .prefix = 24,
+                                       .gateway = IP(10, 0, 0, 1)};
         spec->net = net;
         spec->state_dir = "/nonexistent/jaula-unit";
 }
@@ -30,7 +33,7 @@ static void test_resolv_conf(void **state)
 {
         struct jaula_spec spec;
         struct jaula_net_spec net;
-        char *dns[] = { "10.0.0.1", "2001:db8::53", NULL }, *search[] = { "a.example", "b", NULL };
+        char *dns[] = {"10.0.0.1", "2001:db8::53", NULL}, *search[] = {"a.example", "b", NULL};
         char *t;
 
         setup_spec(&spec, &net);
@@ -59,8 +62,8 @@ static void test_resolv_conf_drops_bad_tokens(void **state)
 {
         struct jaula_spec spec;
         struct jaula_net_spec net;
-        char *dns[] = { "10.0.0.1\nnameserver 6.6.6.6", "10.0.0.2", NULL };
-        char *search[] = { "ok.example", "bad example", "#x", NULL };
+        char *dns[] = {"10.0.0.1\nnameserver 6.6.6.6", "10.0.0.2", NULL};
+        char *search[] = {"ok.example", "bad example", "#x", NULL};
         char *t;
 
         setup_spec(&spec, &net);
@@ -76,7 +79,7 @@ static void test_resolv_conf_drops_bad_tokens(void **state)
 
 static void test_no_network_is_a_no_op(void **state)
 {
-        struct jaula_spec spec = { 0 };
+        struct jaula_spec spec = {0};
         struct jaula_lease lease;
 
         assert_int_equal(jaula_net_prepare(&spec, "j", &lease, NULL), 0);
@@ -88,9 +91,9 @@ static void test_refusals_before_netlink(void **state)
 {
         struct jaula_spec spec;
         struct jaula_net_spec net;
-        struct jaula_lease lease = { 0 };
-        struct jaula_err err = { 0 };
-        char *dns[] = { "not-an-address", NULL };
+        struct jaula_lease lease = {0};
+        struct jaula_err err = {0};
+        char *dns[] = {"not-an-address", NULL};
 
         setup_spec(&spec, &net);
         assert_int_equal(jaula_net_prepare(&spec, "../x", &lease, &err), -EINVAL);
