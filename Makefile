@@ -29,8 +29,11 @@ HARDEN_LDFLAGS := -Wl,-z,relro,-z,now -Wl,--as-needed
 
 OPT         ?= -O2 -g
 CFLAGS      ?= $(OPT)
+# A digest of the library's sources: the policy cache's binary format is
+# private to one build of them (reproducible, unlike __DATE__/__TIME__).
+SRC_STAMP   := $(shell cat $(sort $(wildcard common/*.[ch] include/jaula/*.h)) | sha256sum | cut -c1-16)
 ALL_CFLAGS  := -std=gnu11 $(WARN) $(HARDEN_CFLAGS) -fPIC -fvisibility=hidden \
-               -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS) $(SAN_CFLAGS)
+               -DJAULA_SRC_STAMP='"$(SRC_STAMP)"' -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS) $(SAN_CFLAGS)
 LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS))
 ALL_LDFLAGS := $(HARDEN_LDFLAGS) $(LDFLAGS) $(SAN_LDFLAGS)
 
@@ -128,7 +131,7 @@ indent:
 FUZZ_CC     ?= clang
 FUZZ_DIR    := build/fuzz
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -fPIC -Iinclude -Icommon $(WARN:-Werror=) -Wno-format-nonliteral \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fPIC -DJAULA_SRC_STAMP='"$(SRC_STAMP)"' -Iinclude -Icommon $(WARN:-Werror=) -Wno-format-nonliteral \
                $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(FUZZ_SAN)
 FUZZ_OBJ    := $(patsubst common/%.c,$(FUZZ_DIR)/common/%.o,$(LIB_SRC))
 FUZZ_BIN    := $(FUZZ_DIR)/fuzz_policy

@@ -38,7 +38,11 @@
 #define CACHE_MAX (64 * 1024 * 1024)
 #define RACY_SECONDS 3
 
-static const char build_stamp[] = __DATE__ " " __TIME__ " " __FILE__;
+/* The Makefile passes a digest of the library's sources. */
+#ifndef JAULA_SRC_STAMP
+#error "JAULA_SRC_STAMP must name the build (see the Makefile)"
+#endif
+static const char build_stamp[] = "jaula " JAULA_SRC_STAMP;
 
 void jaula_file_id_set(struct jaula_file_id *id, const struct stat *st)
 {
