@@ -219,7 +219,10 @@ EOF
 created_pam=1
 info "PAM service /etc/pam.d/$SVC, last line:"
 tail -1 "/etc/pam.d/$SVC" | indent
-PORT=$((20000 + RANDOM % 30000))
+for _ in $(seq 50); do # a free port on 127.0.0.1
+	PORT=$((20000 + RANDOM % 30000))
+	ss -Htanl "sport = :$PORT" 2>/dev/null | grep -q . || break
+done
 cat > "$SSHD/sshd_config" <<EOF
 Port $PORT
 ListenAddress 127.0.0.1
