@@ -43,12 +43,25 @@ _stop_jails() {
 	for i in $(seq 300); do [ -z "$(_holders)" ] && break; sleep 0.1; done
 }
 
+# Users are recorded in a file, not with on_exit: new_user runs in a
+# command substitution (U=$(new_user a)), a subshell whose on_exit would
+# be lost.  Cleanups run in reverse order: this one runs before the rm of
+# TDIR, and ends the jails before it removes their users.
+_users_file=$TDIR/.users
+on_exit '_remove_users'
+_remove_users() {
+	local u
+	[ -e "$_users_file" ] || return 0
+	_stop_jails
+	while read -r u; do userdel -f "$u"; done < "$_users_file"
+}
+
 _n_users=0
 new_user() {
 	local u="jaula-t${TAG}${1:-$_n_users}"
 	_n_users=$((_n_users + 1))
 	useradd -M -d "$TDIR/home-$u" -s /bin/sh "$u" || return 1
-	on_exit "userdel -f '$u'"
+	echo "$u" >> "$_users_file"
 	mkdir -p "$TDIR/home-$u"
 	chown "$u:" "$TDIR/home-$u"
 	chmod 0755 "$TDIR/home-$u"
