@@ -134,7 +134,7 @@ analysis=
 		cat "$OUT/others.md"
 	fi
 	echo "$MARK"
-	[ -n "$analysis" ] && printf '%s\n' "$analysis"
+	if [ -n "$analysis" ]; then printf '%s\n' "$analysis"; fi
 } > "$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
 sed -n "1,/^$MARK\$/p" "$RESULTS" | sed '$d'
 echo "# bench: wrote bench/RESULTS.md in $(( $(date +%s) - start )) s" >&2

@@ -194,11 +194,12 @@ done_n=0 failed=0
 for N in "${CPS[@]}"; do
 	# Keep `make bench` within its time: at the pace measured so far, a
 	# checkpoint that would end after BUDGET seconds is cut to fit.
+	# The pace is the logins' own time (checkpoints and probes excluded).
 	if [ "$done_n" -gt 0 ]; then
-		el=$(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+		el=$(awk '{ s += $3 } END { printf "%.3f", s / 1000 }' "$out")
 		fit=$(awk -v e="$el" -v d="$done_n" -v b="$BUDGET" 'BEGIN { printf "%d", d + (b - e) * d / e }')
 		if [ "$fit" -lt "$N" ]; then
-			notes+=("N=$N was cut to $fit: at the pace measured so far ($(awk -v e="$el" -v d="$done_n" 'BEGIN { printf "%.0f", e * 1000 / d }') ms a login) it would not fit in BENCH_SCALE_BUDGET=$BUDGET s (load average: $(cut -d' ' -f1-3 /proc/loadavg))")
+			notes+=("N=$N was cut to $fit: at the pace measured so far ($(awk -v e="$el" -v d="$done_n" 'BEGIN { printf "%.0f", e * 1000 / d }') ms a login) the logins would not fit in BENCH_SCALE_BUDGET=$BUDGET s (load average: $(cut -d' ' -f1-3 /proc/loadavg))")
 			N=$fit
 			[ "$N" -le "$done_n" ] && break
 		fi
@@ -228,7 +229,7 @@ for N in "${CPS[@]}"; do
 done
 create_s=$(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
 
-# The once-a-minute sweep of every jail at login (jail.c maybe_sweep_all):
+# The login-time sweep (jail.c maybe_sweep_all, bounded since 87bef6f):
 # one login with the sweep due (gc.stamp aged, as t-12 does) against one
 # without, both with all jails alive; wall and CPU from bench_spawn.
 sweep_row=
@@ -311,7 +312,8 @@ sec=$BENCH_OUT/scale.md
 	printf '%s\n' "${proberows[@]}"
 	echo
 	if [ -n "$sweep_row" ]; then
-		echo "The login-time sweep of all jails (jail.c: maybe_sweep_all, at most once a minute), with all jails alive:"
+		echo "The login-time sweep (jail.c: maybe_sweep_all; since 87bef6f at most every 10 s and over at most 8"
+		echo "jails picked at random), with all jails alive — a login with the sweep due (gc.stamp aged) and one without:"
 		echo
 		echo "| jails alive | a login without the sweep | the login that sweeps |"
 		echo "|---:|---:|---:|"
