@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -149,9 +150,49 @@ void jail_teardown_locked(int sfd, const struct jaula_spec *spec, const struct j
         jaula_state_unlock_remove(sfd, st->id, lock_fd);
 }
 
+/* Parent pid of pid (field 4 of /proc/PID/stat), or -errno. */
+static pid_t proc_ppid(pid_t pid)
+{
+        char path[32], buf[1024], *p;
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+        int ppid;
+
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, sizeof buf - 1);
+        if (n <= 0)
+                return -EIO;
+        buf[n] = 0;
+        p = strrchr(buf, ')');
+        if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+                return -EINVAL;
+        return ppid;
+}
+
+/* A pidfd on the jail's monitor: the recorded process, and the parent of
+ * a real holder, so that a forged state cannot have us signal (SIGUSR1's
+ * default action kills) an arbitrary host process. */
+static int monitor_pidfd_open(const struct jaula_jail_state *st)
+{
+        _cleanup_close_ int hfd = holder_pidfd_open(st);
+        _cleanup_close_ int fd = -1;
+
+        if (hfd < 0)
+                return hfd;
+        fd = jaula_pidfd_open_verified(st->monitor_pid, st->monitor_start);
+        if (fd < 0)
+                return fd;
+        if (proc_ppid(st->holder_pid) != st->monitor_pid)
+                return -ESRCH;
+        return TAKE_FD(fd);
+}
+
 static void notify_monitor(const struct jaula_jail_state *st)
 {
-        _cleanup_close_ int fd = jaula_pidfd_open_verified(st->monitor_pid, st->monitor_start);
+        _cleanup_close_ int fd = monitor_pidfd_open(st);
 
         if (fd >= 0)
                 pidfd_signal(fd, SIGUSR1);
@@ -522,7 +563,7 @@ JAULA_EXPORT int jaula_jail_close(const struct jaula_spec *spec, const char *jai
         if (n >= 0 && jaula_state_verdict(st.lifetime, st.linger_sec, (size_t) n, false) ==
                               JAULA_TEARDOWN) {
                 _cleanup_close_ int hfd = holder_pidfd_open(&st);
-                _cleanup_close_ int mfd = jaula_pidfd_open_verified(st.monitor_pid, st.monitor_start);
+                _cleanup_close_ int mfd = monitor_pidfd_open(&st);
 
                 /* Killing the holder ends every process of the jail and,
                  * with its last process, the mount namespace; the monitor
