@@ -20,7 +20,7 @@
 #
 # The guest has static busybox for every basic command (/bin/sh is busybox
 # ash; pass -b bash for bash scripts), proc, sysfs, devtmpfs, tmpfs on /tmp
-# and /run, and cgroup2 on /sys/fs/cgroup.  SCRIPT's output is this
+# and /run (unless files were copied there), and cgroup2 on /sys/fs/cgroup.  SCRIPT's output is this
 # script's stdout (one line per line, carriage returns removed); kernel
 # messages stay quiet.  Exit status: SCRIPT's, 124 when the VM ran out of
 # time, 125 when the VM cannot run here (no qemu, no kernel: callers skip,
@@ -140,8 +140,11 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
+# A checkout under /tmp or /run (CI clones anywhere) was copied into the
+# initramfs at its host path: mounting a tmpfs there would hide it.  The
+# initramfs itself is a writable tmpfs, so an empty tmpfs is only a nicety.
+[ -n "$(ls -A /tmp)" ] || mount -t tmpfs tmpfs /tmp
+[ -n "$(ls -A /run)" ] || mount -t tmpfs tmpfs /run
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 echo 0 > /proc/sys/kernel/printk 2>/dev/null
 while read -r m; do [ -n "$m" ] && insmod "/lib/modules/$m"; done < /test-modules
