@@ -20,7 +20,7 @@
 #            fails DESC unless, within SECONDS (default 5), nothing of this
 #            test remains: holders and monitors recorded by adv_remember, a
 #            jaula-holder in our cgroup_path, processes of ADV_UIDS, state
-#            files (but gc.stamp and net/*/ready.*), jail directories and
+#            files (but gc.stamp and net/*/{ready.*,nft,cursor}), jail directories and
 #            locks, cgroups under ADV_CGPATH, links jv<jail id> or enslaved
 #            to a bridge of ours (jb-a$TAG*), a network namespace a recorded
 #            jail had (as a process's ns or an open fd anywhere), mounts
@@ -110,14 +110,18 @@ adv_setuid_jailsh() {
 	ADV_JAILSH=$TDIR/bin/jailsh
 }
 
-adv_remember() {
-	local f id
+adv_remember() { # bash builtins only: there may be hundreds of jails
+	local f id k v hp mp ni
 	for f in "$STATE"/jails/*/state; do
 		[ -e "$f" ] || continue
 		id=${f%/state}; id=${id##*/}
+		hp= mp= ni=
+		while IFS='=' read -r k v; do
+			case $k in holder_pid) hp=$v ;; monitor_pid) mp=$v ;; ns_ino) ni=$v ;; esac
+		done < "$f" 2>/dev/null
 		ADV_IDS+=("$id")
-		ADV_HOLDERS+=("$(sed -n 's/^holder_pid=//p' "$f")" "$(sed -n 's/^monitor_pid=//p' "$f")")
-		ADV_NS+=("$(sed -n 's/^ns_ino=//p' "$f")")
+		ADV_HOLDERS+=("$hp" "$mp")
+		ADV_NS+=("$ni")
 	done
 }
 
@@ -131,15 +135,19 @@ _adv_leftovers() {
 		[ -n "$p" ] && _adv_live "$p" &&
 			echo "process $p ($(cat /proc/"$p"/comm 2>/dev/null)) of a recorded jail is alive"
 	done
-	for p in $(pgrep -x jaula-holder); do
-		grep -q "/$ADV_CGPATH/" "/proc/$p/cgroup" 2>/dev/null && echo "holder $p in our cgroup path"
-	done
+	# One grep over every holder's cgroup file (other suites may run
+	# hundreds of jails at the same time).
+	l=$(pgrep -x jaula-holder | sed 's|.*|/proc/&/cgroup|')
+	[ -n "$l" ] && grep -l -- "/$ADV_CGPATH/" $l 2>/dev/null | sed 's|^/proc/\([0-9]*\)/cgroup|holder \1 in our cgroup path|'
 	for uid in $ADV_UIDS; do
 		p=$(pgrep -u "$uid" | tr '\n' ' ')
 		[ -n "$p" ] && echo "processes of uid $uid: $p"
 	done
 	if [ -d "$STATE" ]; then
+		# Kept on purpose: the sweep stamp and a network's bridge-level
+		# records (ready.N, nft, cursor); leases live in net/*/a and net/*/j.
 		find "$STATE" -mindepth 1 \( -type f -o -type l \) ! -name gc.stamp ! -path "$STATE/net/*/ready.*" \
+			! -path "$STATE/net/*/nft" ! -path "$STATE/net/*/cursor" \
 			-printf 'state file %P\n'
 		find "$STATE/jails" -mindepth 1 -maxdepth 1 -type d -printf 'jail dir %P\n' 2>/dev/null
 	fi
@@ -170,13 +178,15 @@ _adv_leftovers() {
 
 ADV_LONG_PIDS=()
 leak_audit() {
-	local what=$1 secs=${2:-5} left i
+	local what=$1 secs=${2:-5} left
 	shift 2 2>/dev/null || shift $#
 	ADV_LONG_PIDS=("$@")
-	for i in $(seq 1 $((secs * 10))); do
+	local end=$((SECONDS + secs))
+	while :; do
 		left=$(_adv_leftovers)
 		[ -z "$left" ] && { ok "leak audit: $what"; return 0; }
-		sleep 0.1
+		[ "$SECONDS" -ge "$end" ] && break
+		sleep 0.2
 	done
 	not_ok "leak audit: $what"
 	printf '%s\n' "$left" | head -20 | diag
