@@ -162,7 +162,7 @@ if exec {probe_fd}</dev/null; then ok "the host can still open files"; exec {pro
 
 # kill(-1, SIGKILL) as the user: everything in the jail but the caller,
 # nothing outside — the same-uid host sentinel lives on.
-jail "$U" 'adv_escape killall; sleep 0.2' > "$TDIR/killall.out" 2>&1
+jail "$U" 'sleep 100 & exec adv_escape killall' > "$TDIR/killall.out" 2>&1
 expect_eq "kill(-1) in the jail succeeds (it reaches the jail's processes)" ok "$(val "$(cat "$TDIR/killall.out")" kill_all)"
 if _adv_live "$sentinel"; then ok "a host process of the same uid survives kill(-1)"; else not_ok "a host process of the same uid survives kill(-1)"; fi
 
