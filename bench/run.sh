@@ -94,7 +94,8 @@ load1=$(loadavg)
 source "$TOP/tests/lib.sh" >/dev/null 2>&1
 source "$TOP/bench/lib.sh"
 analysis=
-[ -f "$RESULTS" ] && analysis=$(sed -n "/^$MARK\$/,\$p" "$RESULTS" | tail -n +2)
+# A plain string match: the marker has '/' and '.' in it.
+[ -f "$RESULTS" ] && analysis=$(awk -v m="$MARK" 'f { print } $0 == m { f = 1 }' "$RESULTS")
 {
 	echo "# jaula benchmarks"
 	echo
@@ -136,5 +137,5 @@ analysis=
 	echo "$MARK"
 	if [ -n "$analysis" ]; then printf '%s\n' "$analysis"; fi
 } > "$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
-sed -n "1,/^$MARK\$/p" "$RESULTS" | sed '$d'
+awk -v m="$MARK" '$0 == m { exit } { print }' "$RESULTS"
 echo "# bench: wrote bench/RESULTS.md in $(( $(date +%s) - start )) s" >&2
