@@ -115,25 +115,39 @@ adv_remember() { # bash builtins only: there may be hundreds of jails
 	for f in "$STATE"/jails/*/state; do
 		[ -e "$f" ] || continue
 		id=${f%/state}; id=${id##*/}
-		hp= mp= ni=
+		hp= mp= hs= ms= ni=
 		while IFS='=' read -r k v; do
-			case $k in holder_pid) hp=$v ;; monitor_pid) mp=$v ;; ns_ino) ni=$v ;; esac
+			case $k in
+			holder_pid) hp=$v ;; monitor_pid) mp=$v ;; ns_ino) ni=$v ;;
+			holder_start) hs=$v ;; monitor_start) ms=$v ;;
+			esac
 		done < "$f" 2>/dev/null
 		ADV_IDS+=("$id")
-		ADV_HOLDERS+=("$hp" "$mp")
+		# pid:start time, so that a recycled pid is not taken for ours
+		ADV_HOLDERS+=("$hp:$hs" "$mp:$ms")
 		ADV_NS+=("$ni")
 	done
 }
 
 fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 
+# _adv_same PID:START — that very process still lives (not a zombie).
+_adv_same() {
+	local st rest f
+	{ read -r st < "/proc/${1%%:*}/stat"; } 2>/dev/null || return 1
+	rest=${st##*) }
+	read -r -a f <<<"$rest"
+	# f[0] is field 3 (state), so field 22 (start time) is f[19]
+	[ "${f[0]}" != Z ] && [ "${f[0]}" != X ] && [ "${f[19]}" = "${1#*:}" ]
+}
+
 _adv_live() { [ -d "/proc/$1" ] && ! grep -q '^State:.*[ZX]' "/proc/$1/status" 2>/dev/null; }
 
 _adv_leftovers() {
 	local p f d uid ino ids l
 	for p in "${ADV_HOLDERS[@]}"; do
-		[ -n "$p" ] && _adv_live "$p" &&
-			echo "process $p ($(cat /proc/"$p"/comm 2>/dev/null)) of a recorded jail is alive"
+		[ -n "${p%%:*}" ] && _adv_same "$p" &&
+			echo "process ${p%%:*} ($(cat /proc/"${p%%:*}"/comm 2>/dev/null)) of a recorded jail is alive"
 	done
 	# One grep over every holder's cgroup file (other suites may run
 	# hundreds of jails at the same time).
@@ -204,7 +218,7 @@ _adv_sweep() {
 		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = jaula-holder ] && kill -KILL "$p"
 	done
 	for p in "${ADV_HOLDERS[@]}"; do
-		case "$(cat /proc/"$p"/comm 2>/dev/null)" in jaula-holder | jaula-monitor) kill -KILL "$p" ;; esac
+		_adv_same "$p" && kill -KILL "${p%%:*}"
 	done
 	for uid in $ADV_UIDS; do pkill -KILL -u "$uid" 2>/dev/null; done
 	sleep 0.3
