@@ -50,7 +50,7 @@ static void nft_ctx_freep(struct nft_ctx **ctx)
                 nft_ctx_free(*ctx);
 }
 
-static int run(const char *script, struct jaula_err *err, const char *what)
+static int run_script(const char *script, struct jaula_err *err, const char *what)
 {
         _cleanup_(nft_ctx_freep) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
         const char *msg;
@@ -66,6 +66,27 @@ static int run(const char *script, struct jaula_err *err, const char *what)
         n = msg ? strcspn(msg, "\n") : 0;
         return jaula_err_set(err, -EIO, "nftables refused to %s: %.*s", what, (int) n,
                              msg ? msg : "");
+}
+
+/* libnftables initialises libxtables, which _exit(111)s — skipping every
+ * cleanup — when the real and effective uids differ, as they do in the
+ * setuid jailsh.  So the real uid is root's while nftables runs, and the
+ * caller's again afterwards (jailsh took the user's identity before). */
+static int run(const char *script, struct jaula_err *err, const char *what)
+{
+        uid_t ruid = getuid();
+        int r;
+
+        if (ruid == geteuid())
+                return run_script(script, err, what);
+        if (geteuid() != 0)
+                return jaula_err_set(err, -EPERM, "nftables needs root to %s", what);
+        if (setresuid(0, -1, -1) < 0)
+                return jaula_err_errno(err, neg_errno(), "Cannot take the real uid for nftables");
+        r = run_script(script, err, what);
+        if (setresuid(ruid, -1, -1) < 0)
+                return jaula_err_errno(err, neg_errno(), "Cannot restore the real uid after nftables");
+        return r;
 }
 
 static void put_base(FILE *f)
