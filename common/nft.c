@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -44,25 +45,68 @@ static void closedirp(DIR **d)
                 closedir(*d);
 }
 
+/* libnftables, and the five libraries it pulls in, are loaded only when a
+ * script runs: the first login of a network, or one after the table was
+ * removed.  Linked normally, they were loaded at every exec of jailsh and
+ * into every sshd session through pam_jaula.so, about 4 ms of CPU per
+ * login (bench/RESULTS.md).  The handle is kept for the process's life. */
+static struct {
+        __typeof__(nft_ctx_new) *ctx_new;
+        __typeof__(nft_ctx_free) *ctx_free;
+        __typeof__(nft_ctx_buffer_output) *buffer_output;
+        __typeof__(nft_ctx_buffer_error) *buffer_error;
+        __typeof__(nft_run_cmd_from_buffer) *run_cmd;
+        __typeof__(nft_ctx_get_error_buffer) *error_buffer;
+} nft;
+
+static int nft_load(struct jaula_err *err)
+{
+        void *h;
+
+        if (nft.ctx_new)
+                return 0;
+        h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+        if (!h)
+                return jaula_err_set(err, -ENOENT, "Cannot load libnftables: %s", dlerror());
+        nft.ctx_free = (__typeof__(nft.ctx_free)) dlsym(h, "nft_ctx_free");
+        nft.buffer_output = (__typeof__(nft.buffer_output)) dlsym(h, "nft_ctx_buffer_output");
+        nft.buffer_error = (__typeof__(nft.buffer_error)) dlsym(h, "nft_ctx_buffer_error");
+        nft.run_cmd = (__typeof__(nft.run_cmd)) dlsym(h, "nft_run_cmd_from_buffer");
+        nft.error_buffer = (__typeof__(nft.error_buffer)) dlsym(h, "nft_ctx_get_error_buffer");
+        if (!nft.ctx_free || !nft.buffer_output || !nft.buffer_error || !nft.run_cmd ||
+            !nft.error_buffer)
+                return jaula_err_set(err, -ENOENT, "libnftables lacks a function jaula needs");
+        /* Set last: it is what says the table above is complete. */
+        nft.ctx_new = (__typeof__(nft.ctx_new)) dlsym(h, "nft_ctx_new");
+        if (!nft.ctx_new)
+                return jaula_err_set(err, -ENOENT, "libnftables lacks nft_ctx_new");
+        return 0;
+}
+
 static void nft_ctx_freep(struct nft_ctx **ctx)
 {
         if (*ctx)
-                nft_ctx_free(*ctx);
+                nft.ctx_free(*ctx);
 }
 
 static int run_script(const char *script, struct jaula_err *err, const char *what)
 {
-        _cleanup_(nft_ctx_freep) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+        _cleanup_(nft_ctx_freep) struct nft_ctx *ctx = NULL;
         const char *msg;
         size_t n;
+        int r;
 
+        r = nft_load(err);
+        if (r < 0)
+                return r;
+        ctx = nft.ctx_new(NFT_CTX_DEFAULT);
         if (!ctx)
                 return jaula_err_set(err, -ENOMEM, "Cannot create an nftables context");
-        nft_ctx_buffer_output(ctx);
-        nft_ctx_buffer_error(ctx);
-        if (nft_run_cmd_from_buffer(ctx, script) == 0)
+        nft.buffer_output(ctx);
+        nft.buffer_error(ctx);
+        if (nft.run_cmd(ctx, script) == 0)
                 return 0;
-        msg = nft_ctx_get_error_buffer(ctx);
+        msg = nft.error_buffer(ctx);
         n = msg ? strcspn(msg, "\n") : 0;
         return jaula_err_set(err, -EIO, "nftables refused to %s: %.*s", what, (int) n,
                              msg ? msg : "");
