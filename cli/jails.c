@@ -84,23 +84,6 @@ static const char *lifetime_name(enum jaula_lifetime l)
         return l == JAULA_LIFETIME_PROCESSES ? "processes" : "session";
 }
 
-/* Just what the cgroup calls read, from the state (the jail was made with
- * these; today's policy may differ). */
-static void spec_from_state(const struct jaula_jail_state *st, const char *state_dir,
-                            struct jaula_spec *spec)
-{
-        *spec = (struct jaula_spec){ 0 };
-        spec->user.uid = st->uid;
-        spec->user.name = (char *) st->user;
-        spec->state_dir = (char *) state_dir;
-        spec->cgroup_root = (char *) st->cgroup_root;
-        spec->cgroup_path = (char *) st->cgroup_path;
-        spec->group_name = (char *) st->group;
-        spec->scope = st->scope;
-        spec->lifetime = st->lifetime;
-        spec->linger_sec = st->linger_sec;
-}
-
 /* The registry: --state-dir, else the policy's global.state_dir (--config
  * or the default policy), else the built-in default when the policy cannot
  * be read (a broken policy must not hide the jails that exist). */
@@ -351,6 +334,7 @@ static void look_inside(struct jail_info *ji)
 static int load_info(int sfd, const char *state_dir, const char *id, struct jail_info *ji)
 {
         struct jaula_spec spec;
+        struct jaula_net_spec net;
         int r;
 
         *ji = (struct jail_info){ 0 };
@@ -359,7 +343,7 @@ static int load_info(int sfd, const char *state_dir, const char *id, struct jail
                 return r;
         ji->holder_alive = jaula_proc_alive(ji->st.holder_pid, ji->st.holder_start);
         ji->sessions = count_sessions(sfd, id, NULL);
-        spec_from_state(&ji->st, state_dir, &spec);
+        jaula_state_spec(&ji->st, state_dir, &spec, &net);
         ji->has_usage = jaula_cgroup_usage(&spec, id, &ji->usage) >= 0;
         if (!ji->has_usage)
                 ji->usage.memory_bytes = ji->usage.pids = ji->usage.cpu_usec = -1;

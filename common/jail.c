@@ -86,27 +86,6 @@ static int pidfd_signal(int pidfd, int sig)
         return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }
 
-/* Just what cgroup destroy and lease release read, from the state. */
-static void spec_from_state(const struct jaula_jail_state *st, const char *state_dir,
-                            struct jaula_spec *spec, struct jaula_net_spec *net)
-{
-        *spec = (struct jaula_spec){ 0 };
-        *net = (struct jaula_net_spec){ 0 };
-        spec->user.uid = st->uid;
-        spec->user.name = (char *) st->user;
-        spec->state_dir = (char *) state_dir;
-        spec->cgroup_root = (char *) st->cgroup_root;
-        spec->cgroup_path = (char *) st->cgroup_path;
-        spec->group_name = (char *) st->group;
-        spec->scope = st->scope;
-        spec->lifetime = st->lifetime;
-        spec->linger_sec = st->linger_sec;
-        if (st->net[0]) {
-                net->name = (char *) st->net;
-                spec->net = net;
-        }
-}
-
 /* A pidfd on the jail's holder, or -errno.  Pid and start time say the
  * recorded process still runs; they do not say it is a holder (a state
  * file that was forged, or survived a reboot on persistent storage, may
@@ -137,7 +116,7 @@ static void release_locked(int sfd, const char *state_dir, const struct jaula_ja
                 /* Once the pidfd polls readable, PID 1 has exited and the
                  * kernel has killed everything else in its pid namespace. */
                 jail_wait_pidfd(pidfd, TEARDOWN_WAIT_MS);
-        spec_from_state(st, state_dir, &spec, &net);
+        jaula_state_spec(st, state_dir, &spec, &net);
         jaula_cgroup_destroy(&spec, st->id);
         jaula_net_release(&spec, st->id);
         jaula_state_remove(sfd, st);

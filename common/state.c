@@ -664,3 +664,23 @@ JAULA_EXPORT int jaula_state_remove(int state_fd, const struct jaula_jail_state 
         remove_tree_at(state_fd, dir);
         return 0;
 }
+
+JAULA_EXPORT void jaula_state_spec(const struct jaula_jail_state *st, const char *state_dir,
+                            struct jaula_spec *spec, struct jaula_net_spec *net)
+{
+        *spec = (struct jaula_spec){ 0 };
+        *net = (struct jaula_net_spec){ 0 };
+        spec->user.uid = st->uid;
+        spec->user.name = (char *) st->user;
+        spec->state_dir = (char *) state_dir;
+        spec->cgroup_root = (char *) st->cgroup_root;
+        spec->cgroup_path = (char *) st->cgroup_path;
+        spec->group_name = (char *) st->group;
+        spec->scope = st->scope;
+        spec->lifetime = st->lifetime;
+        spec->linger_sec = st->linger_sec;
+        if (st->net[0]) {
+                net->name = (char *) st->net;
+                spec->net = net;
+        }
+}

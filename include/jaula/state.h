@@ -101,6 +101,13 @@ int jaula_state_store(int state_fd, const struct jaula_jail_state *st);
  * at it.  Idempotent. */
 int jaula_state_remove(int state_fd, const struct jaula_jail_state *st);
 
+/* The part of a spec that cgroup destroy/usage and lease release read,
+ * rebuilt from a jail's state (the jail was made with these; today's
+ * policy may differ).  Strings point into st; net is filled when the jail
+ * has a network. */
+void jaula_state_spec(const struct jaula_jail_state *st, const char *state_dir,
+                      struct jaula_spec *spec, struct jaula_net_spec *net);
+
 int jaula_session_add(int state_fd, const char *id, const char *sid);
 int jaula_session_remove(int state_fd, const char *id, const char *sid);
 /* Drop sessions whose owner died; returns how many stay alive. */
