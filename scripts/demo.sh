@@ -81,6 +81,13 @@ cleanup() {
 			"$JAULA" stop --state-dir "$STATE" "$id" >/dev/null 2>&1 && info "stopped jail $id"
 		done
 	fi
+	# sshd's per-connection processes (and a jail's monitor forked from
+	# one) finish on their own once the listener and the jails are gone;
+	# wait for them, bounded, so that nothing of the demo outlives it.
+	for _ in $(seq 100); do
+		pgrep -f "$SVC" >/dev/null || break
+		sleep 0.1
+	done
 	[ $created_pam = 1 ] && rm -f "/etc/pam.d/$SVC" && info "removed /etc/pam.d/$SVC"
 	if [ $created_user = 1 ]; then
 		pkill -KILL -u "$DEMO_USER" 2>/dev/null

@@ -43,5 +43,7 @@ getent passwd jaula-demo >/dev/null && not_ok "the demo user is gone" || ok "the
 getent group jaula-demo >/dev/null && not_ok "the demo group is gone" || ok "the demo group is gone"
 ip link show jb-demo0 >/dev/null 2>&1 && not_ok "the demo bridge is gone" || ok "the demo bridge is gone"
 [ -e /etc/pam.d/jaula-demo-sshd ] && not_ok "the demo PAM service is gone" || ok "the demo PAM service is gone"
-pgrep -f "jaula-demo-sshd" >/dev/null && not_ok "no demo sshd is left" || ok "no demo sshd is left"
+demo_sshd_gone() { ! pgrep -f "jaula-demo-sshd" >/dev/null; }
+for _ in $(seq 50); do demo_sshd_gone && break; sleep 0.1; done
+demo_sshd_gone && ok "no demo sshd is left" || { not_ok "no demo sshd is left"; pgrep -af "jaula-demo-sshd" | diag; }
 finish
