@@ -38,6 +38,7 @@ SVC=jaula-demo-sshd # sshd's PAM service is its program name
 failed=0
 JAIL_SHELL=/bin/sh
 created_user=0 created_group=0 created_pam=0 sshd_pid=
+had_nft_table=1 # set after the install: nft may be missing before it
 
 START=$(date +%s)
 say() { printf '\n=== %s  [%ss]\n' "$*" "$(( $(date +%s) - START ))"; }
@@ -95,6 +96,12 @@ cleanup() {
 	fi
 	[ $created_group = 1 ] && groupdel "$DEMO_GROUP" 2>/dev/null && info "removed group $DEMO_GROUP"
 	ip link del "$BRIDGE" 2>/dev/null && info "removed bridge $BRIDGE"
+	# jaula's nftables table: the demo's if it made it, else only its entries.
+	if [ "$had_nft_table" = 0 ]; then
+		nft delete table inet jaula 2>/dev/null && info "removed nftables table inet jaula"
+	else
+		info "the nftables table inet jaula existed before the demo: its entries for $BRIDGE stay"
+	fi
 	# The jail's cgroups went with it; the group node is ours too.
 	for d in /sys/fs/cgroup/*/jaula/demo /sys/fs/cgroup/jaula/demo; do
 		[ -d "$d" ] && rmdir "$d" 2>/dev/null
@@ -112,6 +119,7 @@ if [ $DEPS = 1 ]; then
 else
 	info "skipped (--no-deps)"
 fi
+nft list table inet jaula >/dev/null 2>&1 || had_nft_table=0
 
 # ---------------------------------------------------------------------------
 say "2/8 Build"

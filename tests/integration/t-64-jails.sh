@@ -5,6 +5,11 @@
 # the confined user, stopping, sweeping a jail whose holder died, exit codes.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/jail-lib.sh"
+# The jail's network is on the real host: jaula's nftables table is removed
+# afterwards when this test made it (its bridge goes with the test).
+if ! nft list table inet jaula >/dev/null 2>&1; then
+	on_exit "nft delete table inet jaula"
+fi
 need_cmd python3
 [ -x "$JAULA" ] || skip_all "build first: $JAULA is missing"
 J() { "$JAULA" "$1" --state-dir "$STATE" "${@:2}"; }
