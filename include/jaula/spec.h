@@ -35,7 +35,7 @@ enum jaula_rootfs_type {
 
 enum jaula_addr_mode {
         JAULA_ADDR_STABLE,  /* derived from the uid, the same on every login */
-        JAULA_ADDR_DYNAMIC, /* first free lease */
+        JAULA_ADDR_DYNAMIC, /* next free lease after the last one given */
 };
 
 /* A limit that the policy leaves unset. */
