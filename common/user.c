@@ -3,7 +3,11 @@
  *
  * Groups are looked up once per login (getgrouplist + one getgrgid_r per
  * gid) so that matching the policy's rules never calls NSS again, however
- * many rules name groups. */
+ * many rules name groups.  A login shell already runs with the groups its
+ * login program gave it (initgroups); jailsh passes those in
+ * (jaula_user_lookup_uid_groups), which spares it getgrouplist: that walks
+ * every NSS source, and with Debian's "group: files systemd" it loads
+ * libnss_systemd and its libraries at every login. */
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -52,10 +56,55 @@ static int group_name(gid_t gid, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
-static int fill_from_passwd(const struct passwd *pw, struct jaula_user *ret)
+/* The groups getgrouplist reports for pw, primary included. */
+static int nss_groups(const struct passwd *pw, struct jaula_user *u)
+{
+        int n = 16;
+
+        for (;;) {
+                int got = n;
+                gid_t *ng = realloc(u->gids, sizeof(gid_t) * (size_t) n);
+
+                if (!ng)
+                        return -ENOMEM;
+                u->gids = ng;
+                if (getgrouplist(pw->pw_name, pw->pw_gid, u->gids, &got) >= 0) {
+                        u->n_gids = (size_t) got;
+                        return 0;
+                }
+                /* got holds the number needed; guard against a source that
+                 * keeps growing or reports nonsense. */
+                if (got <= n)
+                        got = n * 2;
+                if (got > 65536)
+                        return -E2BIG;
+                n = got;
+        }
+}
+
+/* The given groups, the primary group first when they lack it. */
+static int given_groups(const struct passwd *pw, const gid_t *gids, size_t n, struct jaula_user *u)
+{
+        bool has_primary = false;
+
+        for (size_t i = 0; i < n; i++)
+                has_primary = has_primary || gids[i] == pw->pw_gid;
+        u->gids = calloc(n + 1, sizeof(gid_t));
+        if (!u->gids)
+                return -ENOMEM;
+        if (!has_primary)
+                u->gids[u->n_gids++] = pw->pw_gid;
+        for (size_t i = 0; i < n; i++)
+                u->gids[u->n_gids++] = gids[i];
+        return 0;
+}
+
+/* gids NULL: ask NSS for the groups. */
+static int fill_from_passwd(const struct passwd *pw, const gid_t *gids, size_t n_gids,
+                            struct jaula_user *ret)
 {
         struct jaula_user u = { 0 };
-        int n = 16, r;
+        int r;
 
         u.uid = pw->pw_uid;
         u.gid = pw->pw_gid;
@@ -67,31 +116,9 @@ static int fill_from_passwd(const struct passwd *pw, struct jaula_user *ret)
                 r = -ENOMEM;
                 goto fail;
         }
-
-        for (;;) {
-                int got = n;
-                gid_t *ng = realloc(u.gids, sizeof(gid_t) * (size_t) n);
-
-                if (!ng) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                u.gids = ng;
-                if (getgrouplist(pw->pw_name, pw->pw_gid, u.gids, &got) >= 0) {
-                        n = got;
-                        break;
-                }
-                /* got holds the number needed; guard against a source that
-                 * keeps growing or reports nonsense. */
-                if (got <= n)
-                        got = n * 2;
-                if (got > 65536) {
-                        r = -E2BIG;
-                        goto fail;
-                }
-                n = got;
-        }
-        u.n_gids = (size_t) n;
+        r = gids ? given_groups(pw, gids, n_gids, &u) : nss_groups(pw, &u);
+        if (r < 0)
+                goto fail;
         u.gid_names = calloc(u.n_gids ? u.n_gids : 1, sizeof(char *));
         if (!u.gid_names) {
                 r = -ENOMEM;
@@ -121,7 +148,8 @@ fail:
         return r;
 }
 
-static int lookup(const char *name, uid_t uid, bool by_name, struct jaula_user *ret)
+static int lookup(const char *name, uid_t uid, bool by_name, const gid_t *gids, size_t n_gids,
+                  struct jaula_user *ret)
 {
         _cleanup_free_ char *buf = NULL;
         size_t size = 1024;
@@ -147,17 +175,25 @@ static int lookup(const char *name, uid_t uid, bool by_name, struct jaula_user *
                 return -r;
         if (!res)
                 return -ENOENT;
-        return fill_from_passwd(res, ret);
+        return fill_from_passwd(res, gids, n_gids, ret);
 }
 
 JAULA_EXPORT int jaula_user_lookup_name(const char *name, struct jaula_user *ret)
 {
         if (!name || !*name)
                 return -EINVAL;
-        return lookup(name, 0, true, ret);
+        return lookup(name, 0, true, NULL, 0, ret);
 }
 
 JAULA_EXPORT int jaula_user_lookup_uid(uid_t uid, struct jaula_user *ret)
 {
-        return lookup(NULL, uid, false, ret);
+        return lookup(NULL, uid, false, NULL, 0, ret);
+}
+
+JAULA_EXPORT int jaula_user_lookup_uid_groups(uid_t uid, const gid_t *gids, size_t n_gids,
+                                              struct jaula_user *ret)
+{
+        if (!gids && n_gids)
+                return -EINVAL;
+        return lookup(NULL, uid, false, gids ? gids : &(gid_t){ 0 }, n_gids, ret);
 }

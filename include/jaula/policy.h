@@ -62,6 +62,11 @@ void jaula_policy_free(struct jaula_policy *p);
 /* Look the user up through NSS (getpwnam_r, getgrouplist). */
 int jaula_user_lookup_name(const char *name, struct jaula_user *ret);
 int jaula_user_lookup_uid(uid_t uid, struct jaula_user *ret);
+/* The same, but with these supplementary groups instead of getgrouplist's
+ * (the primary group from passwd is added when missing): for a login
+ * shell, whose login program already set its groups. */
+int jaula_user_lookup_uid_groups(uid_t uid, const gid_t *gids, size_t n_gids,
+                                 struct jaula_user *ret);
 
 /* Resolve: a pure function of (policy, user).  Returns 1 and a spec when
  * the user is jailed; 0 and *ret = NULL when no rule matches or the first

@@ -186,5 +186,28 @@ expect_eq "the state directory is root's, mode 0700 at most" "0 ok" "$(stat -c '
 touch -d '-2 minutes' "$STATE/gc.stamp" 2>/dev/null
 out=$(run "$J" -c hostname 2>&1)
 expect_eq "a normal login afterwards works" "jail-$UID_" "$out"
+
+# Groups: the policy is matched with the groups the caller's login program
+# gave it (initgroups), which an unprivileged caller cannot add to; a
+# caller without them gets the rule that does not need them, never more.
+G=jaula-g$TAG
+if groupadd "$G" 2>/dev/null; then
+	on_exit "groupdel '$G' 2>/dev/null"
+	usermod -a -G "$G" "$U"
+	mkdir -m 0755 -p "$TDIR/conf.d"
+	printf 'profiles = { q = { rootfs = "bb"; hostname = "plain"; tmp_size = "8M"; }; };\nmatch = ( { name = "u"; users = [ "%s" ]; profile = "q"; } );\n' "$U" > "$TDIR/conf.d/50-plain.conf"
+	chmod 0644 "$TDIR/conf.d/50-plain.conf"
+	ADV_MATCH="groups = [ \"$G\" ];" adv_policy "$ADV_SYSCONF" ''
+	out=$(run "$J" -c 'hostname; id -Gn' 2>&1)
+	expect_eq "a member of a matched group (from initgroups) gets the group's rule and the group" \
+		"jail-$UID_ $(id -gn "$U") $G" "$(tr '\n' ' ' <<<"$out" | sed 's/ $//')"
+	out=$(setpriv --reuid="$U" --regid="$(id -g "$U")" --clear-groups -- "$J" -c 'hostname; id -Gn' 2>&1)
+	expect_eq "a caller whose login gave it no supplementary groups gets the rule without them" \
+		"plain $(id -gn "$U")" "$(tr '\n' ' ' <<<"$out" | sed 's/ $//')"
+	rm -f "$TDIR/conf.d/50-plain.conf"
+	adv_policy "$ADV_SYSCONF" ''
+else
+	skip "groups from the caller: groupadd failed"
+fi
 leak_audit "nothing is left after the hostile invocations" 10
 finish
