@@ -1,7 +1,8 @@
 /* holder.c — the processes that make a jail live.  Needs root.
  *
  *   caller (pam_jaula in sshd's monitor, or jailsh)
- *     └ fork → intermediate: setsid, fork, exit     (so sshd never reaps us)
+ *     └ intermediate (shares the caller's memory, see spawn_detached):
+ *       setsid, fork, exit                          (so sshd never reaps us)
  *         └ monitor  "jaula-monitor": host side, root creds, no inherited fd
  *             └ clone3(NEWNS|NEWUTS|NEWIPC|NEWPID|NEWNET) → holder
  *                 "jaula-holder": PID 1 of the jail; joins the jail's cgroup
@@ -31,6 +32,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -595,6 +597,50 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
         monitor_loop(&mon);
 }
 
+/* The monitor is detached from the caller by an intermediate process that
+ * forks it and exits, so sshd never sees it as a child.  The intermediate
+ * shares the caller's memory until it exits (like vfork, the caller is
+ * suspended meanwhile), which spares a copy and a teardown of the
+ * caller's address space: the monitor's fork is then the only copy. */
+struct monitor_args {
+        const struct jaula_spec *spec;
+        const char *jail_id;
+        struct jaula_cgroup *cg;
+        const struct jaula_lease *lease;
+        int caller_sock, monitor_sock;
+};
+
+#define INTERMEDIATE_STACK (256 * 1024)
+
+static int intermediate_main(void *p)
+{
+        const struct monitor_args *ma = p;
+        pid_t m;
+
+        close(ma->caller_sock);
+        setsid();
+        m = fork();
+        if (m == 0)
+                monitor_main(ma->spec, ma->jail_id, ma->cg, ma->lease, ma->monitor_sock);
+        _exit(m < 0 ? 1 : 0);
+}
+
+static pid_t spawn_detached(struct monitor_args *ma)
+{
+        void *stack = mmap(NULL, INTERMEDIATE_STACK, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+        pid_t pid;
+
+        if (stack == MAP_FAILED)
+                return neg_errno();
+        pid = clone(intermediate_main, (char *) stack + INTERMEDIATE_STACK,
+                    CLONE_VM | CLONE_VFORK | SIGCHLD, ma);
+        if (pid < 0)
+                pid = neg_errno();
+        munmap(stack, INTERMEDIATE_STACK);
+        return pid;
+}
+
 /* ---- caller side ---- */
 
 int holder_spawn(const struct jaula_spec *spec, const char *jail_id, struct jaula_cgroup *cg,
@@ -607,22 +653,15 @@ int holder_spawn(const struct jaula_spec *spec, const char *jail_id, struct jaul
         *ret = (struct holder_proc){ .holder_pidfd = -1, .sock = -1 };
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
                 return jaula_err_errno(err, -errno, "socketpair failed");
-        mid = fork();
+        {
+                struct monitor_args ma = { spec, jail_id, cg, lease, sp[0], sp[1] };
+
+                mid = spawn_detached(&ma);
+        }
         if (mid < 0) {
-                r = -errno;
                 close(sp[0]);
                 close(sp[1]);
-                return jaula_err_errno(err, r, "fork failed");
-        }
-        if (mid == 0) {
-                pid_t m2;
-
-                close(sp[0]);
-                setsid();
-                m2 = fork();
-                if (m2 != 0)
-                        _exit(m2 < 0 ? 1 : 0);
-                monitor_main(spec, jail_id, cg, lease, sp[1]);
+                return jaula_err_errno(err, mid, "Cannot start the jail's monitor");
         }
         close(sp[1]);
         ret->sock = sp[0];
