@@ -19,10 +19,10 @@
  *      open/create one ourselves with this process as the session;
  *   4. join the jail's pid namespace, start a child (pid namespaces apply
  *      to children: born in the jail's cgroup on v2, sharing our memory
- *      until it execs on v1, see spawn_shared); the child joins cgroup, mount and the rest, confines
- *      itself (caps, creds, no_new_privs, seccomp) and execs the jail's
- *      shell; the parent forwards signals, waits, closes our session and
- *      exits with the child's status. */
+ *      until it execs on v1, see spawn_shared); the child joins cgroup,
+ *      mount and the rest, confines itself (caps, creds, no_new_privs,
+ *      seccomp) and execs the jail's shell; the parent forwards signals,
+ *      waits, closes our session and exits with the child's status. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +46,10 @@
 #include "jaula/policy.h"
 
 #define EXIT_REFUSED 1
-#define ENV_MAX 64
+/* At most this many variables pass from the caller (terminal, locale,
+ * SSH); more are dropped, never a reason to refuse the login.  HOME,
+ * USER, LOGNAME, SHELL, PATH and the profile's own always fit. */
+#define ENV_CALLER_MAX 64
 #define ENV_VALUE_MAX 1024
 #define JAIL_PATH "/usr/local/bin:/usr/bin:/bin"
 
@@ -107,8 +110,9 @@ static void ensure_stdio(void)
 /* ---- environment ---- */
 
 struct env {
-        char *v[ENV_MAX + 1];
-        size_t n;
+        char **v; /* NULL-terminated */
+        size_t n, cap;
+        size_t dropped; /* caller variables past ENV_CALLER_MAX */
 };
 
 static bool env_name_ok(const char *s, size_t len)
@@ -161,9 +165,16 @@ static int env_set(struct env *e, const char *name, const char *value)
                         e->v[i] = s;
                         return 0;
                 }
-        if (e->n >= ENV_MAX) {
-                free(s);
-                return -E2BIG;
+        if (e->n + 1 >= e->cap) {
+                size_t cap = e->cap ? e->cap * 2 : 32;
+                char **nv = reallocarray(e->v, cap, sizeof(char *));
+
+                if (!nv) {
+                        free(s);
+                        return -ENOMEM;
+                }
+                e->v = nv;
+                e->cap = cap;
         }
         e->v[e->n++] = s;
         e->v[e->n] = NULL;
@@ -181,6 +192,10 @@ static void env_capture(struct env *e)
                 if (!eq || (size_t) (eq - *p) >= sizeof name || !env_allowed(*p, (size_t) (eq - *p)) ||
                     !env_value_ok(eq + 1))
                         continue;
+                if (e->n >= ENV_CALLER_MAX) {
+                        e->dropped++;
+                        continue;
+                }
                 snprintf(name, sizeof name, "%.*s", (int) (eq - *p), *p);
                 env_set(e, name, eq + 1);
         }
@@ -191,6 +206,12 @@ static int env_finish(struct env *e, const struct jaula_spec *spec)
 {
         const char *home = spec->home ? spec->home : spec->user.home;
         int r = 0;
+
+        if (e->dropped)
+                syslog(LOG_NOTICE,
+                       "User '%s': %zu environment variables past the first %d were not "
+                       "passed into the jail",
+                       spec->user.name, e->dropped, ENV_CALLER_MAX);
 
         r = r ?: env_set(e, "HOME", home);
         r = r ?: env_set(e, "USER", spec->user.name);
@@ -555,6 +576,7 @@ static int run(int argc, char **argv)
         jaula_handle_free(h);
         for (size_t i = 0; i < env.n; i++)
                 free(env.v[i]);
+        free(env.v);
         return status;
 }
 
