@@ -25,6 +25,7 @@
  * monitor, so a killed monitor never leaves an unsupervised jail. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -524,7 +525,8 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
         struct monitor mon = { .spec = spec, .holder_pidfd = -1, .hsock = -1, .tfd = -1,
                                .sigfd = -1 };
         unsigned long flags = jail_ns_flags(spec);
-        int hs[2], keep[3], r;
+        unsigned long hflags = flags & ~(unsigned long) CLONE_NEWCGROUP;
+        int hs[2], keep[3], cgfd, r;
         struct jaula_err err = { 0 };
         struct msg m;
         pid_t pid;
@@ -540,10 +542,15 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
                 msg_send(csock, MSG_ERR, 0, 0, -errno, "socketpair failed");
                 _exit(1);
         }
-        /* cgroup v2: born in the jail's cgroup; v1: moved there below,
-         * before it is told to go (it does nothing until then). */
-        pid = jaula_ns_clone(flags & ~(unsigned long) CLONE_NEWCGROUP, jaula_cgroup_fd(cg),
-                             &mon.holder_pidfd);
+        /* cgroup v2: born in the jail's cgroup; v1, or without clone3:
+         * moved there below, before it is told to go (it does nothing
+         * until then). */
+        cgfd = jaula_cgroup_fd(cg);
+        pid = jaula_ns_clone(hflags, cgfd, &mon.holder_pidfd);
+        if (pid == -ENOSYS && cgfd >= 0) {
+                cgfd = -1;
+                pid = jaula_ns_clone(hflags, -1, &mon.holder_pidfd);
+        }
         if (pid < 0) {
                 jaula_err_errno(&err, pid, "Cannot create the jail's namespaces");
                 msg_send(csock, MSG_ERR, 0, 0, pid, err.msg);
@@ -557,7 +564,7 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
         close(hs[1]);
         mon.holder = pid;
         mon.hsock = hs[0];
-        r = jaula_cgroup_fd(cg) >= 0 ? 0 : jaula_cgroup_attach(cg, pid);
+        r = cgfd >= 0 ? 0 : jaula_cgroup_attach(cg, pid);
         if (r < 0) {
                 jaula_err_errno(&err, r, "Cannot move the holder into the jail's cgroup");
                 msg_send(csock, MSG_ERR, 0, 0, r, err.msg);

@@ -1,5 +1,6 @@
 /* ns.c — namespace identity, joining, cloning.  Needs root. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/sched.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jaula/ns.h"
@@ -70,6 +72,18 @@ JAULA_EXPORT int jaula_ns_join(int pidfd, pid_t pid, unsigned long flags)
         return r;
 }
 
+/* clone(2) as fork with extra flags: no stack (the child runs on a copy of
+ * ours), CLONE_PIDFD puts the pidfd where the parent-tid pointer goes.
+ * Only s390 passes the stack before the flags. */
+static long clone_fork(unsigned long flags, int *pidfd)
+{
+#if defined(__s390__) || defined(__s390x__)
+        return syscall(SYS_clone, 0UL, flags, pidfd, NULL, 0UL);
+#else
+        return syscall(SYS_clone, flags, 0UL, pidfd, NULL, 0UL);
+#endif
+}
+
 JAULA_EXPORT pid_t jaula_ns_clone(unsigned long flags, int cgroup_fd, int *ret_pidfd)
 {
         struct clone_args args = { 0 };
@@ -85,9 +99,26 @@ JAULA_EXPORT pid_t jaula_ns_clone(unsigned long flags, int cgroup_fd, int *ret_p
         }
         /* No stack: clone3 then returns twice like fork(). */
         pid = syscall(SYS_clone3, &args, sizeof args);
+        /* Without clone3 (Linux < 5.3, a container's seccomp profile that
+         * answers ENOSYS so that libc falls back to clone, or valgrind)
+         * clone(2) does the same but for the cgroup: the caller must then
+         * start the child outside and move it (-ENOSYS tells it so). */
+        if (pid < 0 && errno == ENOSYS && cgroup_fd < 0) {
+                pidfd = -1;
+                pid = clone_fork(flags | CLONE_PIDFD | SIGCHLD, &pidfd);
+        }
         if (pid < 0)
                 return -errno;
-        if (pid > 0)
+        if (pid > 0) {
+                /* clone(2) of Linux < 5.2 ignores CLONE_PIDFD: without a
+                 * pidfd the child is no use to the caller. */
+                if (pidfd < 0) {
+                        kill((pid_t) pid, SIGKILL);
+                        while (waitpid((pid_t) pid, NULL, __WALL) < 0 && errno == EINTR)
+                                ;
+                        return -EOPNOTSUPP;
+                }
                 *ret_pidfd = pidfd;
+        }
         return (pid_t) pid;
 }

@@ -24,6 +24,9 @@ int jaula_ns_join(int pidfd, pid_t pid, unsigned long flags);
 /* fork-like clone3 into new namespaces `flags`, with a pidfd for the
  * child in *ret_pidfd (parent side).  With cgroup_fd >= 0 (a cgroup v2
  * directory) the child is born in that cgroup (CLONE_INTO_CGROUP), so it
- * never runs, nor forks, outside it.  Returns the child pid in the parent,
- * 0 in the child, -errno on failure. */
+ * never runs, nor forks, outside it.  Without clone3 (-ENOSYS) it falls
+ * back to clone(2), but only when cgroup_fd < 0: with a cgroup it returns
+ * -ENOSYS, and the caller may start the child with cgroup_fd -1 and move
+ * it.  Returns the child pid in the parent, 0 in the child, -errno on
+ * failure. */
 pid_t jaula_ns_clone(unsigned long flags, int cgroup_fd, int *ret_pidfd);
