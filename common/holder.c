@@ -173,6 +173,12 @@ static void set_cmdline(const char *name)
                 p = strchr(p + 1, ' ');
         if (!p || sscanf(p + 1, "%lu %lu", &start, &end) != 2 || end <= start + 1)
                 return;
+        /* Only if that area holds our own argv[0]: under a loader or an
+         * emulator that builds the program's arguments elsewhere (valgrind
+         * does) it is memory we do not own. */
+        if ((unsigned long) program_invocation_name < start ||
+            (unsigned long) program_invocation_name >= end)
+                return;
         memset((void *) start, 0, end - start);
         memcpy((void *) start, name, n < end - start ? n - 1 : end - start - 1);
 }
