@@ -181,6 +181,14 @@ static int env_set(struct env *e, const char *name, const char *value)
         return 0;
 }
 
+static void env_free(struct env *e)
+{
+        for (size_t i = 0; i < e->n; i++)
+                free(e->v[i]);
+        free(e->v);
+        *e = (struct env){ 0 };
+}
+
 /* Keep the allowed variables of the caller, then clear the environment
  * before any library code (NSS, libconfig, syslog) can read it. */
 static void env_capture(struct env *e)
@@ -434,7 +442,7 @@ static int run(int argc, char **argv)
         struct jaula_user user = { 0 };
         struct jaula_handle *h = NULL;
         struct jaula_err err = { 0 };
-        struct env env = { 0 };
+        _cleanup_(env_free) struct env env = { 0 };
         struct args a = { 0 };
         const char *rule = NULL;
         sigset_t set, oldmask;
@@ -527,6 +535,7 @@ static int run(int argc, char **argv)
                 if (own_session)
                         jaula_jail_close(spec, jaula_handle_jail_id(h), jaula_handle_session_id(h),
                                          NULL);
+                jaula_handle_free(h);
                 return refuse("cannot enter your jail; login refused", "%s", err.msg);
         }
         child = -1;
@@ -574,9 +583,6 @@ static int run(int argc, char **argv)
                         syslog(LOG_ERR, "Closing session of '%s': %s", spec->user.name, err.msg);
         }
         jaula_handle_free(h);
-        for (size_t i = 0; i < env.n; i++)
-                free(env.v[i]);
-        free(env.v);
         return status;
 }
 
