@@ -63,53 +63,12 @@ hf_mean() { # JSON NAME → mean in ms, or empty
 # ======================================================================
 run_local() {
 	local sec=$BENCH_OUT/cold.md json=$BENCH_OUT/cold.json notes=() names=() cmds=()
-	local RUNAS=$HELPERS/bench_runas grp ufull unonet uwarm u id warm_pid i o
+	local RUNAS=$HELPERS/bench_runas i o
 	bench_rootfs
 	bench_jailsh || bench_die "cannot build the setuid test jailsh"
-	STATE=$JB_DIR/state
-	CGPATH=jaula-b$TAG
-	BR=jb-c$TAG
-
-	grp=jaula-b$TAG
-	_retry groupadd "$grp" || bench_die "groupadd failed"
-	on_exit "_retry groupdel '$grp'"
-	mkdir -m 0755 -p "$JB_DIR/home"
-	for u in full nonet warm; do
-		id=jaula-b$TAG$u
-		_retry useradd -M -d "$JB_DIR/home/$id" -g "$grp" -s "$JB_JAILSH" "$id" || bench_die "useradd failed"
-		on_exit "_retry userdel -f '$id'"
-		mkdir -m 0755 "$JB_DIR/home/$id" && chown "$id:$grp" "$JB_DIR/home/$id"
-	done
-	ufull=jaula-b${TAG}full unonet=jaula-b${TAG}nonet uwarm=jaula-b${TAG}warm
-	# Cleanups run in reverse order: jails, then cgroups, then the bridge,
-	# then the users and their group, then JB_DIR.
-	bench_net_begin
-	on_exit "bench_net_end '$BR'"
-	on_exit "_bench_cg_sweep '$CGPATH'"
-	on_exit "_bench_sweep_jails"
-	local limits='limits = { memory = "512M"; pids = 256; cpu = "100%"; };'
-	mkdir -m 0755 -p "$JB_DIR/etc"
-	cat > "$JB_DIR/etc/jaula.conf" <<-EOF
-	global = { state_dir = "$STATE"; cgroup_path = "$CGPATH"; default_shell = "/bin/sh";
-	           include_dir = "$JB_DIR/etc/conf.d"; };
-	rootfs = { r = { path = "$ROOTFS"; }; };
-	networks = { b = { bridges = [ "$BR" ]; subnet = "10.251.0.0/16"; }; };
-	profiles = {
-	  full  = { rootfs = "r"; scope = "session"; lifetime = "session"; network = "b";
-	            hostname = "jb-%u"; tmp_size = "16M"; $limits };
-	  nonet = { rootfs = "r"; scope = "session"; lifetime = "session";
-	            hostname = "jb-%u"; tmp_size = "16M"; $limits };
-	  warm  = { rootfs = "r"; scope = "user"; lifetime = "session"; network = "b";
-	            hostname = "jb-%u"; tmp_size = "16M"; $limits };
-	};
-	match = (
-	  { name = "full";  users = [ "$ufull" ];  profile = "full"; },
-	  { name = "nonet"; users = [ "$unonet" ]; profile = "nonet"; },
-	  { name = "warm";  users = [ "$uwarm" ];  profile = "warm"; }
-	);
-	EOF
-	chmod 0644 "$JB_DIR/etc/jaula.conf"
-
+	bench_login_setup b
+	notes+=("${LOGIN_NOTES[@]}")
+	local ufull=$UFULL unonet=$UNONET uwarm=$UWARM
 	as() { local u=$1; shift; echo "$RUNAS $(id -u "$u") $(id -g "$u") $*"; }
 
 	# Each row is checked once before it is timed; a row that fails is
@@ -128,26 +87,10 @@ run_local() {
 			notes+=("**$1** could not run here (exit $rc): \`$(printf '%s' "$o" | tr '\n|`' '   ' | head -c 300)\`")
 		fi
 	}
-	# A network's first login sets its bridge up, and that step runs
-	# nftables (libnftables → libxtables' xtables_init(), which _exit(111)s
-	# when getuid() != geteuid(), i.e. in a setuid jailsh run by a user).
-	# So the bridge is set up by one login driven by root first; see
-	# RESULTS.md.  Measured logins then find it ready.
-	if ! o=$("$JB_JAILSH" --user "$ufull" -c true 2>&1 </dev/null); then
-		notes+=("the root-driven bridge set-up login failed: \`$(printf '%s' "$o" | tr '\n|`' '   ' | head -c 300)\`")
-	fi
 	add_row "jailsh, cold: all ns + veth + cgroup limits + seccomp" "$(as "$ufull" "$JB_JAILSH" -c true)"
 	add_row "jailsh, cold, network off" "$(as "$unonet" "$JB_JAILSH" -c true)"
 
-	# Warm: one session of the user stays open in the background.
-	"$RUNAS" "$(id -u "$uwarm")" "$(id -g "$uwarm")" "$JB_JAILSH" -c 'exec sleep 100000' \
-		</dev/null >/dev/null 2>"$BENCH_OUT/warm-session.err" &
-	warm_pid=$!
-	on_exit "kill $warm_pid 2>/dev/null; wait $warm_pid 2>/dev/null"
-	for i in $(seq 100); do
-		ls "$STATE"/jails/*/state >/dev/null 2>&1 && break
-		sleep 0.05
-	done
+	# Warm: the background session of bench_login_setup keeps the jail.
 	add_row "jailsh, warm join of a live user jail" "$(as "$uwarm" "$JB_JAILSH" -c true)"
 
 	if command -v bwrap >/dev/null; then
@@ -168,8 +111,7 @@ run_local() {
 	for i in "${!names[@]}"; do hfargs+=(-n "${names[$i]}" "${cmds[$i]}"); done
 	bench_note "cold: hyperfine over ${#names[@]} commands, $RUNS runs each"
 	# -i: a failed run does not end the whole comparison; the table counts
-	# failed runs per command (a setuid jailsh can die with 111 in
-	# libxtables when the firewall must be restored, see the analysis).
+	# failed runs per command.
 	hyperfine -N -i --style basic --warmup 5 --runs "$RUNS" --export-json "$json" \
 		--export-markdown "$BENCH_OUT/cold-hyperfine.md" "${hfargs[@]}" >&2 ||
 		bench_die "hyperfine failed"
@@ -220,30 +162,6 @@ run_local() {
 		[ -n "$nonet" ] && [ -n "$full" ] && echo "- the network (veth, lease, address, route) costs $(awk -v a="$full" -v b="$nonet" 'BEGIN { printf "%.2f", a - b }') ms of the cold login"
 	} > "$sec"
 	cat "$sec"
-}
-
-# The trap: kill the holders recorded in our state dir (their monitors
-# then remove state, cgroups and leases).
-_bench_sweep_jails() {
-	local f p
-	for f in "$STATE"/jails/*/state; do
-		[ -e "$f" ] || continue
-		p=$(sed -n 's/^holder_pid=//p' "$f")
-		[ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = jaula-holder ] && kill -KILL "$p"
-	done
-	for _ in $(seq 50); do
-		ls "$STATE"/jails/*/state >/dev/null 2>&1 || break
-		sleep 0.1
-	done
-	return 0
-}
-
-_bench_cg_sweep() {
-	local d
-	for d in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/"$1"; do
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	return 0
 }
 
 run_local

@@ -21,6 +21,10 @@
 #                          N users PREFIX1…PREFIXN in one batch, consecutive
 #                          uids from BENCH_UID0 (set), primary group GROUP
 #                          (created); removed in one batch by the trap
+#   bench_login_setup L    the three users and the policy of cold.sh and
+#                          compare.sh (cold with everything, cold without
+#                          network, warm join), the bridge ready, a live
+#                          session keeping the warm user's jail
 #   bench_meminfo          "Slab KernelStack PageTables Percpu" in KiB
 #   bench_section FILE     where a script writes its markdown section
 #   ms X                   X (seconds, from hyperfine JSON) in ms, 1 decimal
@@ -112,6 +116,102 @@ bench_users() {
 	on_exit "'$HELPERS/bench_users' del '$prefix' >/dev/null; rm -rf '$hp'"
 	mkdir -p "$hp" && chmod 0755 "$hp" || return 1
 	"$HELPERS/bench_users" add "$prefix" "$BENCH_UID0" "$n" "$gid" "$hp"
+}
+
+# ---- the logins of cold.sh and compare.sh ----------------------------------
+# bench_login_setup LETTER — needs bench_rootfs and bench_jailsh first.
+# Users jaula-LETTER<TAG>{full,nonet,warm} in group jaula-LETTER<TAG>,
+# homes under JB_DIR; the policy at JB_DIR/etc/jaula.conf (the path the
+# test jailsh reads): debootstrap rootfs read-only + tmpfs overlay, /tmp
+# 16M, limits memory 512M / pids 256 / cpu 100 %, default seccomp, no
+# capabilities; full and nonet get a new jail per login (scope and
+# lifetime session), full and warm a veth on bridge jb-LETTER<TAG>.  The
+# bridge is set up by one root-driven login, so that measured logins find
+# it ready; then a background session of the warm user keeps its jail
+# alive.  Sets STATE CGPATH BR UFULL UNONET UWARM, and LOGIN_NOTES (what
+# did not work).  Everything is removed by the trap.
+bench_login_setup() {
+	local l=$1 grp u id o i pid
+	STATE=$JB_DIR/state
+	CGPATH=jaula-$l$TAG
+	BR=jb-$l$TAG
+	LOGIN_NOTES=()
+	grp=jaula-$l$TAG
+	_retry groupadd "$grp" || bench_die "groupadd failed"
+	on_exit "_retry groupdel '$grp'"
+	mkdir -m 0755 -p "$JB_DIR/home"
+	for u in full nonet warm; do
+		id=jaula-$l$TAG$u
+		_retry useradd -M -d "$JB_DIR/home/$id" -g "$grp" -s "$JB_JAILSH" "$id" || bench_die "useradd failed"
+		on_exit "_retry userdel -f '$id'"
+		mkdir -m 0755 "$JB_DIR/home/$id" && chown "$id:$grp" "$JB_DIR/home/$id"
+	done
+	UFULL=jaula-$l${TAG}full UNONET=jaula-$l${TAG}nonet UWARM=jaula-$l${TAG}warm
+	# Cleanups run in reverse order: jails, then cgroups, then the bridge,
+	# then the users and their group, then JB_DIR.
+	bench_net_begin
+	on_exit "bench_net_end '$BR'"
+	on_exit "_bench_cg_sweep '$CGPATH'"
+	on_exit "_bench_sweep_jails"
+	local limits='limits = { memory = "512M"; pids = 256; cpu = "100%"; };'
+	mkdir -m 0755 -p "$JB_DIR/etc"
+	cat > "$JB_DIR/etc/jaula.conf" <<-EOF
+	global = { state_dir = "$STATE"; cgroup_path = "$CGPATH"; default_shell = "/bin/sh";
+	           include_dir = "$JB_DIR/etc/conf.d"; };
+	rootfs = { r = { path = "$ROOTFS"; }; };
+	networks = { b = { bridges = [ "$BR" ]; subnet = "10.251.0.0/16"; }; };
+	profiles = {
+	  full  = { rootfs = "r"; scope = "session"; lifetime = "session"; network = "b";
+	            hostname = "jb-%u"; tmp_size = "16M"; $limits };
+	  nonet = { rootfs = "r"; scope = "session"; lifetime = "session";
+	            hostname = "jb-%u"; tmp_size = "16M"; $limits };
+	  warm  = { rootfs = "r"; scope = "user"; lifetime = "session"; network = "b";
+	            hostname = "jb-%u"; tmp_size = "16M"; $limits };
+	};
+	match = (
+	  { name = "full";  users = [ "$UFULL" ];  profile = "full"; },
+	  { name = "nonet"; users = [ "$UNONET" ]; profile = "nonet"; },
+	  { name = "warm";  users = [ "$UWARM" ];  profile = "warm"; }
+	);
+	EOF
+	chmod 0644 "$JB_DIR/etc/jaula.conf"
+	# A network's first login creates its bridge and writes the firewall:
+	# a one-time cost per bridge, not part of any login measured here.
+	if ! o=$("$JB_JAILSH" --user "$UFULL" -c true 2>&1 </dev/null); then
+		LOGIN_NOTES+=("the root-driven bridge set-up login failed: \`$(printf '%s' "$o" | tr '\n|`' '   ' | head -c 300)\`")
+	fi
+	"$HELPERS/bench_runas" "$(id -u "$UWARM")" "$(id -g "$UWARM")" "$JB_JAILSH" -c 'exec sleep 100000' \
+		</dev/null >/dev/null 2>"$BENCH_OUT/warm-session-$l.err" &
+	pid=$!
+	on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+	for i in $(seq 100); do
+		ls "$STATE"/jails/*/state >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+}
+
+# The trap: kill the holders recorded in our state dir (their monitors
+# then remove state, cgroups and leases).
+_bench_sweep_jails() {
+	local f p
+	for f in "$STATE"/jails/*/state; do
+		[ -e "$f" ] || continue
+		p=$(sed -n 's/^holder_pid=//p' "$f")
+		[ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = jaula-holder ] && kill -KILL "$p"
+	done
+	for _ in $(seq 50); do
+		ls "$STATE"/jails/*/state >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+	return 0
+}
+
+_bench_cg_sweep() {
+	local d
+	for d in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/"$1"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	return 0
 }
 
 # ---- kernel memory ----------------------------------------------------------
