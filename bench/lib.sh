@@ -245,6 +245,6 @@ bench_machine_md() {
 	| Debian | $(cat /etc/debian_version 2>/dev/null) |
 	| cgroup mode | $cg |
 	| PID 1 | $(ps -p 1 -o comm= 2>/dev/null) |
-	| git commit | $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)$(git -C "$TOP" diff --quiet 2>/dev/null || echo ' (working tree has uncommitted changes of other engineers)') |
+	| git commit | $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)$(git -C "$TOP" diff --quiet 2>/dev/null || echo ' (plus uncommitted changes in the working tree)') |
 	EOF
 }

@@ -293,7 +293,7 @@ sec=$BENCH_OUT/scale.md
 	echo "namespaces, veth on one of 2 bridges of one network (10.253.0.0/16, stable addresses; one bridge takes at"
 	echo "most 1023 ports), limits memory 256M / pids 64 / cpu 50%, default seccomp; rootfs: $ROOTFS_KIND."
 	echo "Every jail stays alive (its sleeper) until the teardown at the end; the checkpoints are taken on the way."
-	echo "Load average at the end of the logins: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores; other engineers' test runs share the machine)."
+	echo "Load average at the end of the logins: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores; it counts everything running then, the benchmark's own jails included)."
 	echo
 	echo "Login time in ms (wall clock, as the caller sees it): the k-th login alone, in parentheses the median of"
 	echo "the 20 logins up to it.  last/first: median of the last 20 logins ÷ median of the first 20.  CPU: user +"
