@@ -112,10 +112,26 @@ static void release_locked(int sfd, const char *state_dir, const struct jaula_ja
         struct jaula_net_spec net;
         _cleanup_close_ int pidfd = holder_pidfd_open(st);
 
-        if (pidfd >= 0 && pidfd_signal(pidfd, SIGKILL) == 0)
+        if (pidfd >= 0 && pidfd_signal(pidfd, SIGKILL) == 0) {
                 /* Once the pidfd polls readable, PID 1 has exited and the
                  * kernel has killed everything else in its pid namespace. */
                 jail_wait_pidfd(pidfd, TEARDOWN_WAIT_MS);
+        } else {
+                /* A holder that jail_close already killed may still be
+                 * exiting (waiting for the rest of its pid namespace): its
+                 * namespaces are gone, so holder_pidfd_open no longer
+                 * recognises it, but it keeps its cgroups busy until it
+                 * has exited, and removing them now would fall back to
+                 * freezing the jail.  Wait for it — only while it is past
+                 * its namespaces, i.e. exiting — and never signal it, since
+                 * nothing else proves that it is a holder. */
+                _cleanup_close_ int dying = jaula_pidfd_open_verified(st->holder_pid,
+                                                                      st->holder_start);
+                uint64_t ino;
+
+                if (dying >= 0 && jaula_ns_ino(st->holder_pid, "mnt", &ino) < 0)
+                        jail_wait_pidfd(dying, TEARDOWN_WAIT_MS);
+        }
         jaula_state_spec(st, state_dir, &spec, &net);
         jaula_cgroup_destroy(&spec, st->id);
         jaula_net_release(&spec, st->id);
