@@ -72,6 +72,12 @@ struct jaula_cg_write {
         unsigned flags;
 };
 
+/* Append w to the n writes at out (the caller sized out for them). */
+static inline void jaula_cg_add(struct jaula_cg_write *out, size_t *n, struct jaula_cg_write w)
+{
+        out[(*n)++] = w;
+}
+
 #define JAULA_CG_MAX_WRITES 12
 
 /* The limits of one level.  parent: the group's limits when mapping a jail

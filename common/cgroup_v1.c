@@ -15,11 +15,6 @@
 
 #include "cgroup-internal.h"
 
-static void add(struct jaula_cg_write *out, size_t *n, struct jaula_cg_write w)
-{
-        out[(*n)++] = w;
-}
-
 static int v1_map_limits(const struct jaula_limits *l, const struct jaula_limits *parent,
                          bool reset, struct jaula_cg_write *out, size_t *n,
                          struct jaula_err *err)
@@ -32,7 +27,7 @@ static int v1_map_limits(const struct jaula_limits *l, const struct jaula_limits
         if (l->memory_max >= 0 || reset) {
                 bool memsw = l->swap_max >= 0 || reset;
 
-                add(out, n,
+                jaula_cg_add(out, n,
                     (struct jaula_cg_write){
                             .ctrl = JAULA_CG_MEMORY,
                             .file = "memory.limit_in_bytes",
@@ -42,7 +37,7 @@ static int v1_map_limits(const struct jaula_limits *l, const struct jaula_limits
                                      (l->memory_max < 0 ? JAULA_CG_W_RESET : 0),
                     });
                 if (l->swap_max >= 0)
-                        add(out, n,
+                        jaula_cg_add(out, n,
                             (struct jaula_cg_write){
                                     .ctrl = JAULA_CG_MEMORY,
                                     .file = "memory.memsw.limit_in_bytes",
@@ -52,7 +47,7 @@ static int v1_map_limits(const struct jaula_limits *l, const struct jaula_limits
                                     .flags = JAULA_CG_W_SWAP,
                             });
                 else if (memsw)
-                        add(out, n,
+                        jaula_cg_add(out, n,
                             (struct jaula_cg_write){
                                     .ctrl = JAULA_CG_MEMORY,
                                     .file = "memory.memsw.limit_in_bytes",
@@ -69,13 +64,13 @@ static int v1_map_limits(const struct jaula_limits *l, const struct jaula_limits
                         quota = jaula_cg_v1_clamp_quota(
                                 quota, period, parent->cpu_quota_us,
                                 parent->cpu_period_us > 0 ? parent->cpu_period_us : 100000);
-                add(out, n,
+                jaula_cg_add(out, n,
                     (struct jaula_cg_write){ .ctrl = JAULA_CG_CPU,
                                              .file = "cpu.cfs_period_us",
                                              .kind = JAULA_CG_KIND_NUM_V1,
                                              .value = period,
                                              .flags = quota < 0 ? JAULA_CG_W_RESET : 0 });
-                add(out, n,
+                jaula_cg_add(out, n,
                     (struct jaula_cg_write){ .ctrl = JAULA_CG_CPU,
                                              .file = "cpu.cfs_quota_us",
                                              .kind = JAULA_CG_KIND_NUM_V1,
@@ -83,7 +78,7 @@ static int v1_map_limits(const struct jaula_limits *l, const struct jaula_limits
                                              .flags = quota < 0 ? JAULA_CG_W_RESET : 0 });
         }
         if (l->cpu_weight >= 0 || reset)
-                add(out, n,
+                jaula_cg_add(out, n,
                     (struct jaula_cg_write){
                             .ctrl = JAULA_CG_CPU,
                             .file = "cpu.shares",
@@ -93,7 +88,7 @@ static int v1_map_limits(const struct jaula_limits *l, const struct jaula_limits
                             .flags = l->cpu_weight < 0 ? JAULA_CG_W_RESET : 0,
                     });
         if (l->pids_max >= 0 || reset)
-                add(out, n,
+                jaula_cg_add(out, n,
                     (struct jaula_cg_write){ .ctrl = JAULA_CG_PIDS,
                                              .file = "pids.max",
                                              .kind = JAULA_CG_KIND_NUM,
@@ -102,7 +97,7 @@ static int v1_map_limits(const struct jaula_limits *l, const struct jaula_limits
         if (l->io_weight >= 0 || reset) {
                 int64_t w = l->io_weight >= 0 ? l->io_weight : 100;
 
-                add(out, n,
+                jaula_cg_add(out, n,
                     (struct jaula_cg_write){
                             .ctrl = JAULA_CG_IO,
                             .file = "blkio.weight",

@@ -14,25 +14,20 @@
 
 #include "cgroup-internal.h"
 
-static void add(struct jaula_cg_write *out, size_t *n, struct jaula_cg_write w)
-{
-        out[(*n)++] = w;
-}
-
 static int v2_map_limits(const struct jaula_limits *l, const struct jaula_limits *parent,
                          bool reset, struct jaula_cg_write *out, size_t *n,
                          struct jaula_err *err)
 {
         *n = 0;
         if (l->memory_max >= 0 || reset)
-                add(out, n,
+                jaula_cg_add(out, n,
                     (struct jaula_cg_write){ .ctrl = JAULA_CG_MEMORY,
                                              .file = "memory.max",
                                              .kind = JAULA_CG_KIND_BYTES,
                                              .value = l->memory_max,
                                              .flags = l->memory_max < 0 ? JAULA_CG_W_RESET : 0 });
         if (l->swap_max >= 0 || reset)
-                add(out, n,
+                jaula_cg_add(out, n,
                     (struct jaula_cg_write){
                             .ctrl = JAULA_CG_MEMORY,
                             .file = "memory.swap.max",
@@ -42,7 +37,7 @@ static int v2_map_limits(const struct jaula_limits *l, const struct jaula_limits
                             .flags = l->swap_max < 0 ? JAULA_CG_W_RESET : JAULA_CG_W_SWAP,
                     });
         if (l->cpu_quota_us >= 0 || reset)
-                add(out, n,
+                jaula_cg_add(out, n,
                     (struct jaula_cg_write){
                             .ctrl = JAULA_CG_CPU,
                             .file = "cpu.max",
@@ -52,14 +47,14 @@ static int v2_map_limits(const struct jaula_limits *l, const struct jaula_limits
                             .flags = l->cpu_quota_us < 0 ? JAULA_CG_W_RESET : 0,
                     });
         if (l->cpu_weight >= 0 || reset)
-                add(out, n,
+                jaula_cg_add(out, n,
                     (struct jaula_cg_write){ .ctrl = JAULA_CG_CPU,
                                              .file = "cpu.weight",
                                              .kind = JAULA_CG_KIND_NUM,
                                              .value = l->cpu_weight >= 0 ? l->cpu_weight : 100,
                                              .flags = l->cpu_weight < 0 ? JAULA_CG_W_RESET : 0 });
         if (l->pids_max >= 0 || reset)
-                add(out, n,
+                jaula_cg_add(out, n,
                     (struct jaula_cg_write){ .ctrl = JAULA_CG_PIDS,
                                              .file = "pids.max",
                                              .kind = JAULA_CG_KIND_NUM,
@@ -70,7 +65,7 @@ static int v2_map_limits(const struct jaula_limits *l, const struct jaula_limits
 
                 /* io.weight comes from iocost; with BFQ as the scheduler the
                  * weight that counts is io.bfq.weight (1..1000). */
-                add(out, n,
+                jaula_cg_add(out, n,
                     (struct jaula_cg_write){
                             .ctrl = JAULA_CG_IO,
                             .file = "io.weight",
