@@ -81,16 +81,14 @@ bench_net_begin() {
 }
 
 bench_net_end() {
-	local br
+	local br drop=
 	for br in "$@"; do
 		ip link del "$br" 2>/dev/null
-		nft delete element inet jaula bridges "{ \"$br\" }" 2>/dev/null
 	done
-	# Only a table we created, and only once nobody else has elements in it.
-	if [ "$_bench_nft_had_table" = 0 ] && nft list table inet jaula >/dev/null 2>&1 &&
-		! nft list table inet jaula | grep -q 'elements ='; then
-		nft delete table inet jaula 2>/dev/null
-	fi
+	# Our bridges' elements in every set; the table itself only if we
+	# created it and nobody else has elements in it.
+	[ "$_bench_nft_had_table" = 0 ] && drop=--drop-empty-table
+	"$TOP/scripts/nft-forget-bridges" $drop "$@"
 	return 0
 }
 

@@ -96,11 +96,13 @@ cleanup() {
 	fi
 	[ $created_group = 1 ] && groupdel "$DEMO_GROUP" 2>/dev/null && info "removed group $DEMO_GROUP"
 	ip link del "$BRIDGE" 2>/dev/null && info "removed bridge $BRIDGE"
-	# jaula's nftables table: the demo's if it made it, else only its entries.
+	# jaula's nftables table: the demo's bridge's elements, and the table
+	# itself if the demo made it and nobody else has elements in it.
 	if [ "$had_nft_table" = 0 ]; then
-		nft delete table inet jaula 2>/dev/null && info "removed nftables table inet jaula"
+		"$TOP/scripts/nft-forget-bridges" --drop-empty-table "$BRIDGE"
+		nft list table inet jaula >/dev/null 2>&1 || info "removed nftables table inet jaula"
 	else
-		info "the nftables table inet jaula existed before the demo: its entries for $BRIDGE stay"
+		"$TOP/scripts/nft-forget-bridges" "$BRIDGE" && info "removed $BRIDGE's entries from nftables table inet jaula"
 	fi
 	# The jail's cgroups went with it; the group node is ours too.
 	for d in /sys/fs/cgroup/*/jaula/demo /sys/fs/cgroup/jaula/demo; do
