@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -121,4 +122,20 @@ JAULA_EXPORT pid_t jaula_ns_clone(unsigned long flags, int cgroup_fd, int *ret_p
                 *ret_pidfd = pidfd;
         }
         return (pid_t) pid;
+}
+
+JAULA_EXPORT pid_t jaula_spawn_shared(int (*fn)(void *), void *arg, size_t stack_size)
+{
+        void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+        pid_t pid;
+
+        if (stack == MAP_FAILED)
+                return neg_errno();
+        pid = clone(fn, (char *) stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+        if (pid < 0)
+                pid = neg_errno();
+        /* CLONE_VFORK: the child has exec'd or exited by now. */
+        munmap(stack, stack_size);
+        return pid;
 }

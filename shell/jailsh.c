@@ -19,7 +19,7 @@
  *      open/create one ourselves with this process as the session;
  *   4. join the jail's pid namespace, start a child (pid namespaces apply
  *      to children: born in the jail's cgroup on v2, sharing our memory
- *      until it execs on v1, see spawn_shared); the child joins cgroup,
+ *      until it execs on v1, see child_args); the child joins cgroup,
  *      mount and the rest, confines itself (caps, creds, no_new_privs,
  *      seccomp) and execs the jail's shell; the parent forwards signals,
  *      waits, closes our session and exits with the child's status. */
@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/close_range.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -362,9 +361,9 @@ static _Noreturn void child_main(struct jaula_handle *h, const struct jaula_spec
 }
 
 /* Without a cgroup fd to be born in (cgroup v1), the child shares our
- * memory until it execs, like vfork: copying this process's page tables
- * for a child that only enters the jail and execs was the dearest single
- * step of joining a live jail (a fork and its teardown cost 1.4 ms on the
+ * memory until it execs (jaula_spawn_shared): copying this process's page
+ * tables for a child that only enters the jail and execs was the dearest
+ * single step of joining a live jail (a fork and its teardown cost 1.4 ms on the
  * benchmark's VM).  We are suspended meanwhile, and single-threaded, so
  * the child may call anything: what it allocates is merely left in our
  * heap.  Its stack is its own; everything else it changes (credentials,
@@ -387,23 +386,6 @@ static int child_trampoline(void *p)
 
         close(c->report_other);
         child_main(c->h, c->spec, c->a, c->env, c->report_fd, c->oldmask, false);
-}
-
-static pid_t spawn_shared(struct child_args *c)
-{
-        void *stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-        pid_t pid;
-
-        if (stack == MAP_FAILED)
-                return -errno;
-        pid = clone(child_trampoline, (char *) stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD,
-                    c);
-        if (pid < 0)
-                pid = -errno;
-        /* CLONE_VFORK: the child has exec'd or exited by now. */
-        munmap(stack, CHILD_STACK);
-        return pid;
 }
 
 /* ---- the parent ---- */
@@ -550,7 +532,9 @@ static int run(int argc, char **argv)
                         child_main(h, spec, &a, &env, report[1], &oldmask, true);
                 }
                 if (child < 0)
-                        syslog(LOG_WARNING, "clone3 into the jail's cgroup: %s; forking",
+                        syslog(LOG_WARNING,
+                               "clone3 into the jail's cgroup: %s; the shell joins it "
+                               "after starting",
                                strerror(-child));
         }
         if (child < 0) {
@@ -558,7 +542,7 @@ static int run(int argc, char **argv)
                                          .report_fd = report[1], .report_other = report[0],
                                          .oldmask = &oldmask };
 
-                child = spawn_shared(&ca);
+                child = jaula_spawn_shared(child_trampoline, &ca, CHILD_STACK);
         }
         close(report[1]);
         if (child < 0) {

@@ -30,3 +30,11 @@ int jaula_ns_join(int pidfd, pid_t pid, unsigned long flags);
  * it.  Returns the child pid in the parent, 0 in the child, -errno on
  * failure. */
 pid_t jaula_ns_clone(unsigned long flags, int cgroup_fd, int *ret_pidfd);
+
+/* Start fn(arg) in a child that shares the caller's memory until it execs
+ * or exits, on a stack of its own (CLONE_VM|CLONE_VFORK, the caller being
+ * suspended meanwhile): a new process without a copy of the caller's page
+ * tables, which is the dearest part of a fork.  fn must end in execve or
+ * _exit; what it changes in memory stays in the caller's.  Returns the
+ * child's pid or -errno. */
+pid_t jaula_spawn_shared(int (*fn)(void *), void *arg, size_t stack_size);
