@@ -1,7 +1,7 @@
 /* holder.c — the processes that make a jail live.  Needs root.
  *
  *   caller (pam_jaula in sshd's monitor, or jailsh)
- *     └ intermediate (shares the caller's memory, see spawn_detached):
+ *     └ intermediate (shares the caller's memory, jaula_spawn_shared):
  *       setsid, fork, exit                          (so sshd never reaps us)
  *         └ monitor  "jaula-monitor": host side, root creds, no inherited fd
  *             └ clone3(NEWNS|NEWUTS|NEWIPC|NEWPID|NEWNET) → holder
@@ -33,7 +33,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -618,9 +617,9 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
 
 /* The monitor is detached from the caller by an intermediate process that
  * forks it and exits, so sshd never sees it as a child.  The intermediate
- * shares the caller's memory until it exits (like vfork, the caller is
- * suspended meanwhile), which spares a copy and a teardown of the
- * caller's address space: the monitor's fork is then the only copy. */
+ * shares the caller's memory until it exits (jaula_spawn_shared), which
+ * spares a copy and a teardown of the caller's address space: the
+ * monitor's fork is then the only copy. */
 struct monitor_args {
         const struct jaula_spec *spec;
         const char *jail_id;
@@ -644,22 +643,6 @@ static int intermediate_main(void *p)
         _exit(m < 0 ? 1 : 0);
 }
 
-static pid_t spawn_detached(struct monitor_args *ma)
-{
-        void *stack = mmap(NULL, INTERMEDIATE_STACK, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-        pid_t pid;
-
-        if (stack == MAP_FAILED)
-                return neg_errno();
-        pid = clone(intermediate_main, (char *) stack + INTERMEDIATE_STACK,
-                    CLONE_VM | CLONE_VFORK | SIGCHLD, ma);
-        if (pid < 0)
-                pid = neg_errno();
-        munmap(stack, INTERMEDIATE_STACK);
-        return pid;
-}
-
 /* ---- caller side ---- */
 
 int holder_spawn(const struct jaula_spec *spec, const char *jail_id, struct jaula_cgroup *cg,
@@ -675,7 +658,7 @@ int holder_spawn(const struct jaula_spec *spec, const char *jail_id, struct jaul
         {
                 struct monitor_args ma = { spec, jail_id, cg, lease, sp[0], sp[1] };
 
-                mid = spawn_detached(&ma);
+                mid = jaula_spawn_shared(intermediate_main, &ma, INTERMEDIATE_STACK);
         }
         if (mid < 0) {
                 close(sp[0]);
