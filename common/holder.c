@@ -448,15 +448,9 @@ static void monitor_evaluate(struct monitor *mon, bool expired)
                 }
                 break;
         case JAULA_TEARDOWN:
-                /* The holder is our child: reap it before its cgroup goes.
-                 * Until then it is listed in the v1 cgroup, whose rmdir
-                 * then fails, and destroy falls back to freezing the jail:
-                 * each freeze and thaw patches kernel text (the freezer's
-                 * static key), milliseconds of every CPU per logout. */
-                syscall(SYS_pidfd_send_signal, mon->holder_pidfd, SIGKILL, NULL, 0);
+                jail_teardown_locked(sfd, mon->spec, &st, lock);
                 while (waitpid(mon->holder, NULL, __WALL) < 0 && errno == EINTR)
                         ;
-                jail_teardown_locked(sfd, mon->spec, &st, lock);
                 _exit(0);
         case JAULA_SCAN_PROCESSES:
                 break;

@@ -83,10 +83,10 @@ fi
 # removed, so the rmdir succeeds at once and the jail is never frozen (on
 # v1 each freeze and thaw of the freezer patches kernel text on every
 # CPU).  The session's jailsh is SIGKILLed, so the monitor (traced from
-# then on) ends the jail itself.  (The slip fixed in fa1fd02 and in
-# release_locked — a holder already killed by jail_close and still
-# exiting — depends on timing that tracing changes; a perf profile of
-# cold logins showed it, see bench/RESULTS.md.)
+# then on) ends the jail itself.  (The slip fixed in release_locked — a
+# holder already killed by jail_close and still exiting — depends on
+# timing that tracing changes; a perf profile of cold logins showed it,
+# see bench/RESULTS.md.)
 if ! command -v strace >/dev/null; then
 	skip "the monitor ends a jail without freezing it: strace is not installed"
 elif [ ! -d /sys/fs/cgroup/freezer ]; then
