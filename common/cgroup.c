@@ -957,6 +957,22 @@ static int enable(const struct create_ctx *c, int fd, unsigned ctrls, const char
         return 0;
 }
 
+/* The jail's limits into its node fd (where: the group node's path, for
+ * messages).  Returns fd, or -errno with fd closed. */
+static int jail_writes(struct create_ctx *c, const struct jaula_cg_hier *h, int fd, char *where,
+                       size_t where_size, struct jaula_err *err)
+{
+        int r;
+
+        snprintf(where + strlen(where), where_size - strlen(where), "/%s", c->jail_id);
+        r = apply_writes(fd, c->jw, c->n_jw, h->ctrls, false, &c->skipped, where, err);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
 /* The login path on a busy host: cgroup_path and the group node exist, so
  * one mkdir of the whole relative path succeeds.  Then only the group's
  * limits are read back (and rewritten if the policy changed) and the jail's
@@ -993,13 +1009,7 @@ static int create_fast(struct create_ctx *c, const struct jaula_cg_hier *h, int 
         fd = openat(group, c->jail_id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? -ENOENT : -errno;
-        snprintf(where + strlen(where), sizeof where - strlen(where), "/%s", c->jail_id);
-        r = apply_writes(fd, c->jw, c->n_jw, h->ctrls, false, &c->skipped, where, err);
-        if (r < 0) {
-                close(fd);
-                return r;
-        }
-        return fd;
+        return jail_writes(c, h, fd, where, sizeof where, err);
 }
 
 /* One attempt at <mount>/<cgroup_path>/<group>/<jail> in one hierarchy.
@@ -1085,13 +1095,7 @@ static int create_attempt(struct create_ctx *c, const struct jaula_cg_hier *h, i
                                                                where, c->jail_id);
         }
         *jail_created = true;
-        snprintf(where + strlen(where), sizeof where - strlen(where), "/%s", c->jail_id);
-        r = apply_writes(fd, c->jw, c->n_jw, h->ctrls, false, &c->skipped, where, err);
-        if (r < 0) {
-                close(fd);
-                return r;
-        }
-        return fd;
+        return jail_writes(c, h, fd, where, sizeof where, err);
 }
 
 static struct jaula_cgroup *cgroup_new(void)
