@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "jaula/confine.h"
+#include "jaula/env.h"
 #include "jaula/jail.h"
 #include "jaula/log.h"
 #include "jaula/ns.h"
@@ -49,7 +50,6 @@
  * SSH); more are dropped, never a reason to refuse the login.  HOME,
  * USER, LOGNAME, SHELL, PATH and the profile's own always fit. */
 #define ENV_CALLER_MAX 64
-#define ENV_VALUE_MAX 1024
 #define JAIL_PATH "/usr/local/bin:/usr/bin:/bin"
 
 extern char **environ;
@@ -106,7 +106,7 @@ static void ensure_stdio(void)
         }
 }
 
-/* ---- environment ---- */
+/* ---- environment (the allow-list is common/env.c's) ---- */
 
 struct env {
         char **v; /* NULL-terminated */
@@ -114,47 +114,12 @@ struct env {
         size_t dropped; /* caller variables past ENV_CALLER_MAX */
 };
 
-static bool env_name_ok(const char *s, size_t len)
-{
-        if (len == 0 || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
-                return false;
-        for (size_t i = 1; i < len; i++)
-                if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
-                      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-                        return false;
-        return true;
-}
-
-static bool env_value_ok(const char *v)
-{
-        size_t n = 0;
-
-        for (; *v; v++, n++)
-                if ((unsigned char) *v < 0x20 || *v == 0x7f || n >= ENV_VALUE_MAX)
-                        return false;
-        return true;
-}
-
-/* What a login may carry into the jail from the caller: terminal and
- * locale, and where the SSH connection came from.  SSH_AUTH_SOCK is left
- * out: it names a socket in the host's /tmp, which the jail cannot see. */
-static bool env_allowed(const char *name, size_t len)
-{
-        static const char *const keep[] = { "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ",
-                                            "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY" };
-
-        for (size_t i = 0; i < ELEMENTSOF(keep); i++)
-                if (strlen(keep[i]) == len && !strncmp(name, keep[i], len))
-                        return true;
-        return len > 3 && !strncmp(name, "LC_", 3);
-}
-
 static int env_set(struct env *e, const char *name, const char *value)
 {
         size_t len = strlen(name);
         char *s;
 
-        if (!env_name_ok(name, len) || !value)
+        if (!jaula_env_name_ok(name, len) || !value)
                 return -EINVAL;
         if (asprintf(&s, "%s=%s", name, value) < 0)
                 return -ENOMEM;
@@ -196,8 +161,8 @@ static void env_capture(struct env *e)
                 const char *eq = strchr(*p, '=');
                 char name[128];
 
-                if (!eq || (size_t) (eq - *p) >= sizeof name || !env_allowed(*p, (size_t) (eq - *p)) ||
-                    !env_value_ok(eq + 1))
+                if (!eq || (size_t) (eq - *p) >= sizeof name || !jaula_env_allowed(*p, (size_t) (eq - *p)) ||
+                    !jaula_env_value_ok(eq + 1))
                         continue;
                 if (e->n >= ENV_CALLER_MAX) {
                         e->dropped++;
