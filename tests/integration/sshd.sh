@@ -1,7 +1,9 @@
 # sshd.sh — a private sshd for end-to-end login tests (sourced, bash,
 # after tests/lib.sh; root).  Debian's real /usr/sbin/sshd on 127.0.0.1, a
-# free port, its own config, host key, authorized keys and PAM service; it
-# never touches the host's sshd, /etc/ssh or /etc/pam.d/sshd.
+# free port, its own host key, authorized keys and PAM service, which are
+# Debian's stock sshd_config and /etc/pam.d/sshd plus only what README
+# tells an administrator to add (see start_sshd); it never touches the
+# host's sshd, /etc/ssh or /etc/pam.d/sshd.
 #
 #   install_jailsh                 build a test jailsh whose policy is this
 #                                  test's (JB_DIR/etc/jaula.conf), setuid
@@ -16,14 +18,14 @@
 #                                    SSHD_JAIL_GROUP group for the Match block
 #                                                    of conf/sshd_config.d-jaula.conf
 #                                    SSHD_EXTRA      extra sshd_config lines
-#                                    SSHD_MARK=0     no pam_exec service marker
+#                                    SSHD_SYSLOG=1   catch syslog (below)
 #   make_user NAME GROUP [SHELL]   throwaway user (+ group), SHELL defaults to
 #                                  JB_JAILSH; sets JB_KEY, its private key
 #                                  (JB_DIR/ukeys/NAME)
 # Call these directly, never inside $(…) or a pipeline: they register their
 # cleanup with on_exit, which a subshell would lose.
 #   ssh_as USER [ssh args…] CMD…   ssh USER@127.0.0.1 through that sshd
-#   sshd_service                   the PAM service sshd used (from the marker)
+#   sshd_service                   the PAM service sshd used (from syslog)
 #   stop_sshd                      stop it (also done by the EXIT trap)
 #
 # Without the host's /run/sshd, sshd runs in a private mount namespace
@@ -93,12 +95,59 @@ _free_port() {
 	return 1
 }
 
+# _stock_file PATH: print PATH as the openssh-server package ships it, or
+# fail saying why.  /etc/pam.d/sshd is a conffile: the host's copy if it
+# still has the package's checksum, else the copy in apt's cached .deb of
+# the installed version.  /etc/ssh/sshd_config is not a package file (the
+# postinst copies /usr/share/openssh/sshd_config, which dpkg's md5sums
+# cover): PATH is then that file.
+_stock_file() {
+	local path=$1 sum ver deb tmp
+	if [ "$path" = /etc/pam.d/sshd ]; then
+		sum=$(dpkg-query -W -f='${Conffiles}\n' openssh-server 2>/dev/null |
+			awk '$1 == "/etc/pam.d/sshd" {print $2}')
+	else
+		sum=$(awk -v p="${path#/}" '$2 == p {print $1}' /var/lib/dpkg/info/openssh-server.md5sums 2>/dev/null)
+	fi
+	[ -n "$sum" ] || { echo "# no package checksum for $path (is openssh-server installed?)" >&2; return 1; }
+	if [ "$(md5sum < "$path" 2>/dev/null | cut -d' ' -f1)" = "$sum" ]; then
+		cat "$path"
+		return 0
+	fi
+	ver=$(dpkg-query -W -f='${Version}' openssh-server)
+	deb=/var/cache/apt/archives/openssh-server_${ver/:/%3a}_$(dpkg --print-architecture).deb
+	tmp=$(dpkg-deb --fsys-tarfile "$deb" 2>/dev/null | tar -xOf - ".$path" 2>/dev/null)
+	if [ -n "$tmp" ] && [ "$(printf '%s\n' "$tmp" | md5sum | cut -d' ' -f1)" = "$sum" ]; then
+		printf '%s\n' "$tmp"
+		return 0
+	fi
+	echo "# $path differs from openssh-server's and $deb has no verified copy:" \
+		"refusing to test with a non-stock file" >&2
+	return 1
+}
+
+# The test sshd_config is Debian's stock one (the package's
+# /usr/share/openssh/sshd_config) with ONE line changed: its Include names
+# the test's sshd_config.d instead of /etc/ssh/sshd_config.d.  That
+# directory holds, in the order sshd reads them:
+#   00-jaula-test.conf  what a private instance needs, and nothing else:
+#     Port, ListenAddress 127.0.0.1, HostKey, PidFile   a second sshd beside
+#                         the host's, with its own key and pid file
+#     AuthorizedKeysFile  the test keys (root-owned, under /tmp)
+#     StrictModes no      /tmp is mode 1777, which StrictModes rejects
+#     AllowUsers jaula-*  only the test's throwaway users
+#     MaxStartups, MaxSessions  t-57's 50 concurrent logins, t-54's
+#                         multiplexed channels
+#     SSHD_EXTRA          a test's own lines (none by default)
+#   jaula.conf          conf/sshd_config.d-jaula.conf as shipped, its Match
+#                       naming SSHD_JAIL_GROUP (only when that is set)
 start_sshd() {
-	local portvar=$1 d svc cfg i
+	local portvar=$1 d svc cfg i stock
 	_jb_dir || return 1
 	d=$JB_DIR/sshd-$TAG
 	mkdir -m 0711 -p "$d" "$d/keys" || return 1
 	mkdir -m 0700 -p "$d/priv"
+	mkdir -m 0755 -p "$d/sshd_config.d"
 	SSHD_DIR=$d
 	svc=jaula-sshd-$TAG
 	SSHD_SERVICE=$svc
@@ -109,33 +158,26 @@ start_sshd() {
 	_write_sshd_pam || return 1
 
 	cfg=$d/sshd_config
+	stock=$(_stock_file /usr/share/openssh/sshd_config) || return 1
+	grep -qx 'Include /etc/ssh/sshd_config.d/\*.conf' <<<"$stock" ||
+		{ echo "# the stock sshd_config has no Include of /etc/ssh/sshd_config.d" >&2; return 1; }
+	sed "s|^Include /etc/ssh/sshd_config.d/\*.conf\$|Include $d/sshd_config.d/*.conf|" <<<"$stock" > "$cfg"
 	SSHD_PORT=$(_free_port) || return 1
-	cat > "$cfg" <<-EOF
+	cat > "$d/sshd_config.d/00-jaula-test.conf" <<-EOF
 	Port $SSHD_PORT
 	ListenAddress 127.0.0.1
 	HostKey $d/priv/host_key
 	PidFile $d/sshd.pid
-	UsePAM yes
-	PubkeyAuthentication yes
-	PasswordAuthentication no
-	KbdInteractiveAuthentication no
 	AuthorizedKeysFile $d/keys/%u.pub
-	# The keys live under /tmp (mode 1777), which StrictModes rejects.
 	StrictModes no
-	PermitRootLogin no
 	AllowUsers jaula-*
-	UseDNS no
-	PrintMotd no
-	PrintLastLog no
-	LogLevel VERBOSE
 	MaxStartups 200:30:300
 	MaxSessions 20
-	MaxAuthTries 3
-	Subsystem sftp /usr/lib/openssh/sftp-server
 	${SSHD_EXTRA:-}
 	EOF
 	if [ -n "${SSHD_JAIL_GROUP:-}" ]; then
-		sed "s/^Match Group jailed/Match Group $SSHD_JAIL_GROUP/" "$TOP/conf/sshd_config.d-jaula.conf" >> "$cfg"
+		sed "s/^Match Group jailed\$/Match Group $SSHD_JAIL_GROUP/" "$TOP/conf/sshd_config.d-jaula.conf" \
+			> "$d/sshd_config.d/jaula.conf"
 	fi
 	_write_launcher "$d" > "$d/launch.sh" || return 1
 	unshare -m --propagation private bash "$d/launch.sh" "$d/$svc" -D -E "$d/sshd.log" -f "$cfg" &
@@ -217,24 +259,17 @@ with_syslog() {
 	unshare -m --propagation private bash "$d/run.sh" "$@"
 }
 
-# The PAM service of the test sshd: the host's common stacks, plus
-# pam_jaula last when SSHD_PAM_ARGS is set.  sshd reads it on every
-# connection, so tests may call sshd_pam_args to change it between logins.
+# The PAM service of the test sshd: Debian's stock /etc/pam.d/sshd
+# (verified against the package, see _stock_file) plus exactly the line
+# README tells an administrator to add, last, when SSHD_PAM_ARGS is set
+# (its options name the test's policy and jailsh).  So pam_env with
+# user_readenv=1, pam_motd, pam_mail, pam_systemd and pam_selinux run as
+# on a real host.  sshd reads the file on every connection, so tests may
+# call sshd_pam_args to change it between logins.
 _write_sshd_pam() {
-	local d=$SSHD_DIR svc=$SSHD_SERVICE
+	local svc=$SSHD_SERVICE
 	{
-		echo "# jaula test service, removed by the test's trap"
-		echo "@include common-auth"
-		echo "account required pam_nologin.so"
-		echo "@include common-account"
-		if [ "${SSHD_MARK:-1}" = 1 ]; then
-			printf '#!/bin/sh\necho "$PAM_SERVICE $PAM_TYPE $PAM_USER" >> %s/pam-marks\n' "$d" > "$d/mark.sh"
-			chmod 0755 "$d/mark.sh"
-			echo "account optional pam_exec.so quiet $d/mark.sh"
-		fi
-		echo "session required pam_loginuid.so"
-		echo "@include common-session"
-		echo "session required pam_limits.so"
+		_stock_file /etc/pam.d/sshd || return 1
 		if [ -n "${SSHD_PAM_ARGS+x}" ]; then
 			echo "session requisite ${JAULA_PAM_SO:-$TOP/pam_module/pam_jaula.so} $SSHD_PAM_ARGS"
 		fi
@@ -258,8 +293,10 @@ stop_sshd() {
 	SSHD_PID=
 }
 
+# The PAM services named in what the modules logged (needs SSHD_SYSLOG=1).
 sshd_service() {
-	[ -s "$SSHD_DIR/pam-marks" ] && awk '{print $1}' "$SSHD_DIR/pam-marks" | sort -u
+	[ -s "$SSHD_DIR/syslog.log" ] &&
+		grep -ao 'pam_unix([^:)]*:session)' "$SSHD_DIR/syslog.log" | sed 's/^pam_unix(//; s/:.*//' | sort -u
 }
 
 make_user() {

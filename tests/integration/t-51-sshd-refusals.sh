@@ -48,8 +48,8 @@ refused() { # DESC [ssh options…]
 	local what=$1 out rc
 	shift
 	rm -f "$JB_DIR/ran"
-	out=$(ssh_as "$JU" "$@" -- "touch $JB_DIR/ran; echo RAN" 2>&1 </dev/null); rc=$?
-	if [ $rc != 0 ] && [ ! -e "$JB_DIR/ran" ] && [[ "$out" != *RAN* ]]; then ok "$what (ssh exit $rc)"
+	out=$(ssh_as "$JU" "$@" -- "touch $JB_DIR/ran; echo JB-RAN" 2>&1 </dev/null); rc=$?
+	if [ $rc != 0 ] && [ ! -e "$JB_DIR/ran" ] && [[ "$out" != *JB-RAN* ]]; then ok "$what (ssh exit $rc)"
 	else not_ok "$what"; { echo "rc=$rc"; echo "$out"; } | diag; fi
 }
 cp "$JB_POLICY" "$JB_DIR/policy.good"
