@@ -28,6 +28,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "jaula/env.h"
 #include "jaula/jail.h"
 #include "jaula/log.h"
 #include "jaula/policy.h"
@@ -40,6 +41,13 @@
 
 /* The namespaces the PAM process joins; the rest is jailsh's job. */
 #define PAM_NSFLAGS (CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC)
+
+/* PAM services that start a host-side service manager for the user:
+ * systemd's user@UID.service opens a "systemd-user" session, then runs
+ * `systemd --user` on the host, which starts the units the user wrote in
+ * ~/.config/systemd/user (their home is the host's, writable from inside
+ * the jail).  No jail can hold that manager, so a jailed user gets none. */
+static const char *const host_manager_services[] = { "systemd-user" };
 
 struct options {
         const char *config;
@@ -197,6 +205,113 @@ static int load_policy(pam_handle_t *pamh, const char *path, struct jaula_policy
         return pam_code(r);
 }
 
+static void free_envlist(char **env)
+{
+        for (char **p = env; p && *p; p++)
+                free(*p);
+        free(env);
+}
+
+/* jailsh's allow-list, less SSH_*: sshd sets those itself, and a copy in
+ * the PAM environment could only override them with the user's values. */
+static bool env_entry_kept(const char *entry)
+{
+        const char *eq = strchr(entry, '=');
+
+        return eq && strncmp(entry, "SSH_", 4) != 0 &&
+               jaula_env_allowed(entry, (size_t) (eq - entry)) && jaula_env_value_ok(eq + 1) &&
+               jaula_env_value_host_safe(eq + 1);
+}
+
+/* Cut the PAM environment of a jailed session down to the allow-list
+ * jailsh uses (common/env.c).  The application gives this environment to
+ * host programs before jailsh can filter it: sshd copies it into its child,
+ * which runs /etc/ssh/sshrc, ~/.ssh/rc and xauth with /bin/sh on the host.
+ * Earlier modules fill it from files the user controls (pam_env's
+ * ~/.pam_environment, with user_readenv=1 in Debian's /etc/pam.d/sshd), so
+ * LD_PRELOAD, PATH or BASH_ENV there would run the user's code, unjailed.
+ * Values must also be host-safe: a LANG or TZ naming a file of the user's
+ * would make glibc in a host program parse it.  The list is read again
+ * after the deletions: a variable that survives refuses the session. */
+static int scrub_env(pam_handle_t *pamh, const char *name)
+{
+        size_t removed = 0;
+        char **env;
+        int r;
+
+        env = pam_getenvlist(pamh);
+        if (!env) {
+                pam_syslog(pamh, LOG_CRIT, "Cannot read the PAM environment");
+                return PAM_BUF_ERR;
+        }
+        for (char **p = env; *p; p++) {
+                char *eq = strchr(*p, '=');
+
+                if (env_entry_kept(*p))
+                        continue;
+                if (eq)
+                        *eq = '\0';
+                r = pam_putenv(pamh, *p);
+                if (r != PAM_SUCCESS && r != PAM_BAD_ITEM) {
+                        pam_syslog(pamh, LOG_ERR, "Cannot remove a variable from the PAM environment: %s",
+                                   pam_strerror(pamh, r));
+                        free_envlist(env);
+                        return r == PAM_BUF_ERR ? PAM_BUF_ERR : PAM_SESSION_ERR;
+                }
+                if (jaula_env_name_ok(*p, strlen(*p)))
+                        jaula_debug("Removed '%s' from the PAM environment of user '%s'", *p, name);
+                removed++;
+        }
+        free_envlist(env);
+
+        env = pam_getenvlist(pamh);
+        if (!env) {
+                pam_syslog(pamh, LOG_CRIT, "Cannot read the PAM environment");
+                return PAM_BUF_ERR;
+        }
+        for (char **p = env; *p; p++)
+                if (!env_entry_kept(*p)) {
+                        free_envlist(env);
+                        pam_syslog(pamh, LOG_ERR,
+                                   "Refusing user '%s': the PAM environment keeps a variable "
+                                   "off the allow-list after its removal",
+                                   name);
+                        return PAM_SESSION_ERR;
+                }
+        free_envlist(env);
+        if (removed)
+                pam_syslog(pamh, LOG_NOTICE,
+                           "Removed %zu variables off the allow-list from the PAM environment "
+                           "of jailed user '%s'",
+                           removed, name);
+        return PAM_SUCCESS;
+}
+
+/* A jailed user gets no session from a service that would run their own
+ * code on the host, outside any jail (host_manager_services). */
+static int check_service(pam_handle_t *pamh, const struct jaula_spec *spec)
+{
+        const void *item = NULL;
+        const char *service;
+
+        if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS || !item) {
+                pam_syslog(pamh, LOG_ERR, "No service name in the PAM handle");
+                return PAM_SESSION_ERR;
+        }
+        service = item;
+        for (size_t i = 0; i < ELEMENTSOF(host_manager_services); i++)
+                if (strcmp(service, host_manager_services[i]) == 0) {
+                        pam_syslog(pamh, LOG_ERR,
+                                   "Refusing user '%s' (rule '%s'): service '%s' starts a "
+                                   "service manager on the host that runs the user's own units; "
+                                   "jailed users get none",
+                                   spec->user.name, spec->rule_name ? spec->rule_name : "?",
+                                   service);
+                        return PAM_SESSION_ERR;
+                }
+        return PAM_SUCCESS;
+}
+
 /* Resolve the user: 1 and *ret when jailed, 0 when not, or a PAM code
  * (negative of it, to keep the three cases apart). */
 static int resolve_user(pam_handle_t *pamh, const struct jaula_policy *p, const char *name,
@@ -239,16 +354,18 @@ static int open_session(pam_handle_t *pamh, int flags, const struct options *opt
         const char *name;
         int r;
 
-        if (pam_get_data(pamh, DATA_NAME, &item) == PAM_SUCCESS && item) {
-                pam_syslog(pamh, LOG_WARNING, "Session already open in this handle");
-                return PAM_SUCCESS;
-        }
         r = pam_get_item(pamh, PAM_USER, &item);
         name = item;
         if (r != PAM_SUCCESS || !name || !*name) {
                 pam_syslog(pamh, LOG_ERR, "No user name in the PAM handle");
                 return PAM_SESSION_ERR;
         }
+        /* A second pam_jaula line in the same stack (the pam-auth-update
+         * profile in common-session, and the line README asks for at the
+         * end of /etc/pam.d/sshd) only scrubs again what the modules in
+         * between added to the environment. */
+        if (pam_get_data(pamh, DATA_NAME, &item) == PAM_SUCCESS && item)
+                return scrub_env(pamh, name);
 
         r = load_policy(pamh, opt->config, &policy);
         if (r != PAM_SUCCESS)
@@ -259,7 +376,13 @@ static int open_session(pam_handle_t *pamh, int flags, const struct options *opt
         if (r < 0)
                 return -r;
 
+        r = check_service(pamh, spec);
+        if (r != PAM_SUCCESS)
+                goto fail;
         r = check_shell(pamh, spec, opt->jailsh);
+        if (r != PAM_SUCCESS)
+                goto fail;
+        r = scrub_env(pamh, name);
         if (r != PAM_SUCCESS)
                 goto fail;
 
