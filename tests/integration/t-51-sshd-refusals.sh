@@ -32,6 +32,7 @@ expect_eq "sshd uses its link name as PAM service (kept across its re-exec)" "$S
 cfg=$(sshd_ns /usr/sbin/sshd -T -f "$SSHD_DIR/sshd_config" -C "user=$JU,host=localhost,addr=127.0.0.1" 2>&1 | sort)
 miss=""
 for kv in "forcecommand none" "permituserenvironment no" "allowtcpforwarding local" "x11forwarding no" \
+	"permituserrc no" "allowstreamlocalforwarding no" "exposeauthinfo no" \
 	"permittunnel no" "allowagentforwarding no" "subsystem sftp /usr/lib/openssh/sftp-server"; do
 	grep -qx "$kv" <<<"$cfg" || miss+="'$kv' "
 done
