@@ -27,8 +27,8 @@ bool jaula_env_name_ok(const char *s, size_t len)
  * the jail cannot see. */
 bool jaula_env_allowed(const char *s, size_t len)
 {
-        static const char *const keep[] = { "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ",
-                                            "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY" };
+        static const char *const keep[] = {"TERM", "COLORTERM",      "LANG",       "LANGUAGE",
+                                           "TZ",   "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"};
 
         for (size_t i = 0; i < ELEMENTSOF(keep); i++)
                 if (strlen(keep[i]) == len && !strncmp(s, keep[i], len))

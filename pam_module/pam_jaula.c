@@ -47,7 +47,7 @@
  * `systemd --user` on the host, which starts the units the user wrote in
  * ~/.config/systemd/user (their home is the host's, writable from inside
  * the jail).  No jail can hold that manager, so a jailed user gets none. */
-static const char *const host_manager_services[] = { "systemd-user" };
+static const char *const host_manager_services[] = {"systemd-user"};
 
 struct options {
         const char *config;
@@ -253,7 +253,8 @@ static int scrub_env(pam_handle_t *pamh, const char *name)
                         *eq = '\0';
                 r = pam_putenv(pamh, *p);
                 if (r != PAM_SUCCESS && r != PAM_BAD_ITEM) {
-                        pam_syslog(pamh, LOG_ERR, "Cannot remove a variable from the PAM environment: %s",
+                        pam_syslog(pamh, LOG_ERR,
+                                   "Cannot remove a variable from the PAM environment: %s",
                                    pam_strerror(pamh, r));
                         free_envlist(env);
                         return r == PAM_BUF_ERR ? PAM_BUF_ERR : PAM_SESSION_ERR;

@@ -18,12 +18,28 @@ static bool allowed(const char *name)
 
 static void test_names(void **state)
 {
-        const char *yes[] = { "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ", "LC_ALL",
-                              "LC_CTYPE", "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY" };
-        const char *no[] = { "LD_PRELOAD", "LD_LIBRARY_PATH", "BASH_ENV", "ENV", "PATH",
-                             "IFS", "SSH_AUTH_SOCK", "XAUTHORITY", "DISPLAY", "HOME",
-                             "SHELL", "LC_", "LC_A-B", "TERMX", "TER", "PYTHONPATH",
-                             "GCONV_PATH", "LOCPATH", "XDG_RUNTIME_DIR", "" };
+        const char *yes[] = {"TERM",   "COLORTERM", "LANG",           "LANGUAGE",   "TZ",
+                             "LC_ALL", "LC_CTYPE",  "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"};
+        const char *no[] = {"LD_PRELOAD",
+                            "LD_LIBRARY_PATH",
+                            "BASH_ENV",
+                            "ENV",
+                            "PATH",
+                            "IFS",
+                            "SSH_AUTH_SOCK",
+                            "XAUTHORITY",
+                            "DISPLAY",
+                            "HOME",
+                            "SHELL",
+                            "LC_",
+                            "LC_A-B",
+                            "TERMX",
+                            "TER",
+                            "PYTHONPATH",
+                            "GCONV_PATH",
+                            "LOCPATH",
+                            "XDG_RUNTIME_DIR",
+                            ""};
 
         for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
                 assert_true(allowed(yes[i]));
