@@ -23,6 +23,7 @@ int cmd_stop(int argc, char **argv) WEAK;
 int cmd_gc(int argc, char **argv) WEAK;
 int cmd_mkroot(int argc, char **argv) WEAK;
 int cmd_check_kernel(int argc, char **argv) WEAK;
+int cmd_check_host(int argc, char **argv) WEAK;
 int cmd_bridges(int argc, char **argv) WEAK;
 
 static const struct command {
@@ -42,6 +43,9 @@ static const struct command {
         { "gc", cmd_gc, "", "sweep dead sessions and jails" },
         { "mkroot", cmd_mkroot, "[OPTIONS] DIR", "build a rootfs with debootstrap" },
         { "check-kernel", cmd_check_kernel, "", "probe the kernel features jaula needs" },
+        { "check-host", cmd_check_host,
+          "[--config FILE] [--pam-dir DIR] [--sshd-config FILE] [--json]",
+          "check PAM, sshd and the host for ways around the jail" },
         { "bridges", cmd_bridges, "", "list the bridges jails are attached to" },
 };
 
