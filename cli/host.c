@@ -230,7 +230,7 @@ static int sshd_test(const char *sshd, const char *config, const char *user, boo
                         _exit(127);
                 if (private_run &&
                     (unshare(CLONE_NEWNS) < 0 ||
-                     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                     mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
                      mount("jaula-check-host", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                            "mode=0755") < 0 ||
                      mkdir("/run/sshd", 0755) < 0)) {

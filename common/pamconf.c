@@ -532,7 +532,7 @@ JAULA_EXPORT int jaula_pam_judge_session(const struct jaula_pam_stack *s,
                 return jaula_findings_add(
                         f, JAULA_SEV_ERROR, s->path ? s->path : svc, 0,
                         "add \"session requisite pam_jaula.so\" as the last session line "
-                        "(see /usr/share/doc/jaula or conf/pam.d-jaula)",
+                        "(see /usr/share/doc/jaula/examples/pam.d-jaula)",
                         "%s: no pam_jaula in the session stack: users the policy jails log in "
                         "on the host",
                         svc);

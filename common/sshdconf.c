@@ -377,8 +377,10 @@ static int report(struct judge *j, enum jaula_severity sev, const char *keyword,
                 return jaula_findings_add(j->f, sev, d->file, d->line, fix, "%s for %s: %s",
                                           keyword, j->who, what);
         m = global_only ? NULL : jaula_sshd_config_first_match(j->cfg, j->conn);
-        snprintf(fixbuf, sizeof fixbuf, "%s %s", fix,
-                 m ? "in this Match block" : global_only ? "(global, before any Match)" : "");
+        snprintf(fixbuf, sizeof fixbuf, "%s%s", fix,
+                 m             ? " in this Match block"
+                 : global_only ? " (globally, before any Match)"
+                               : "");
         return jaula_findings_add(j->f, sev, m ? m->file : j->main_file, m ? m->line : 0, fixbuf,
                                   "%s for %s: %s (default)", keyword, j->who, what);
 }
