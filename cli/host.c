@@ -346,17 +346,28 @@ static int pick_users(const struct jaula_policy *p, struct candidates *c,
                                 return r;
                 }
                 for (size_t k = 0; k < ri.n_groups; k++) {
+                        _cleanup_strv_free_ char **members = NULL;
                         struct group *g = getgrnam(ri.groups[k]);
-                        bool found = false;
+                        bool found = false, exists = g != NULL;
+                        gid_t gid = g ? g->gr_gid : 0;
+                        size_t n = 0;
 
-                        for (char **m = g ? g->gr_mem : NULL; m && *m && !found; m++) {
+                        /* getgrnam's buffer is not ours to keep across
+                         * the lookups below. */
+                        while (g && g->gr_mem && g->gr_mem[n])
+                                n++;
+                        if (!(members = calloc(n + 1, sizeof *members)))
+                                return -ENOMEM;
+                        for (size_t m = 0; m < n; m++)
+                                if (!(members[m] = strdup(g->gr_mem[m])))
+                                        return -ENOMEM;
+                        for (char **m = members; *m && !found; m++) {
                                 r = try_user(p, idx, *m, c);
                                 if (r < 0)
                                         return r;
                                 found = r > 0;
                         }
-                        if (g && !found) {
-                                gid_t gid = g->gr_gid;
+                        if (exists && !found) {
                                 struct passwd *pw;
 
                                 setpwent();
