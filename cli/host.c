@@ -60,9 +60,9 @@ int cli_check_kept_caps(const struct jaula_policy *p, struct jaula_diags *d)
 /* libpam finds a relative module name in its module directory. */
 static bool module_exists(const char *module)
 {
-        static const char *const dirs[] = { "/lib/*/security", "/usr/lib/*/security",
-                                            "/lib/security", "/usr/lib/security",
-                                            "/lib64/security", "/usr/lib64/security" };
+        static const char *const dirs[] = {"/lib/*/security", "/usr/lib/*/security",
+                                           "/lib/security",   "/usr/lib/security",
+                                           "/lib64/security", "/usr/lib64/security"};
 
         if (module[0] == '/')
                 return access(module, R_OK) == 0;
@@ -90,15 +90,16 @@ static int check_pam(const char *dir, struct jaula_findings *f)
                 bool optional; /* absent on most hosts */
                 const char *why;
         } services[] = {
-                { "sshd", false, "ssh logins" },
-                { "login", false, "console logins" },
-                { "su-l", false, "su -l" },
-                { "systemd-user", true, "the user's systemd manager (units in the home run on the host)" },
+                {"sshd", false, "ssh logins"},
+                {"login", false, "console logins"},
+                {"su-l", false, "su -l"},
+                {"systemd-user", true,
+                 "the user's systemd manager (units in the home run on the host)"},
         };
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(services); i++) {
-                struct jaula_pam_stack st = { 0 };
+                struct jaula_pam_stack st = {0};
                 _cleanup_free_ char *path = NULL;
 
                 if (asprintf(&path, "%s/%s", dir, services[i].service) < 0)
@@ -222,18 +223,17 @@ static int sshd_test(const char *sshd, const char *config, const char *user, boo
                 return r;
         }
         if (pid == 0) {
-                char *const args[] = { (char *) sshd, "-T", "-C", conn, "-f", (char *) config, NULL };
+                char *const args[] = {(char *) sshd, "-T", "-C", conn, "-f", (char *) config, NULL};
                 int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
                 if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(pfd[1], 1) < 0 ||
                     dup2(errfd, 2) < 0)
                         _exit(127);
-                if (private_run &&
-                    (unshare(CLONE_NEWNS) < 0 ||
-                     mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-                     mount("jaula-check-host", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                           "mode=0755") < 0 ||
-                     mkdir("/run/sshd", 0755) < 0)) {
+                if (private_run && (unshare(CLONE_NEWNS) < 0 ||
+                                    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                                    mount("jaula-check-host", "/run", "tmpfs",
+                                          MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755") < 0 ||
+                                    mkdir("/run/sshd", 0755) < 0)) {
                         dprintf(2, "cannot make a private /run/sshd: %s\n", strerror(errno));
                         _exit(127);
                 }
@@ -290,10 +290,9 @@ static bool have(const struct candidates *c, const char *user)
 
 /* Add USER when the policy jails them by rule INDEX (an earlier rule may
  * take or exempt them).  1: added (or already tested), 0: not this rule's. */
-static int try_user(const struct jaula_policy *p, int index, const char *name,
-                    struct candidates *c)
+static int try_user(const struct jaula_policy *p, int index, const char *name, struct candidates *c)
 {
-        struct jaula_user u = { 0 };
+        struct jaula_user u = {0};
         struct candidate *nv;
         int r;
 
@@ -320,8 +319,7 @@ static int try_user(const struct jaula_policy *p, int index, const char *name,
 
 /* Users to ask sshd about, one per selector of every jailing rule: sshd's
  * Match Group needs a real user whose groups NSS knows. */
-static int pick_users(const struct jaula_policy *p, struct candidates *c,
-                      struct jaula_findings *f)
+static int pick_users(const struct jaula_policy *p, struct candidates *c, struct jaula_findings *f)
 {
         size_t n_rules = jaula_policy_n_rules(p);
         int r;
@@ -432,8 +430,8 @@ static int pick_users(const struct jaula_policy *p, struct candidates *c,
 static int check_sshd(const struct jaula_policy *p, const char *sshd, const char *config,
                       struct jaula_findings *f, bool *ret_incomplete)
 {
-        struct jaula_sshd_config cfg = { 0 };
-        struct candidates c = { 0 };
+        struct jaula_sshd_config cfg = {0};
+        struct candidates c = {0};
         _cleanup_free_ char *text = NULL, *shown = NULL;
         struct stat st;
         bool private_run = stat("/run/sshd", &st) < 0;
@@ -458,8 +456,8 @@ static int check_sshd(const struct jaula_policy *p, const char *sshd, const char
                         "/run\n");
         for (size_t i = 0; i < c.n && i < MAX_SSHD_RUNS; i++) {
                 _cleanup_free_ char *out = NULL, *err = NULL, *who = NULL;
-                struct jaula_sshd_settings s = { 0 };
-                struct jaula_user u = { 0 };
+                struct jaula_sshd_settings s = {0};
+                struct jaula_user u = {0};
                 struct jaula_rule_info ri;
 
                 r = sshd_test(sshd, config, c.v[i].user, private_run, &out, &err);
@@ -500,7 +498,8 @@ static int check_sshd(const struct jaula_policy *p, const char *sshd, const char
                         goto out;
         }
         if (c.n > MAX_SSHD_RUNS)
-                fprintf(stderr, "jaula check-host: note: tested sshd for the first %d of %zu users\n",
+                fprintf(stderr,
+                        "jaula check-host: note: tested sshd for the first %d of %zu users\n",
                         MAX_SSHD_RUNS, c.n);
 out:
         candidates_free(&c);
@@ -517,12 +516,12 @@ static int check_hooks(const char *sshrc, struct jaula_findings *f)
                 const char *name;
                 const char *fix;
         } mtas[] = {
-                { "/usr/sbin/exim4", "exim4",
-                  "forbid pipe and file deliveries from .forward (exim4: forward_pipe/"
-                  "forward_file routers off; or no local delivery for jailed users)" },
-                { "/usr/sbin/postfix", "postfix",
-                  "set \"allow_mail_to_commands = alias\" and \"allow_mail_to_files = alias\" "
-                  "in main.cf" },
+                {"/usr/sbin/exim4", "exim4",
+                 "forbid pipe and file deliveries from .forward (exim4: forward_pipe/"
+                 "forward_file routers off; or no local delivery for jailed users)"},
+                {"/usr/sbin/postfix", "postfix",
+                 "set \"allow_mail_to_commands = alias\" and \"allow_mail_to_files = alias\" "
+                 "in main.cf"},
         };
         struct stat st;
         int r;
@@ -596,7 +595,8 @@ static void print_findings(const struct jaula_findings *f, bool json)
                 printf("%s\n", line);
         }
         printf("check-host: %zu error(s), %zu warning(s)\n",
-               jaula_findings_count(f, JAULA_SEV_ERROR), jaula_findings_count(f, JAULA_SEV_WARNING));
+               jaula_findings_count(f, JAULA_SEV_ERROR),
+               jaula_findings_count(f, JAULA_SEV_WARNING));
 }
 
 static void usage(FILE *o)
@@ -612,19 +612,19 @@ static void usage(FILE *o)
 int cmd_check_host(int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "config", required_argument, NULL, 'c' },
-                { "pam-dir", required_argument, NULL, 'p' },
-                { "sshd", required_argument, NULL, 's' },
-                { "sshd-config", required_argument, NULL, 'S' },
-                { "sshrc", required_argument, NULL, 'r' },
-                { "no-sshd", no_argument, NULL, 'n' },
-                { "json", no_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },
+                {"config", required_argument, NULL, 'c'},
+                {"pam-dir", required_argument, NULL, 'p'},
+                {"sshd", required_argument, NULL, 's'},
+                {"sshd-config", required_argument, NULL, 'S'},
+                {"sshrc", required_argument, NULL, 'r'},
+                {"no-sshd", no_argument, NULL, 'n'},
+                {"json", no_argument, NULL, 'j'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         _cleanup_(policy_freep) struct jaula_policy *p = NULL;
-        struct jaula_findings f = { 0 };
-        struct jaula_diags d = { 0 };
+        struct jaula_findings f = {0};
+        struct jaula_diags d = {0};
         const char *config = NULL, *pam_dir = DEFAULT_PAM_DIR, *sshd = DEFAULT_SSHD;
         const char *sshd_config = DEFAULT_SSHD_CONFIG, *sshrc = DEFAULT_SSHRC;
         bool json = false, no_sshd = false, sshd_given = false, incomplete = false;

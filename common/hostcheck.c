@@ -25,8 +25,8 @@ static bool str_eq(const char *a, const char *b)
 }
 
 JAULA_EXPORT int jaula_findings_add(struct jaula_findings *f, enum jaula_severity sev,
-                                    const char *file, int line, const char *fix,
-                                    const char *fmt, ...)
+                                    const char *file, int line, const char *fix, const char *fmt,
+                                    ...)
 {
         _cleanup_free_ char *msg = NULL, *fcopy = NULL, *xcopy = NULL;
         struct jaula_finding *nv;
@@ -43,9 +43,8 @@ JAULA_EXPORT int jaula_findings_add(struct jaula_findings *f, enum jaula_severit
         /* The same setting seen through several users or services is one
          * thing to change. */
         for (size_t i = 0; i < f->n; i++)
-                if (f->v[i].severity == sev && f->v[i].line == line &&
-                    str_eq(f->v[i].file, file) && str_eq(f->v[i].msg, msg) &&
-                    str_eq(f->v[i].fix, fix))
+                if (f->v[i].severity == sev && f->v[i].line == line && str_eq(f->v[i].file, file) &&
+                    str_eq(f->v[i].msg, msg) && str_eq(f->v[i].fix, fix))
                         return 0;
         if ((file && !(fcopy = strdup(file))) || (fix && !(xcopy = strdup(fix))))
                 return -ENOMEM;
@@ -280,13 +279,12 @@ static int diag_push(struct jaula_diags *d, const char *file, int line, const ch
                 return -ENOMEM;
         }
         d->v = nv;
-        nv[d->n++] = (struct jaula_diag){ .file = f, .line = line, .msg = msg };
+        nv[d->n++] = (struct jaula_diag){.file = f, .line = line, .msg = msg};
         return 0;
 }
 
-JAULA_EXPORT int jaula_policy_check_caps_grantable(const struct jaula_policy *p,
-                                                   uint64_t grantable, const char *what,
-                                                   struct jaula_diags *d)
+JAULA_EXPORT int jaula_policy_check_caps_grantable(const struct jaula_policy *p, uint64_t grantable,
+                                                   const char *what, struct jaula_diags *d)
 {
         int n = 0;
 

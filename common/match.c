@@ -273,7 +273,8 @@ JAULA_EXPORT int jaula_policy_resolve(const struct jaula_policy *p, const struct
         return 0;
 }
 
-JAULA_EXPORT int jaula_policy_match_index(const struct jaula_policy *p, const struct jaula_user *user)
+JAULA_EXPORT int jaula_policy_match_index(const struct jaula_policy *p,
+                                          const struct jaula_user *user)
 {
         for (size_t i = 0; p && user && i < p->rules.n; i++)
                 if (rule_matches(POL_AT(p->rules, struct pol_rule, i), user))

@@ -22,18 +22,50 @@
 #define MAX_DEPTH 16 /* libpam's substack limit; include's is 32 */
 
 static const char *const codes[JAULA_PAM_N_CODES] = {
-        "success",           "open_err",       "symbol_err",       "service_err",
-        "system_err",        "buf_err",        "perm_denied",      "auth_err",
-        "cred_insufficient", "authinfo_unavail", "user_unknown",   "maxtries",
-        "new_authtok_reqd",  "acct_expired",   "session_err",      "cred_unavail",
-        "cred_expired",      "cred_err",       "no_module_data",   "conv_err",
-        "authtok_err",       "authtok_recover_err", "authtok_lock_busy", "authtok_disable_aging",
-        "try_again",         "ignore",         "abort",            "authtok_expired",
-        "module_unknown",    "bad_item",       "conv_again",       "incomplete",
+        "success",
+        "open_err",
+        "symbol_err",
+        "service_err",
+        "system_err",
+        "buf_err",
+        "perm_denied",
+        "auth_err",
+        "cred_insufficient",
+        "authinfo_unavail",
+        "user_unknown",
+        "maxtries",
+        "new_authtok_reqd",
+        "acct_expired",
+        "session_err",
+        "cred_unavail",
+        "cred_expired",
+        "cred_err",
+        "no_module_data",
+        "conv_err",
+        "authtok_err",
+        "authtok_recover_err",
+        "authtok_lock_busy",
+        "authtok_disable_aging",
+        "try_again",
+        "ignore",
+        "abort",
+        "authtok_expired",
+        "module_unknown",
+        "bad_item",
+        "conv_again",
+        "incomplete",
 };
 
-enum { C_SUCCESS = 0, C_SERVICE_ERR = 3, C_SYSTEM_ERR = 4, C_BUF_ERR = 5, C_NEW_AUTHTOK = 12,
-       C_SESSION_ERR = 14, C_IGNORE = 25, C_MODULE_UNKNOWN = 28 };
+enum {
+        C_SUCCESS = 0,
+        C_SERVICE_ERR = 3,
+        C_SYSTEM_ERR = 4,
+        C_BUF_ERR = 5,
+        C_NEW_AUTHTOK = 12,
+        C_SESSION_ERR = 14,
+        C_IGNORE = 25,
+        C_MODULE_UNKNOWN = 28
+};
 
 JAULA_EXPORT int jaula_pam_code_index(const char *name)
 {
@@ -56,8 +88,8 @@ static int action_of(const char *s)
                 const char *name;
                 int act;
         } acts[] = {
-                { "ignore", JAULA_PAM_IGNORE }, { "ok", JAULA_PAM_OK },   { "done", JAULA_PAM_DONE },
-                { "bad", JAULA_PAM_BAD },       { "die", JAULA_PAM_DIE }, { "reset", JAULA_PAM_RESET },
+                {"ignore", JAULA_PAM_IGNORE}, {"ok", JAULA_PAM_OK},   {"done", JAULA_PAM_DONE},
+                {"bad", JAULA_PAM_BAD},       {"die", JAULA_PAM_DIE}, {"reset", JAULA_PAM_RESET},
         };
         char *end;
         long v;
@@ -219,10 +251,9 @@ static int add_line(struct loader *ld, const char *path, int lineno, char **w, s
         if (strcasecmp(type, ld->type) != 0)
                 return 0;
         if (n < 3)
-                return jaula_findings_add(ld->f, JAULA_SEV_WARNING, path, lineno,
-                                          "give a control and a module",
-                                          "%s line without a module: libpam fails this stack",
-                                          ld->type);
+                return jaula_findings_add(
+                        ld->f, JAULA_SEV_WARNING, path, lineno, "give a control and a module",
+                        "%s line without a module: libpam fails this stack", ld->type);
         if (strcasecmp(w[1], "include") == 0)
                 return load_file(ld, w[2], level, depth + 1, path, lineno);
         if (strcasecmp(w[1], "substack") == 0) {
@@ -375,8 +406,8 @@ JAULA_EXPORT int jaula_pam_stack_load(const char *service, const char *type, jau
                                       void *ud, struct jaula_pam_stack *ret,
                                       struct jaula_findings *f)
 {
-        struct jaula_pam_stack st = { 0 };
-        struct loader ld = { .type = type, .rd = rd, .ud = ud, .st = &st, .f = f };
+        struct jaula_pam_stack st = {0};
+        struct loader ld = {.type = type, .rd = rd, .ud = ud, .st = &st, .f = f};
         int r;
 
         st.service = strdup(service);
@@ -466,15 +497,14 @@ static const struct {
         int code;
         const char *why;
 } refusals[] = {
-        { C_SESSION_ERR, "session_err (the jail cannot be set up)" },
-        { C_SERVICE_ERR, "service_err (the policy cannot be read)" },
-        { C_BUF_ERR, "buf_err (out of memory)" },
-        { C_SYSTEM_ERR, "system_err" },
-        { C_MODULE_UNKNOWN, "module_unknown (the module cannot be loaded)" },
+        {C_SESSION_ERR, "session_err (the jail cannot be set up)"},
+        {C_SERVICE_ERR, "service_err (the policy cannot be read)"},
+        {C_BUF_ERR, "buf_err (out of memory)"},
+        {C_SYSTEM_ERR, "system_err"},
+        {C_MODULE_UNKNOWN, "module_unknown (the module cannot be loaded)"},
 };
 
-static int judge_control(const struct jaula_pam_line *l, const char *svc,
-                         struct jaula_findings *f)
+static int judge_control(const struct jaula_pam_line *l, const char *svc, struct jaula_findings *f)
 {
         char buf[32];
 
@@ -491,8 +521,7 @@ static int judge_control(const struct jaula_pam_line *l, const char *svc,
                         "use \"session requisite pam_jaula.so\"",
                         "%s: pam_jaula's control '%s' fails open: on %s the action is %s, so "
                         "the login goes on without a jail",
-                        svc, l->control, refusals[i].why,
-                        action_name(act, buf, sizeof buf));
+                        svc, l->control, refusals[i].why, action_name(act, buf, sizeof buf));
         }
         if (l->actions[C_IGNORE] == JAULA_PAM_BAD || l->actions[C_IGNORE] == JAULA_PAM_DIE)
                 return jaula_findings_add(f, JAULA_SEV_WARNING, l->file, l->line,
@@ -552,8 +581,8 @@ JAULA_EXPORT int jaula_pam_judge_session(const struct jaula_pam_stack *s,
         if (n_jaula > 1) {
                 r = jaula_findings_add(f, JAULA_SEV_WARNING, jl->file, jl->line,
                                        "keep one pam_jaula line, the last",
-                                       "%s: pam_jaula appears %zu times in the session stack",
-                                       svc, n_jaula);
+                                       "%s: pam_jaula appears %zu times in the session stack", svc,
+                                       n_jaula);
                 if (r < 0)
                         return r;
         }
@@ -642,8 +671,8 @@ JAULA_EXPORT int jaula_pam_judge_session(const struct jaula_pam_stack *s,
                         r = jaula_findings_add(
                                 f, JAULA_SEV_WARNING, l->file, l->line,
                                 "make pam_jaula the last session line",
-                                "%s: '%s' runs after pam_jaula, inside the jail's namespaces",
-                                svc, l->module);
+                                "%s: '%s' runs after pam_jaula, inside the jail's namespaces", svc,
+                                l->module);
                 if (r < 0)
                         return r;
         }

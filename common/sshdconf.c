@@ -36,7 +36,7 @@ JAULA_EXPORT void jaula_sshd_settings_free(struct jaula_sshd_settings *s)
 
 JAULA_EXPORT int jaula_sshd_settings_parse(const char *text, struct jaula_sshd_settings *ret)
 {
-        struct jaula_sshd_settings s = { 0 };
+        struct jaula_sshd_settings s = {0};
 
         for (const char *p = text; p && *p;) {
                 const char *nl = strchr(p, '\n');
@@ -210,7 +210,7 @@ JAULA_EXPORT int jaula_sshd_config_add(struct jaula_sshd_config *cfg, const char
                                        const char *text, jaula_glob_fn glob, jaula_read_fn rd,
                                        void *ud)
 {
-        struct cfg_loader ld = { .cfg = cfg, .glob = glob, .rd = rd, .ud = ud };
+        struct cfg_loader ld = {.cfg = cfg, .glob = glob, .rd = rd, .ud = ud};
         int match = -1;
 
         return cfg_parse(&ld, file, text, &match, 0);
@@ -394,9 +394,10 @@ static bool is(const char *v, const char *want)
  * interpreter runs: sshd puts accepted ones into the environment of the
  * /bin/sh it runs on the host for /etc/ssh/sshrc and of xauth. */
 static const char *const risky_env[] = {
-        "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "BASH_ENV", "ENV",        "SHELLOPTS",
-        "BASHOPTS",   "PS4",             "IFS",      "PATH",     "PYTHONPATH", "PYTHONSTARTUP",
-        "PERL5LIB",   "PERL5OPT",        "NODE_OPTIONS", "GCONV_PATH", "HOSTALIASES",
+        "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "BASH_ENV", "ENV",
+        "SHELLOPTS",  "BASHOPTS",        "PS4",      "IFS",      "PATH",
+        "PYTHONPATH", "PYTHONSTARTUP",   "PERL5LIB", "PERL5OPT", "NODE_OPTIONS",
+        "GCONV_PATH", "HOSTALIASES",
 };
 
 JAULA_EXPORT int jaula_sshd_judge(const struct jaula_sshd_settings *s,
@@ -404,7 +405,7 @@ JAULA_EXPORT int jaula_sshd_judge(const struct jaula_sshd_settings *s,
                                   const struct jaula_sshd_conn *conn, const char *who,
                                   struct jaula_findings *f)
 {
-        struct judge j = { .cfg = cfg, .main_file = main_file, .conn = conn, .who = who, .f = f };
+        struct judge j = {.cfg = cfg, .main_file = main_file, .conn = conn, .who = who, .f = f};
         const char *v;
         bool fwd = !is(jaula_sshd_get(s, "disableforwarding"), "yes");
         int r = 0;

@@ -106,8 +106,7 @@ bool jaula_pam_line_is(const struct jaula_pam_line *l, const char *module_base);
  * tells whether a module name or path can be loaded.  Returns 0 or
  * -ENOMEM. */
 int jaula_pam_judge_session(const struct jaula_pam_stack *s,
-                            bool (*module_exists)(const char *module),
-                            struct jaula_findings *f);
+                            bool (*module_exists)(const char *module), struct jaula_findings *f);
 
 /* Reader for files in a directory (ud: the directory path).  Does I/O. */
 int jaula_read_in_dir(void *ud, const char *name, char **ret_text, char **ret_path);
@@ -169,9 +168,9 @@ bool jaula_sshd_match(const char *criteria, const struct jaula_sshd_conn *conn);
  * one in a Match block that holds, else the first global one.  With
  * arg_word, only directives whose arguments contain that word count.
  * NULL when it is not set anywhere (a default). */
-const struct jaula_sshd_directive *
-jaula_sshd_config_find(const struct jaula_sshd_config *cfg, const char *keyword,
-                       const char *arg_word, const struct jaula_sshd_conn *conn);
+const struct jaula_sshd_directive *jaula_sshd_config_find(const struct jaula_sshd_config *cfg,
+                                                          const char *keyword, const char *arg_word,
+                                                          const struct jaula_sshd_conn *conn);
 /* The first Match block that holds for conn (where a setting for jailed
  * users belongs), or NULL. */
 const struct jaula_sshd_directive *

@@ -35,18 +35,17 @@ static int rd(void *ud, const char *name, char **ret_text, char **ret_path)
         return -ENOENT;
 }
 
-static const char common_session[] =
-        "# pam-auth-update's stock file\n"
-        "session\t[default=1]\t\t\tpam_permit.so\n"
-        "session\trequisite\t\t\tpam_deny.so\n"
-        "session\trequired\t\t\tpam_permit.so\n"
-        "session\trequired\tpam_unix.so \n"
-        "session\toptional\tpam_systemd.so \n";
+static const char common_session[] = "# pam-auth-update's stock file\n"
+                                     "session\t[default=1]\t\t\tpam_permit.so\n"
+                                     "session\trequisite\t\t\tpam_deny.so\n"
+                                     "session\trequired\t\t\tpam_permit.so\n"
+                                     "session\trequired\tpam_unix.so \n"
+                                     "session\toptional\tpam_systemd.so \n";
 
 /* Load SERVICE's session stack from fx and judge it. */
 static void judge(const struct fixture *fx, const char *service, struct jaula_findings *f)
 {
-        struct jaula_pam_stack st = { 0 };
+        struct jaula_pam_stack st = {0};
 
         files = fx;
         assert_int_equal(jaula_pam_stack_load(service, "session", rd, NULL, &st, f), 0);
@@ -55,8 +54,8 @@ static void judge(const struct fixture *fx, const char *service, struct jaula_fi
 }
 
 /* The finding at file:line with severity and a message containing what. */
-static bool has(const struct jaula_findings *f, enum jaula_severity sev, const char *file,
-                int line, const char *what)
+static bool has(const struct jaula_findings *f, enum jaula_severity sev, const char *file, int line,
+                const char *what)
 {
         for (size_t i = 0; i < f->n; i++)
                 if (f->v[i].severity == sev && f->v[i].line == line && f->v[i].file &&
@@ -68,16 +67,16 @@ static bool has(const struct jaula_findings *f, enum jaula_severity sev, const c
 static void test_controls(void **state)
 {
         static const struct fixture fx[] = {
-                { "svc",
-                  "session required pam_a.so\n"
-                  "session [success=2 new_authtok_reqd=done default=ignore module_unknown=die] "
-                  "pam_b.so arg\n"
-                  "-session optional /lib/x/security/pam_c.so [a b] c\n"
-                  "auth sufficient pam_d.so\n" },
+                {"svc",
+                 "session required pam_a.so\n"
+                 "session [success=2 new_authtok_reqd=done default=ignore module_unknown=die] "
+                 "pam_b.so arg\n"
+                 "-session optional /lib/x/security/pam_c.so [a b] c\n"
+                 "auth sufficient pam_d.so\n"},
                 {},
         };
-        struct jaula_pam_stack st = { 0 };
-        struct jaula_findings f = { 0 };
+        struct jaula_pam_stack st = {0};
+        struct jaula_findings f = {0};
 
         files = fx;
         assert_int_equal(jaula_pam_stack_load("svc", "session", rd, NULL, &st, &f), 0);
@@ -102,20 +101,19 @@ static void test_controls(void **state)
 static void test_includes_and_lines(void **state)
 {
         static const struct fixture fx[] = {
-                { "sshd",
-                  "@include common-auth\n"
-                  "session required pam_loginuid.so\n"
-                  "@include common-session\n"
-                  "session \\\n  required pam_limits.so\n"
-                  "session include other-session\n"
-                  "session requisite pam_jaula.so\n" },
-                { "common-auth", "auth required pam_unix.so\n" },
-                { "common-session", common_session },
-                { "other-session", "session optional pam_motd.so\n" },
+                {"sshd", "@include common-auth\n"
+                         "session required pam_loginuid.so\n"
+                         "@include common-session\n"
+                         "session \\\n  required pam_limits.so\n"
+                         "session include other-session\n"
+                         "session requisite pam_jaula.so\n"},
+                {"common-auth", "auth required pam_unix.so\n"},
+                {"common-session", common_session},
+                {"other-session", "session optional pam_motd.so\n"},
                 {},
         };
-        struct jaula_pam_stack st = { 0 };
-        struct jaula_findings f = { 0 };
+        struct jaula_pam_stack st = {0};
+        struct jaula_findings f = {0};
 
         files = fx;
         assert_int_equal(jaula_pam_stack_load("sshd", "session", rd, NULL, &st, &f), 0);
@@ -136,11 +134,11 @@ static void test_includes_and_lines(void **state)
 static void test_missing_service_and_include(void **state)
 {
         static const struct fixture fx[] = {
-                { "svc", "session include nowhere\nsession requisite pam_jaula.so\n" },
+                {"svc", "session include nowhere\nsession requisite pam_jaula.so\n"},
                 {},
         };
-        struct jaula_pam_stack st = { 0 };
-        struct jaula_findings f = { 0 };
+        struct jaula_pam_stack st = {0};
+        struct jaula_findings f = {0};
 
         files = fx;
         assert_int_equal(jaula_pam_stack_load("absent", "session", rd, NULL, &st, &f), -ENOENT);
@@ -153,11 +151,11 @@ static void test_missing_service_and_include(void **state)
 static void test_clean(void **state)
 {
         static const struct fixture fx[] = {
-                { "sshd", "@include common-session\nsession requisite /lib/x/pam_jaula.so debug\n" },
-                { "common-session", common_session },
+                {"sshd", "@include common-session\nsession requisite /lib/x/pam_jaula.so debug\n"},
+                {"common-session", common_session},
                 {},
         };
-        struct jaula_findings f = { 0 };
+        struct jaula_findings f = {0};
 
         judge(fx, "sshd", &f);
         assert_int_equal(f.n, 0);
@@ -167,11 +165,11 @@ static void test_clean(void **state)
 static void test_missing(void **state)
 {
         static const struct fixture fx[] = {
-                { "login", "@include common-session\n" },
-                { "common-session", common_session },
+                {"login", "@include common-session\n"},
+                {"common-session", common_session},
                 {},
         };
-        struct jaula_findings f = { 0 };
+        struct jaula_findings f = {0};
 
         judge(fx, "login", &f);
         assert_true(has(&f, JAULA_SEV_ERROR, "pam.d/login", 0, "no pam_jaula"));
@@ -199,14 +197,14 @@ static void test_fail_open_controls(void **state)
 
         for (size_t i = 0; i < ELEMENTSOF(open_controls) + ELEMENTSOF(closed_controls); i++) {
                 bool open = i < ELEMENTSOF(open_controls);
-                const char *ctl = open ? open_controls[i]
-                                       : closed_controls[i - ELEMENTSOF(open_controls)];
+                const char *ctl =
+                        open ? open_controls[i] : closed_controls[i - ELEMENTSOF(open_controls)];
                 char text[256];
-                struct fixture fx[] = { { "svc", text }, {} };
-                struct jaula_findings f = { 0 };
+                struct fixture fx[] = {{"svc", text}, {}};
+                struct jaula_findings f = {0};
 
-                snprintf(text, sizeof text, "session required pam_unix.so\nsession %s pam_jaula.so\n",
-                         ctl);
+                snprintf(text, sizeof text,
+                         "session required pam_unix.so\nsession %s pam_jaula.so\n", ctl);
                 judge(fx, "svc", &f);
                 if (has(&f, JAULA_SEV_ERROR, "pam.d/svc", 2, "fails open") != open)
                         fail_msg("control '%s': expected %s", ctl, open ? "fail open" : "closed");
@@ -217,33 +215,30 @@ static void test_fail_open_controls(void **state)
 static void test_skips(void **state)
 {
         static const struct fixture sufficient[] = {
-                { "svc", "session sufficient pam_permit.so\nsession requisite pam_jaula.so\n" },
+                {"svc", "session sufficient pam_permit.so\nsession requisite pam_jaula.so\n"},
                 {},
         };
         static const struct fixture jump[] = {
-                { "svc",
-                  "session [success=2 default=ignore] pam_a.so\n"
-                  "session required pam_b.so\n"
-                  "session requisite pam_jaula.so\n" },
+                {"svc", "session [success=2 default=ignore] pam_a.so\n"
+                        "session required pam_b.so\n"
+                        "session requisite pam_jaula.so\n"},
                 {},
         };
         static const struct fixture short_jump[] = {
-                { "svc",
-                  "session [success=1 default=ignore] pam_a.so\n"
-                  "session required pam_b.so\n"
-                  "session requisite pam_jaula.so\n" },
+                {"svc", "session [success=1 default=ignore] pam_a.so\n"
+                        "session required pam_b.so\n"
+                        "session requisite pam_jaula.so\n"},
                 {},
         };
         /* A substack counts as one step, and done inside it ends only it. */
         static const struct fixture substack[] = {
-                { "svc",
-                  "session [success=1 default=ignore] pam_a.so\n"
-                  "session substack sub\n"
-                  "session requisite pam_jaula.so\n" },
-                { "sub", "session sufficient pam_c.so\nsession required pam_d.so\n" },
+                {"svc", "session [success=1 default=ignore] pam_a.so\n"
+                        "session substack sub\n"
+                        "session requisite pam_jaula.so\n"},
+                {"sub", "session sufficient pam_c.so\nsession required pam_d.so\n"},
                 {},
         };
-        struct jaula_findings f = { 0 };
+        struct jaula_findings f = {0};
 
         judge(sufficient, "svc", &f);
         assert_true(has(&f, JAULA_SEV_ERROR, "pam.d/svc", 1, "before pam_jaula runs"));
@@ -265,16 +260,15 @@ static void test_skips(void **state)
 static void test_after(void **state)
 {
         static const struct fixture fx[] = {
-                { "svc",
-                  "session required pam_env.so user_readenv=1\n"
-                  "session requisite pam_jaula.so\n"
-                  "session optional pam_motd.so\n"
-                  "session required pam_limits.so\n"
-                  "session required pam_env.so user_readenv=1 envfile=/etc/default/locale\n"
-                  "session optional pam_env.so\n" },
+                {"svc", "session required pam_env.so user_readenv=1\n"
+                        "session requisite pam_jaula.so\n"
+                        "session optional pam_motd.so\n"
+                        "session required pam_limits.so\n"
+                        "session required pam_env.so user_readenv=1 envfile=/etc/default/locale\n"
+                        "session optional pam_env.so\n"},
                 {},
         };
-        struct jaula_findings f = { 0 };
+        struct jaula_findings f = {0};
 
         judge(fx, "svc", &f);
         assert_true(has(&f, JAULA_SEV_WARNING, "pam.d/svc", 1, "neutralised by pam_jaula"));
@@ -293,11 +287,11 @@ static bool never(const char *module)
 static void test_module_exists(void **state)
 {
         static const struct fixture fx[] = {
-                { "svc", "session requisite /opt/pam_jaula.so\n" },
+                {"svc", "session requisite /opt/pam_jaula.so\n"},
                 {},
         };
-        struct jaula_pam_stack st = { 0 };
-        struct jaula_findings f = { 0 };
+        struct jaula_pam_stack st = {0};
+        struct jaula_findings f = {0};
 
         files = fx;
         assert_int_equal(jaula_pam_stack_load("svc", "session", rd, NULL, &st, &f), 0);
@@ -310,12 +304,12 @@ static void test_module_exists(void **state)
 static void test_include_loop(void **state)
 {
         static const struct fixture fx[] = {
-                { "a", "session include b\nsession requisite pam_jaula.so\n" },
-                { "b", "session include a\n" },
+                {"a", "session include b\nsession requisite pam_jaula.so\n"},
+                {"b", "session include a\n"},
                 {},
         };
-        struct jaula_pam_stack st = { 0 };
-        struct jaula_findings f = { 0 };
+        struct jaula_pam_stack st = {0};
+        struct jaula_findings f = {0};
 
         files = fx;
         assert_int_equal(jaula_pam_stack_load("a", "session", rd, NULL, &st, &f), 0);
@@ -326,7 +320,7 @@ static void test_include_loop(void **state)
 
 static void test_format(void **state)
 {
-        struct jaula_findings f = { 0 };
+        struct jaula_findings f = {0};
         char buf[256];
 
         assert_int_equal(jaula_findings_add(&f, JAULA_SEV_ERROR, "x", 3, "do y", "bad %d", 1), 0);

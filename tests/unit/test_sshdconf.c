@@ -16,10 +16,9 @@
 
 #include "jaula/hostcheck.h"
 
-static const char *const groups[] = { "jailed", "users", NULL };
+static const char *const groups[] = {"jailed", "users", NULL};
 static const struct jaula_sshd_conn conn = {
-        .user = "alice", .groups = groups, .host = "localhost", .addr = "127.0.0.1"
-};
+        .user = "alice", .groups = groups, .host = "localhost", .addr = "127.0.0.1"};
 
 static const char main_cfg[] = "# stock\n"
                                "Include /etc/ssh/sshd_config.d/*.conf\n"
@@ -61,7 +60,7 @@ static void load(struct jaula_sshd_config *cfg)
 
 static void test_settings_parse(void **state)
 {
-        struct jaula_sshd_settings s = { 0 };
+        struct jaula_sshd_settings s = {0};
 
         assert_int_equal(jaula_sshd_settings_parse("port 22\nAcceptEnv LANG\nacceptenv LC_*\n"
                                                    "subsystem sftp internal-sftp -l INFO\n",
@@ -77,7 +76,7 @@ static void test_settings_parse(void **state)
 
 static void test_flatten(void **state)
 {
-        struct jaula_sshd_config cfg = { 0 };
+        struct jaula_sshd_config cfg = {0};
 
         load(&cfg);
         /* include, the 4 lines of the drop-in, then the rest of the main file */
@@ -112,7 +111,7 @@ static void test_match(void **state)
 
 static void test_find(void **state)
 {
-        struct jaula_sshd_config cfg = { 0 };
+        struct jaula_sshd_config cfg = {0};
         const struct jaula_sshd_directive *d;
 
         load(&cfg);
@@ -134,8 +133,8 @@ static void test_find(void **state)
         jaula_sshd_config_free(&cfg);
 }
 
-static bool has(const struct jaula_findings *f, enum jaula_severity sev, const char *file,
-                int line, const char *what)
+static bool has(const struct jaula_findings *f, enum jaula_severity sev, const char *file, int line,
+                const char *what)
 {
         for (size_t i = 0; i < f->n; i++)
                 if (f->v[i].severity == sev && f->v[i].line == line && f->v[i].file &&
@@ -146,8 +145,8 @@ static bool has(const struct jaula_findings *f, enum jaula_severity sev, const c
 
 static void judge(const char *settings, struct jaula_findings *f)
 {
-        struct jaula_sshd_config cfg = { 0 };
-        struct jaula_sshd_settings s = { 0 };
+        struct jaula_sshd_config cfg = {0};
+        struct jaula_sshd_settings s = {0};
 
         load(&cfg);
         assert_int_equal(jaula_sshd_settings_parse(settings, &s), 0);
@@ -166,7 +165,7 @@ static const char good[] = "usepam yes\nx11forwarding no\npermituserrc no\n"
 
 static void test_judge_clean(void **state)
 {
-        struct jaula_findings f = { 0 };
+        struct jaula_findings f = {0};
 
         judge(good, &f);
         assert_int_equal(f.n, 0);
@@ -175,7 +174,7 @@ static void test_judge_clean(void **state)
 
 static void test_judge_bad(void **state)
 {
-        struct jaula_findings f = { 0 };
+        struct jaula_findings f = {0};
 
         judge("usepam no\nx11forwarding yes\npermituserrc yes\nallowtcpforwarding yes\n"
               "allowagentforwarding yes\nallowstreamlocalforwarding all\nexposeauthinfo yes\n"
@@ -184,14 +183,18 @@ static void test_judge_bad(void **state)
               "permituserenvironment yes\n",
               &f);
         assert_true(has(&f, JAULA_SEV_ERROR, "sshd_config", 3, "UsePAM"));
-        assert_true(has(&f, JAULA_SEV_ERROR, "/etc/ssh/sshd_config.d/jaula.conf", 3, "X11Forwarding"));
-        assert_true(has(&f, JAULA_SEV_ERROR, "/etc/ssh/sshd_config.d/jaula.conf", 4, "PermitUserRC"));
-        assert_true(has(&f, JAULA_SEV_ERROR, "/etc/ssh/sshd_config.d/jaula.conf", 1,
-                        "AllowAgentForwarding for user 'alice': yes: sshd makes the agent socket in "
-                        "the host's /tmp as the user (default)"));
+        assert_true(
+                has(&f, JAULA_SEV_ERROR, "/etc/ssh/sshd_config.d/jaula.conf", 3, "X11Forwarding"));
+        assert_true(
+                has(&f, JAULA_SEV_ERROR, "/etc/ssh/sshd_config.d/jaula.conf", 4, "PermitUserRC"));
+        assert_true(
+                has(&f, JAULA_SEV_ERROR, "/etc/ssh/sshd_config.d/jaula.conf", 1,
+                    "AllowAgentForwarding for user 'alice': yes: sshd makes the agent socket in "
+                    "the host's /tmp as the user (default)"));
         assert_true(has(&f, JAULA_SEV_ERROR, "/etc/ssh/sshd_config.d/jaula.conf", 1,
                         "AllowStreamLocalForwarding"));
-        assert_true(has(&f, JAULA_SEV_ERROR, "/etc/ssh/sshd_config.d/jaula.conf", 1, "PermitTunnel"));
+        assert_true(
+                has(&f, JAULA_SEV_ERROR, "/etc/ssh/sshd_config.d/jaula.conf", 1, "PermitTunnel"));
         assert_true(has(&f, JAULA_SEV_ERROR, "sshd_config", 0, "PermitUserEnvironment"));
         assert_true(has(&f, JAULA_SEV_ERROR, "sshd_config", 0, "'sftp' is internal-sftp"));
         assert_true(has(&f, JAULA_SEV_ERROR, "/etc/ssh/sshd_config.d/jaula.conf", 1,
@@ -209,7 +212,7 @@ static void test_judge_bad(void **state)
 
 static void test_judge_disableforwarding(void **state)
 {
-        struct jaula_findings f = { 0 };
+        struct jaula_findings f = {0};
 
         judge("disableforwarding yes\nx11forwarding yes\nallowagentforwarding yes\n"
               "allowtcpforwarding yes\nallowstreamlocalforwarding yes\npermituserrc no\n",
@@ -218,8 +221,8 @@ static void test_judge_disableforwarding(void **state)
         jaula_findings_free(&f);
 
         judge("forcecommand /usr/bin/menu\n", &f);
-        assert_true(has(&f, JAULA_SEV_WARNING, "/etc/ssh/sshd_config.d/jaula.conf", 2,
-                        "ForceCommand"));
+        assert_true(
+                has(&f, JAULA_SEV_WARNING, "/etc/ssh/sshd_config.d/jaula.conf", 2, "ForceCommand"));
         assert_int_equal(jaula_findings_count(&f, JAULA_SEV_ERROR), 0);
         jaula_findings_free(&f);
 }
@@ -241,16 +244,17 @@ static void test_caps_bounding(void **state)
 
 static void test_caps_policy(void **state)
 {
-        static const char pol[] = "rootfs = { r = { path = \"/srv/r\"; }; };\n"
-                                  "profiles = {\n"
-                                  "  a = { rootfs = \"r\";\n"
-                                  "    capabilities = [ \"CAP_SYS_RESOURCE\", \"net_bind_service\" ];\n"
-                                  "  };\n"
-                                  "  b = { rootfs = \"r\"; capabilities = [ \"CAP_NET_BIND_SERVICE\" ]; };\n"
-                                  "};\n"
-                                  "match = ( { groups = [ \"g\" ]; profile = \"a\"; } );\n";
+        static const char pol[] =
+                "rootfs = { r = { path = \"/srv/r\"; }; };\n"
+                "profiles = {\n"
+                "  a = { rootfs = \"r\";\n"
+                "    capabilities = [ \"CAP_SYS_RESOURCE\", \"net_bind_service\" ];\n"
+                "  };\n"
+                "  b = { rootfs = \"r\"; capabilities = [ \"CAP_NET_BIND_SERVICE\" ]; };\n"
+                "};\n"
+                "match = ( { groups = [ \"g\" ]; profile = \"a\"; } );\n";
         struct jaula_policy *p = NULL;
-        struct jaula_diags d = { 0 };
+        struct jaula_diags d = {0};
         uint64_t grant = ~(UINT64_C(1) << 24);
 
         assert_int_equal(jaula_policy_parse(pol, "t.conf", &p, &d), 0);
