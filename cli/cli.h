@@ -29,5 +29,11 @@ int cli_load_policy(const char *path, struct jaula_policy **ret, FILE *err);
 /* The same with JAULA_POLICY_* flags. */
 int cli_load_policy_flags(const char *path, unsigned flags, struct jaula_policy **ret, FILE *err);
 
+/* Judge the capabilities each profile keeps against what this host can
+ * grant (cli/host.c; check-config and check-host share it): one
+ * diagnostic per profile that keeps one the host lacks.  Returns their
+ * number or a negative errno. */
+int cli_check_kept_caps(const struct jaula_policy *p, struct jaula_diags *d);
+
 int cmd_check_config(int argc, char **argv);
 int cmd_explain(int argc, char **argv);

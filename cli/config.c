@@ -100,6 +100,22 @@ int cmd_check_config(int argc, char **argv)
         }
         if (r < 0)
                 return JAULA_EXIT_CONFIG;
+        /* Valid, but keeping what the host cannot grant fails every login. */
+        struct jaula_diags d = { 0 };
+        char line[2048];
+        r = cli_check_kept_caps(p, &d);
+        for (size_t i = 0; i < d.n; i++) {
+                jaula_diag_format(&d.v[i], line, sizeof line);
+                printf("%s\n", line);
+        }
+        jaula_diags_free(&d);
+        if (r == -ENOMEM)
+                return JAULA_EXIT_FAILURE;
+        if (r > 0)
+                return JAULA_EXIT_CONFIG;
+        if (r < 0)
+                fprintf(stderr, "jaula check-config: cannot read the bounding sets to judge kept "
+                                "capabilities: %s\n", strerror(-r));
         printf("OK\n");
         return JAULA_EXIT_OK;
 }

@@ -23,6 +23,7 @@ int cmd_stop(int argc, char **argv) WEAK;
 int cmd_gc(int argc, char **argv) WEAK;
 int cmd_mkroot(int argc, char **argv) WEAK;
 int cmd_check_kernel(int argc, char **argv) WEAK;
+int cmd_check_host(int argc, char **argv) WEAK;
 int cmd_bridges(int argc, char **argv) WEAK;
 
 static const struct command {
@@ -42,6 +43,8 @@ static const struct command {
         { "gc", cmd_gc, "", "sweep dead sessions and jails" },
         { "mkroot", cmd_mkroot, "[OPTIONS] DIR", "build a rootfs with debootstrap" },
         { "check-kernel", cmd_check_kernel, "", "probe the kernel features jaula needs" },
+        { "check-host", cmd_check_host, "[OPTIONS]",
+          "check PAM, sshd and the host for ways around the jail" },
         { "bridges", cmd_bridges, "", "list the bridges jails are attached to" },
 };
 
@@ -80,7 +83,7 @@ static void usage(FILE *f)
                 "\nThe policy is %s unless --config names another.\n"
                 "\nExit status:\n"
                 "  0  success (also: the user is not jailed)\n"
-                "  1  the policy has errors\n"
+                "  1  the policy has errors (check-host: an error found)\n"
                 "  2  bad arguments\n"
                 "  3  unknown user\n"
                 "  4  the policy cannot jail this user (their login would be refused)\n"

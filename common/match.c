@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jaula/hostcheck.h"
 #include "jaula/log.h"
 #include "jaula/policy.h"
 #include "jaula/spec.h"
@@ -270,6 +271,15 @@ JAULA_EXPORT int jaula_policy_resolve(const struct jaula_policy *p, const struct
         if (ret_rule)
                 *ret_rule = NULL;
         return 0;
+}
+
+JAULA_EXPORT int jaula_policy_match_index(const struct jaula_policy *p,
+                                          const struct jaula_user *user)
+{
+        for (size_t i = 0; p && user && i < p->rules.n; i++)
+                if (rule_matches(POL_AT(p->rules, struct pol_rule, i), user))
+                        return (int) i;
+        return -ENOENT;
 }
 
 JAULA_EXPORT int jaula_policy_rule_source(const struct jaula_policy *p, int index,

@@ -89,6 +89,7 @@ struct pol_profile {
         int line;
         int seq;
         int rootfs_line, network_line;
+        int caps_line; /* of `capabilities`; 0 in a policy read from the cache */
 };
 
 struct pol_group {

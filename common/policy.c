@@ -1333,6 +1333,7 @@ static void parse_profile(struct ctx *c, const char *name, const config_setting_
 
         pr->rootfs_line = line_of(member(s, "rootfs"));
         pr->network_line = line_of(member(s, "network"));
+        pr->caps_line = line_of(member(s, "capabilities"));
         if (get_string(c, s, path, "rootfs", &pr->rootfs_name) == 0)
                 DIAG(c, s, "%s: no rootfs; expected rootfs = \"NAME\" naming an entry of rootfs",
                      path);
