@@ -31,6 +31,10 @@
 int cmd_check_host(int argc, char **argv);
 
 #define DEFAULT_PAM_DIR "/etc/pam.d"
+/* Linux-PAM (Debian 12 builds it with a vendor directory) reads a service
+ * or an include from here when /etc/pam.d has no file of that name:
+ * systemd ships /usr/lib/pam.d/systemd-user there. */
+#define DEFAULT_PAM_VENDOR_DIR "/usr/lib/pam.d"
 #define DEFAULT_SSHD "/usr/sbin/sshd"
 #define DEFAULT_SSHD_CONFIG "/etc/ssh/sshd_config"
 #define DEFAULT_SSHRC "/etc/ssh/sshrc"
@@ -83,8 +87,27 @@ static bool module_exists(const char *module)
         return false;
 }
 
-static int check_pam(const char *dir, struct jaula_findings *f)
+struct pam_dirs {
+        const char *dir;
+        const char *vendor; /* NULL: none */
+};
+
+/* A PAM file as Linux-PAM finds it: DIR first, then the vendor directory. */
+static int read_pam_file(void *ud, const char *name, char **ret_text, char **ret_path)
 {
+        const struct pam_dirs *d = ud;
+        int r;
+
+        r = jaula_read_in_dir((void *) d->dir, name, ret_text, ret_path);
+        if (r == -ENOENT && d->vendor && name[0] != '/')
+                r = jaula_read_in_dir((void *) d->vendor, name, ret_text, ret_path);
+        return r;
+}
+
+static int check_pam(const char *dir, const char *vendor, struct jaula_findings *f)
+{
+        struct pam_dirs dirs = { dir, vendor };
+
         static const struct {
                 const char *service;
                 bool optional; /* absent on most hosts */
@@ -104,8 +127,8 @@ static int check_pam(const char *dir, struct jaula_findings *f)
 
                 if (asprintf(&path, "%s/%s", dir, services[i].service) < 0)
                         return -ENOMEM;
-                r = jaula_pam_stack_load(services[i].service, "session", jaula_read_in_dir,
-                                         (void *) dir, &st, f);
+                r = jaula_pam_stack_load(services[i].service, "session", read_pam_file, &dirs,
+                                         &st, f);
                 if (r == -ENOENT) {
                         if (services[i].optional)
                                 continue;
@@ -602,8 +625,9 @@ static void print_findings(const struct jaula_findings *f, bool json)
 static void usage(FILE *o)
 {
         fprintf(o,
-                "Usage: jaula check-host [--config FILE] [--pam-dir DIR] [--sshd PATH]\n"
-                "                        [--sshd-config FILE] [--sshrc FILE] [--no-sshd] [--json]\n"
+                "Usage: jaula check-host [--config FILE] [--pam-dir DIR] [--pam-vendor-dir DIR]\n"
+                "                        [--sshd PATH] [--sshd-config FILE] [--sshrc FILE] [--no-sshd]\n"
+                "                        [--json]\n"
                 "Reports what on this host lets a jailed user run something outside the jail\n"
                 "or skip pam_jaula, as FILE:LINE: error|warning: message — how to fix.\n"
                 "Exit status 0 (warnings at most), 1 (errors), 2 (could not check).\n");
@@ -614,6 +638,7 @@ int cmd_check_host(int argc, char **argv)
         static const struct option opts[] = {
                 {"config", required_argument, NULL, 'c'},
                 {"pam-dir", required_argument, NULL, 'p'},
+                {"pam-vendor-dir", required_argument, NULL, 'V'},
                 {"sshd", required_argument, NULL, 's'},
                 {"sshd-config", required_argument, NULL, 'S'},
                 {"sshrc", required_argument, NULL, 'r'},
@@ -626,6 +651,7 @@ int cmd_check_host(int argc, char **argv)
         struct jaula_findings f = {0};
         struct jaula_diags d = {0};
         const char *config = NULL, *pam_dir = DEFAULT_PAM_DIR, *sshd = DEFAULT_SSHD;
+        const char *pam_vendor = DEFAULT_PAM_VENDOR_DIR;
         const char *sshd_config = DEFAULT_SSHD_CONFIG, *sshrc = DEFAULT_SSHRC;
         bool json = false, no_sshd = false, sshd_given = false, incomplete = false;
         int c, r, rc;
@@ -637,6 +663,9 @@ int cmd_check_host(int argc, char **argv)
                         break;
                 case 'p':
                         pam_dir = optarg;
+                        break;
+                case 'V':
+                        pam_vendor = *optarg ? optarg : NULL;
                         break;
                 case 's':
                         sshd = optarg;
@@ -688,7 +717,7 @@ int cmd_check_host(int argc, char **argv)
                 incomplete = true;
         }
 
-        r = check_pam(pam_dir, &f);
+        r = check_pam(pam_dir, pam_vendor, &f);
         if (r == -ENOMEM)
                 goto oom;
         if (r < 0)

@@ -59,6 +59,16 @@ for s in sshd login su-l; do
 	echo "$PAMLINE" >> "$D/pam.clean/$s"
 done
 
+# The vendor directory (Debian's systemd ships systemd-user there): a copy
+# of the host's, with the pam_jaula line in systemd-user.
+mkdir -p "$D/vendor.clean"
+if [ -e /usr/lib/pam.d/systemd-user ]; then
+	cp /usr/lib/pam.d/systemd-user "$D/vendor.clean/"
+else
+	printf '@include common-account\n@include common-session-noninteractive\n' > "$D/vendor.clean/systemd-user"
+fi
+echo "$PAMLINE" >> "$D/vendor.clean/systemd-user"
+
 # sshd: Debian's stock sshd_config (Include pointed at a private
 # directory) with the drop-in for this group, and a host key of our own.
 mkdir -p "$D/ssh.clean/sshd_config.d"
@@ -80,8 +90,9 @@ DROP=$D/ssh/sshd_config.d/jaula.conf
 
 # reset: fresh copies of the clean setup in $D/pam.d and $D/ssh.
 reset() {
-	rm -rf "$D/pam.d" "$D/ssh"
+	rm -rf "$D/pam.d" "$D/ssh" "$D/vendor"
 	cp -a "$D/pam.clean" "$D/pam.d"
+	cp -a "$D/vendor.clean" "$D/vendor"
 	cp -a "$D/ssh.clean" "$D/ssh"
 	write_policy
 }
@@ -90,7 +101,7 @@ OUT=
 RC=
 run() {
 	OUT=$("$JAULA" check-host --config "$D/etc/jaula.conf" --pam-dir "$D/pam.d" \
-		--sshd-config "$MAIN" --sshrc "$D/no-sshrc" "$@" 2>&1)
+		--pam-vendor-dir "$D/vendor" --sshd-config "$MAIN" --sshrc "$D/no-sshrc" "$@" 2>&1)
 	RC=$?
 }
 
@@ -127,7 +138,7 @@ if grep -q "user_readenv=1" "$D/pam.d/sshd"; then
 		"$(lineof "$D/pam.d/sshd" 'pam_env.so.*user_readenv=1')" warning "allow-list"
 fi
 OUT=$("$JAULA" check-host --config "$D/etc/jaula.conf" --pam-dir "$D/pam.d" \
-	--sshd-config "$MAIN" --sshrc "$D/no-sshrc" --json 2>/dev/null)
+	--pam-vendor-dir "$D/vendor" --sshd-config "$MAIN" --sshrc "$D/no-sshrc" --json 2>/dev/null)
 RC=$?
 if ! command -v python3 >/dev/null; then
 	skip "--json: python3 is not installed to parse it"
@@ -150,6 +161,19 @@ reset
 sed -i "s|^session requisite $TOP/pam_module/pam_jaula.so|session [success=ok default=ignore] $TOP/pam_module/pam_jaula.so|" "$D/pam.d/su-l"
 run
 expect_finding "pam_jaula [default=ignore]" "$D/pam.d/su-l" "$(lineof "$D/pam.d/su-l" 'pam_jaula')" error "fails open"
+
+# systemd-user from the vendor directory (where Debian's systemd puts it):
+# without pam_jaula a jailed user gets a host service manager.
+reset
+sed -i '/pam_jaula/d' "$D/vendor/systemd-user"
+rm -f "$D/pam.d/systemd-user"
+run
+expect_finding "systemd-user in the vendor directory without pam_jaula" "$D/vendor/systemd-user" "" error "no pam_jaula"
+# A file of that name in the PAM directory hides the vendor one.
+{ cat "$D/vendor/systemd-user"; echo "$PAMLINE"; } > "$D/pam.d/systemd-user"
+run
+if [ "$RC" = 0 ]; then ok "systemd-user in the PAM directory hides the vendor one: exit 0"
+else not_ok "systemd-user in the PAM directory: exit $RC"; printf '%s\n' "$OUT" | diag; fi
 
 reset
 sed -i '/pam_jaula/d' "$D/pam.d/login"
