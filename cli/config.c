@@ -77,8 +77,11 @@ int cmd_check_config(int argc, char **argv)
                         break;
                 case 'h':
                         printf("Usage: jaula check-config [--config FILE | FILE]\n"
-                               "Checks the policy and its drop-ins; prints OK, or every error as\n"
-                               "FILE:LINE: key.path: message.  Exit status 0 or 1.\n");
+                               "Checks the policy and its drop-ins, then the rootfs, shells and\n"
+                               "mount sources it names; prints every error as\n"
+                               "FILE:LINE: key.path: message and every accepted risk as\n"
+                               "FILE:LINE: warning: message, then OK when there was no error.\n"
+                               "Exit status 0 (warnings only) or 1.\n");
                         return JAULA_EXIT_OK;
                 default:
                         return JAULA_EXIT_USAGE;
@@ -92,8 +95,27 @@ int cmd_check_config(int argc, char **argv)
                 path = argv[optind];
         }
         /* A check validates the files themselves and leaves no trace. */
-        r = cli_load_policy_flags(path, JAULA_POLICY_NO_CACHE_READ | JAULA_POLICY_NO_CACHE_WRITE,
+        r = cli_load_policy_flags(path,
+                                  JAULA_POLICY_NO_CACHE_READ | JAULA_POLICY_NO_CACHE_WRITE |
+                                          JAULA_POLICY_WARNINGS,
                                   &p, stdout);
+        if (r == -ENOMEM) {
+                fprintf(stderr, "jaula check-config: out of memory\n");
+                return JAULA_EXIT_FAILURE;
+        }
+        if (r < 0)
+                return JAULA_EXIT_CONFIG;
+        /* What needs the file system but no jail: the rootfs, the shells
+         * in it, the mount sources. */
+        struct jaula_diags d = { 0 };
+        char line[2048];
+
+        r = jaula_policy_check_files(p, &d);
+        for (size_t i = 0; i < d.n; i++) {
+                jaula_diag_format(&d.v[i], line, sizeof line);
+                printf("%s\n", line);
+        }
+        jaula_diags_free(&d);
         if (r == -ENOMEM) {
                 fprintf(stderr, "jaula check-config: out of memory\n");
                 return JAULA_EXIT_FAILURE;
