@@ -125,8 +125,8 @@ static bool template_dir(const char *tmpl, char *buf, size_t size, bool *exact)
 
 /* One protected directory: what it is and which relations to it count. */
 struct guard {
-        char dir[SAFETY_PATH];
-        char what[600];
+        char *dir; /* normalized */
+        char *what;
         unsigned rels;
         unsigned risk; /* 0: refused outright; else the POL_UNSAFE_* bit that accepts it */
 };
@@ -179,14 +179,17 @@ static const char *const jail_dirs[] = {
 
 struct guards {
         struct guard *v;
-        size_t n;
+        size_t n, cap;
 };
 
 static void guards_free(struct guards *g)
 {
+        for (size_t i = 0; i < g->n; i++) {
+                free(g->v[i].dir);
+                free(g->v[i].what);
+        }
         free(g->v);
-        g->v = NULL;
-        g->n = 0;
+        *g = (struct guards){ 0 };
 }
 
 static int guard_add(struct guards *g, const char *dir, unsigned rels, unsigned risk,
@@ -195,22 +198,37 @@ static int guard_add(struct guards *g, const char *dir, unsigned rels, unsigned 
 static int guard_add(struct guards *g, const char *dir, unsigned rels, unsigned risk,
                      const char *fmt, ...)
 {
-        struct guard *nv;
+        char norm[SAFETY_PATH];
+        struct guard *x;
         va_list ap;
+        int r;
 
         if (!dir || dir[0] != '/')
                 return 0;
-        nv = realloc(g->v, sizeof *nv * (g->n + 1));
-        if (!nv)
-                return -ENOMEM;
-        g->v = nv;
-        nv = &g->v[g->n++];
-        normalize(dir, nv->dir, sizeof nv->dir);
-        nv->rels = rels;
-        nv->risk = risk;
+        if (g->n == g->cap) {
+                size_t cap = g->cap ? 2 * g->cap : 32;
+                struct guard *nv = realloc(g->v, sizeof *nv * cap);
+
+                if (!nv)
+                        return -ENOMEM;
+                g->v = nv;
+                g->cap = cap;
+        }
+        x = &g->v[g->n];
+        normalize(dir, norm, sizeof norm);
+        x->dir = strdup(norm);
         va_start(ap, fmt);
-        vsnprintf(nv->what, sizeof nv->what, fmt, ap);
+        r = vasprintf(&x->what, fmt, ap);
         va_end(ap);
+        if (!x->dir || r < 0) {
+                free(x->dir);
+                if (r >= 0)
+                        free(x->what);
+                return -ENOMEM;
+        }
+        x->rels = rels;
+        x->risk = risk;
+        g->n++;
         return 0;
 }
 
