@@ -277,8 +277,8 @@ static int rw_guards(const struct jaula_policy *p, bool with_optin, struct guard
         for (size_t i = 0; i < p->rootfs.n && r >= 0; i++) {
                 const struct pol_rootfs *rf = POL_AT(p->rootfs, struct pol_rootfs, i);
 
-                r = guard_add(g, rf->path, R_ALL, 0, "rootfs '%s' (%s), which every jail of it runs",
-                              rf->name, rf->path);
+                r = guard_add(g, rf->path, R_ALL, 0,
+                              "rootfs '%s' (%s), which every jail of it runs", rf->name, rf->path);
         }
         for (size_t i = 0; with_optin && i < ELEMENTSOF(host_dirs_optin) && r >= 0; i++)
                 r = guard_add(g, host_dirs_optin[i].dir, host_dirs_optin[i].rels,
@@ -337,8 +337,8 @@ static bool jail_dir_hit(const char *path, bool exact, char *why, size_t size)
                 if (!exact)
                         rel = (rel & (R_IS | R_INSIDE)) ? R_INSIDE : 0;
                 if (rel & (R_IS | R_INSIDE)) {
-                        snprintf(why, size, "%s the jail's %s", exact ? rel_text(rel) : "is always inside",
-                                 jail_dirs[i]);
+                        snprintf(why, size, "%s the jail's %s",
+                                 exact ? rel_text(rel) : "is always inside", jail_dirs[i]);
                         return true;
                 }
         }
@@ -413,11 +413,9 @@ bool jaula_policy_rw_source_refused(const struct jaula_policy *p, const char *so
 /* ------------------------------------------------------------ judging */
 
 struct judge {
-        const struct jaula_policy *p;
         jaula_policy_report_fn report;
         void *ctx;
         struct guards rw, ro;
-        bool oom;
 };
 
 static void say(struct judge *j, bool warning, const char *file, int line, const char *fmt, ...)
@@ -496,8 +494,8 @@ static const struct {
         { "unshare", "a new user namespace gives back every capability over what it owns" },
         { "clone", "it lifts clone[CLONE_NEW*]: new (user) namespaces give back capabilities" },
         { "clone[CLONE_NEW*]", "new (user) namespaces give back capabilities" },
-        { "clone3", "clone3's flags cannot be filtered, so it creates namespaces unchecked" },
-        { "clone3[ENOSYS]", "clone3's flags cannot be filtered, so it creates namespaces unchecked" },
+        { "clone3", "its flags cannot be filtered, so it creates namespaces unchecked" },
+        { "clone3[ENOSYS]", "its flags cannot be filtered, so it creates namespaces unchecked" },
         { "init_module", "it loads code into the host's kernel" },
         { "finit_module", "it loads code into the host's kernel" },
         { "delete_module", "it changes the host's kernel" },
@@ -607,7 +605,7 @@ static void judge_mounts(struct judge *j, const struct pol_profile *pr, unsigned
 
 void jaula_policy_judge(const struct jaula_policy *p, jaula_policy_report_fn report, void *ctx)
 {
-        struct judge j = { .p = p, .report = report, .ctx = ctx };
+        struct judge j = { .report = report, .ctx = ctx };
 
         if (rw_guards(p, true, &j.rw) < 0 || ro_guards(p, &j.ro) < 0) {
                 report(ctx, false, p->file, 0, "out of memory while judging the policy");
@@ -885,8 +883,9 @@ static void check_sources(struct files *f, const struct pol_profile *pr)
                 if (stat(m->source, &st) < 0) {
                         if (errno == ENOENT && m->optional)
                                 continue;
-                        note(f, false, pr->file, line, "profiles.%s.mounts[%zu].source: \"%s\": %s%s",
-                             pr->name, i, m->source, strerror(errno),
+                        note(f, false, pr->file, line,
+                             "profiles.%s.mounts[%zu].source: \"%s\": %s%s", pr->name, i,
+                             m->source, strerror(errno),
                              errno == ENOENT ? " (set optional = true if it may be missing)" : "");
                         continue;
                 }
