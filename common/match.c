@@ -237,7 +237,9 @@ static int build_spec(const struct jaula_policy *p, const struct pol_rule *ru, i
                         return r;
                 s->n_mounts = i + 1;
                 if (pr->mounts[i].writable &&
-                    jaula_policy_rw_source_refused(p, s->mounts[i].source, why, sizeof why))
+                    jaula_policy_rw_source_refused(p, s->mounts[i].source,
+                                                   strchr(pr->mounts[i].source, '%') != NULL, why,
+                                                   sizeof why))
                         return jaula_err_set(err, -EPERM, "Cannot jail '%s': %s", u->name, why);
                 s->mounts[i].target = cp_str(&cp, pr->mounts[i].target);
                 s->mounts[i].writable = pr->mounts[i].writable;

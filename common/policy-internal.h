@@ -188,12 +188,15 @@ void jaula_policy_judge(const struct jaula_policy *p, jaula_policy_report_fn rep
 
 /* At resolve time (match.c), once templates are expanded: false when the
  * user's home (INSIDE the jail, bound from HOST) or a writable mount
- * SOURCE is acceptable, else true with the reason in why.  Only the
- * refusals no `unsafe` entry lifts are checked here. */
+ * SOURCE is acceptable, else true with the reason in why.  A literal
+ * source was judged whole at load, so only the outright refusals are
+ * checked again; one FROM_TEMPLATE was not, and what `unsafe` could
+ * accept (e.g. "/%u" becoming /home) is refused too: an administrator who
+ * wants that writes it literally. */
 bool jaula_policy_home_refused(const struct jaula_policy *p, const char *inside, const char *host,
                                char *why, size_t why_size);
-bool jaula_policy_rw_source_refused(const struct jaula_policy *p, const char *source, char *why,
-                                    size_t why_size);
+bool jaula_policy_rw_source_refused(const struct jaula_policy *p, const char *source,
+                                    bool from_template, char *why, size_t why_size);
 
 /* jaula_policy_parse with JAULA_POLICY_* flags (JAULA_POLICY_WARNINGS). */
 int jaula_policy_parse_ex(const char *text, const char *name, unsigned flags,

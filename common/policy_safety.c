@@ -302,9 +302,11 @@ static int ro_guards(const struct jaula_policy *p, struct guards *g)
 }
 
 /* The first guard PATH runs into (a refusal before an opt-in), or NULL.
- * With exact false, PATH is a directory every real path lies inside. */
+ * With exact false, PATH is a directory every real path lies inside.
+ * Guards an `unsafe` entry could accept count only for the relations in
+ * optin_rels. */
 static const struct guard *first_hit(const struct guards *g, const char *path, bool exact,
-                                     unsigned *ret_rel)
+                                     unsigned optin_rels, unsigned *ret_rel)
 {
         const struct guard *hit = NULL;
 
@@ -313,7 +315,7 @@ static const struct guard *first_hit(const struct guards *g, const char *path, b
 
                 if (!exact)
                         rel = (rel & (R_IS | R_INSIDE)) ? R_INSIDE : 0;
-                if (!(rel & g->v[i].rels))
+                if (!(rel & g->v[i].rels & (g->v[i].risk ? optin_rels : R_ALL)))
                         continue;
                 if (!hit || (hit->risk && !g->v[i].risk)) {
                         hit = &g->v[i];
@@ -368,12 +370,14 @@ bool jaula_policy_home_refused(const struct jaula_policy *p, const char *inside,
         }
         if (!host || host[0] != '/')
                 return false;
-        if (rw_guards(p, false, &g) < 0) {
+        if (rw_guards(p, true, &g) < 0) {
                 snprintf(why, why_size, "out of memory");
                 return true;
         }
         normalize(host, norm, sizeof norm);
-        hit = first_hit(&g, norm, true, &rel);
+        /* A service user's home inside /var/lib is fine; /home itself
+         * (every user's home) or /tmp is not. */
+        hit = first_hit(&g, norm, true, R_IS | R_CONTAINS, &rel);
         if (hit) {
                 snprintf(why, why_size,
                          "host home '%s' %s %s, and a home is bound writable into the jail", host,
@@ -384,8 +388,8 @@ bool jaula_policy_home_refused(const struct jaula_policy *p, const char *inside,
         return refused;
 }
 
-bool jaula_policy_rw_source_refused(const struct jaula_policy *p, const char *source, char *why,
-                                    size_t why_size)
+bool jaula_policy_rw_source_refused(const struct jaula_policy *p, const char *source,
+                                    bool from_template, char *why, size_t why_size)
 {
         struct guards g = { 0 };
         const struct guard *hit;
@@ -395,12 +399,12 @@ bool jaula_policy_rw_source_refused(const struct jaula_policy *p, const char *so
 
         if (!source || source[0] != '/')
                 return false;
-        if (rw_guards(p, false, &g) < 0) {
+        if (rw_guards(p, from_template, &g) < 0) {
                 snprintf(why, why_size, "out of memory");
                 return true;
         }
         normalize(source, norm, sizeof norm);
-        hit = first_hit(&g, norm, true, &rel);
+        hit = first_hit(&g, norm, true, R_ALL, &rel);
         if (hit) {
                 snprintf(why, why_size, "writable mount source '%s' %s %s", source, rel_text(rel),
                          hit->what);
@@ -587,7 +591,7 @@ static void judge_mounts(struct judge *j, const struct pol_profile *pr, unsigned
 
                 if (!m->source || !template_dir(m->source, dir, sizeof dir, &exact))
                         continue;
-                hit = first_hit(m->writable ? &j->rw : &j->ro, dir, exact, &rel);
+                hit = first_hit(m->writable ? &j->rw : &j->ro, dir, exact, R_ALL, &rel);
                 if (!hit)
                         continue;
                 snprintf(what, sizeof what, "profiles.%s.mounts[%zu].source: \"%s\" %s %s; %s",

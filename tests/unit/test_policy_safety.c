@@ -342,6 +342,20 @@ static void test_resolve_refuses_expanded(void **state)
         assert_null(s);
         assert_non_null(strstr(err.msg, "writable mount source '/etc' is the host's /etc"));
 
+        /* What `unsafe` could accept for a literal source is refused when
+         * a template makes it: "home" completes "/%u" to every home. */
+        u.name = (char *) "home";
+        r = jaula_policy_resolve(p, &u, &s, NULL, &err);
+        assert_int_equal(r, -EPERM);
+        assert_non_null(strstr(err.msg, "writable mount source '/home' is the host's /home"));
+
+        /* A passwd home of "/home" is every user's home. */
+        u.name = (char *) "ana";
+        u.home = (char *) "/home";
+        r = jaula_policy_resolve(p, &u, &s, NULL, &err);
+        assert_int_equal(r, -EPERM);
+        assert_non_null(strstr(err.msg, "host home '/home' is the host's /home"));
+
         /* A passwd home of "/" would bind the host's root, writable. */
         u.name = (char *) "ana";
         u.home = (char *) "/";
