@@ -414,6 +414,30 @@ bool jaula_policy_rw_source_refused(const struct jaula_policy *p, const char *so
         return refused;
 }
 
+static bool ro_source_refused(const struct jaula_policy *p, const char *source, char *why,
+                              size_t why_size)
+{
+        struct guards g = { 0 };
+        const struct guard *hit;
+        char norm[SAFETY_PATH];
+        unsigned rel = 0;
+        bool refused = false;
+
+        if (ro_guards(p, &g) < 0) {
+                snprintf(why, why_size, "out of memory");
+                return true;
+        }
+        normalize(source, norm, sizeof norm);
+        hit = first_hit(&g, norm, true, R_ALL, &rel);
+        if (hit) {
+                snprintf(why, why_size, "mount source '%s' %s %s", source, rel_text(rel),
+                         hit->what);
+                refused = true;
+        }
+        guards_free(&g);
+        return refused;
+}
+
 /* ------------------------------------------------------------ judging */
 
 struct judge {
@@ -875,12 +899,15 @@ static void check_shell(struct files *f, const struct jaula_policy *p,
                      key, shell, rf->name, rf->path, w);
 }
 
-static void check_sources(struct files *f, const struct pol_profile *pr)
+static void check_sources(struct files *f, const struct jaula_policy *p,
+                          const struct pol_profile *pr)
 {
         for (size_t i = 0; i < pr->n_mounts; i++) {
                 const struct pol_mount *m = &pr->mounts[i];
                 int line = m->line ? m->line : pr->line;
+                char why[1024];
                 struct stat st;
+                char *real;
 
                 if (!m->source || strchr(m->source, '%'))
                         continue; /* depends on the user: checked at login */
@@ -893,6 +920,15 @@ static void check_sources(struct files *f, const struct pol_profile *pr)
                              errno == ENOENT ? " (set optional = true if it may be missing)" : "");
                         continue;
                 }
+                /* The bind follows symlinks: judge where it really lands. */
+                real = realpath(m->source, NULL);
+                if (real && strcmp(real, m->source) != 0 &&
+                    (m->writable ? jaula_policy_rw_source_refused(p, real, true, why, sizeof why)
+                                 : ro_source_refused(p, real, why, sizeof why)))
+                        note(f, false, pr->file, line,
+                             "profiles.%s.mounts[%zu].source: \"%s\" resolves to \"%s\": %s",
+                             pr->name, i, m->source, real, why);
+                free(real);
                 if (m->writable && st.st_uid != 0)
                         note(f, true, pr->file, line,
                              "profiles.%s.mounts[%zu].source: \"%s\" is writable in the jail and "
@@ -914,7 +950,7 @@ JAULA_EXPORT int jaula_policy_check_files(const struct jaula_policy *p, struct j
                 const struct pol_profile *pr = POL_AT(p->profiles, struct pol_profile, i);
 
                 check_shell(&f, p, pr);
-                check_sources(&f, pr);
+                check_sources(&f, p, pr);
         }
         if (f.oom)
                 return -ENOMEM;

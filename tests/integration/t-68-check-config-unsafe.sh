@@ -199,6 +199,15 @@ fi
 POLICY_ROOTFS=$RF policy "$CONF" "$U" "mounts = ( { source = \"$TDIR/nonexistent\"; target = \"/n\"; optional = true; } );"
 out=$("$JAULA" check-config "$CONF" 2>&1); rc=$?
 expect_eq "a missing optional mount source is fine" "0 OK" "$rc $out"
+# The bind follows symlinks, so the check judges where a source lands.
+ln -s /etc "$TDIR/srv/etc-link"
+POLICY_ROOTFS=$RF policy "$CONF" "$U" "mounts = ( { source = \"$TDIR/srv/etc-link\"; target = \"/e\"; mode = \"rw\"; } );"
+out=$("$JAULA" check-config "$CONF" 2>&1); rc=$?
+if [ $rc = 1 ] && grep -qF "$CONF:$L: profiles.p.mounts[0].source: \"$TDIR/srv/etc-link\" resolves to \"/etc\": writable mount source '/etc' is the host's /etc" <<<"$out"; then
+	ok "a writable mount source that is a symlink to /etc is refused"
+else
+	not_ok "a writable mount source that is a symlink to /etc is refused (rc $rc)"; echo "$out" | diag
+fi
 mkdir "$TDIR/srv/theirs" && chown "$U" "$TDIR/srv/theirs"
 POLICY_ROOTFS=$RF policy "$CONF" "$U" "mounts = ( { source = \"$TDIR/srv/theirs\"; target = \"/t\"; mode = \"rw\"; } );"
 out=$("$JAULA" check-config "$CONF" 2>&1); rc=$?
