@@ -23,8 +23,12 @@ NP=$TOP/tests/helpers/net_probe
 # The state directory on tmpfs, like /run/jaula on a Debian host.
 T=$(mktemp -d /dev/shm/jaula-bench-net.XXXXXX)
 chmod 0711 "$T"
+# The user's home is not under /dev: a home there is refused (a home is
+# bound writable, and /dev is the host's; see jaula.conf(5), SAFETY).
+H=$(mktemp -d /tmp/jaula-bench-net.XXXXXX)
+chmod 0711 "$H"
 U=jaula-bnet$$
-cleanup() { userdel -f "$U" 2>/dev/null || true; rm -rf "$T"; }
+cleanup() { userdel -f "$U" 2>/dev/null || true; rm -rf "$T" "$H"; }
 trap cleanup EXIT
 
 echo "## network steps per jail (median of $N, µs)"
@@ -45,9 +49,9 @@ done
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed: skipping jailsh"; exit 0; }
 source tests/integration/rootfs.sh
 ROOT=$(busybox_rootfs)
-useradd -M -d "$T/home" -s /bin/sh "$U"
-mkdir -p "$T/home"
-chown "$U:" "$T/home"
+useradd -M -d "$H/home" -s /bin/sh "$U"
+mkdir -p "$H/home"
+chown "$U:" "$H/home"
 conf() { # FILE NAME EXTRA
 	cat >"$1" <<EOC
 global = { state_dir = "$T/state-$2"; include_dir = "$T/conf.d"; default_shell = "/bin/sh"; };

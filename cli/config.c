@@ -63,22 +63,31 @@ int cmd_check_config(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "config", required_argument, NULL, 'c' },
+                { "no-files", no_argument, NULL, 'n' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         _cleanup_(policy_freep) struct jaula_policy *p = NULL;
         const char *path = NULL;
+        bool files = true;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'c':
                         path = optarg;
                         break;
+                case 'n':
+                        files = false;
+                        break;
                 case 'h':
-                        printf("Usage: jaula check-config [--config FILE | FILE]\n"
-                               "Checks the policy and its drop-ins; prints OK, or every error as\n"
-                               "FILE:LINE: key.path: message.  Exit status 0 or 1.\n");
+                        printf("Usage: jaula check-config [--no-files] [--config FILE | FILE]\n"
+                               "Checks the policy and its drop-ins, then the rootfs, shells and\n"
+                               "mount sources it names (not with --no-files, for a policy\n"
+                               "written for another machine); prints every error as\n"
+                               "FILE:LINE: key.path: message and every accepted risk as\n"
+                               "FILE:LINE: warning: message, then OK when there was no error.\n"
+                               "Exit status 0 (warnings only) or 1.\n");
                         return JAULA_EXIT_OK;
                 default:
                         return JAULA_EXIT_USAGE;
@@ -92,7 +101,9 @@ int cmd_check_config(int argc, char **argv)
                 path = argv[optind];
         }
         /* A check validates the files themselves and leaves no trace. */
-        r = cli_load_policy_flags(path, JAULA_POLICY_NO_CACHE_READ | JAULA_POLICY_NO_CACHE_WRITE,
+        r = cli_load_policy_flags(path,
+                                  JAULA_POLICY_NO_CACHE_READ | JAULA_POLICY_NO_CACHE_WRITE |
+                                          JAULA_POLICY_WARNINGS,
                                   &p, stdout);
         if (r == -ENOMEM) {
                 fprintf(stderr, "jaula check-config: out of memory\n");
@@ -100,9 +111,26 @@ int cmd_check_config(int argc, char **argv)
         }
         if (r < 0)
                 return JAULA_EXIT_CONFIG;
-        /* Valid, but keeping what the host cannot grant fails every login. */
+        /* What needs the file system but no jail: the rootfs, the shells
+         * in it, the mount sources.  Then what the host cannot grant:
+         * keeping such a capability fails every login. */
         struct jaula_diags d = { 0 };
         char line[2048];
+        int rc = JAULA_EXIT_OK;
+
+        r = files ? jaula_policy_check_files(p, &d) : 0;
+        for (size_t i = 0; i < d.n; i++) {
+                jaula_diag_format(&d.v[i], line, sizeof line);
+                printf("%s\n", line);
+        }
+        jaula_diags_free(&d);
+        if (r == -ENOMEM) {
+                fprintf(stderr, "jaula check-config: out of memory\n");
+                return JAULA_EXIT_FAILURE;
+        }
+        if (r < 0)
+                rc = JAULA_EXIT_CONFIG;
+
         r = cli_check_kept_caps(p, &d);
         for (size_t i = 0; i < d.n; i++) {
                 jaula_diag_format(&d.v[i], line, sizeof line);
@@ -112,10 +140,12 @@ int cmd_check_config(int argc, char **argv)
         if (r == -ENOMEM)
                 return JAULA_EXIT_FAILURE;
         if (r > 0)
-                return JAULA_EXIT_CONFIG;
+                rc = JAULA_EXIT_CONFIG;
         if (r < 0)
                 fprintf(stderr, "jaula check-config: cannot read the bounding sets to judge kept "
                                 "capabilities: %s\n", strerror(-r));
+        if (rc != JAULA_EXIT_OK)
+                return rc;
         printf("OK\n");
         return JAULA_EXIT_OK;
 }

@@ -212,6 +212,11 @@ static int build_spec(const struct jaula_policy *p, const struct pol_rule *ru, i
         r = jaula_template_expand(pr->home, JAULA_TEMPLATE_PATH, u, pr->name, &s->home, err);
         if (r < 0)
                 return r;
+        /* The load-time judgement saw only templates; a passwd home of "/"
+         * or a user name that completes "/%u" to "/etc" shows only here. */
+        char why[600];
+        if (jaula_policy_home_refused(p, s->home, u->home, why, sizeof why))
+                return jaula_err_set(err, -EPERM, "Cannot jail '%s': %s", u->name, why);
         if (pr->writable == JAULA_WRITABLE_PERSISTENT) {
                 _cleanup_free_ char *tmpl = NULL;
 
@@ -232,6 +237,11 @@ static int build_spec(const struct jaula_policy *p, const struct pol_rule *ru, i
                 if (r < 0)
                         return r;
                 s->n_mounts = i + 1;
+                if (pr->mounts[i].writable &&
+                    jaula_policy_rw_source_refused(p, s->mounts[i].source,
+                                                   strchr(pr->mounts[i].source, '%') != NULL, why,
+                                                   sizeof why))
+                        return jaula_err_set(err, -EPERM, "Cannot jail '%s': %s", u->name, why);
                 s->mounts[i].target = cp_str(&cp, pr->mounts[i].target);
                 s->mounts[i].writable = pr->mounts[i].writable;
                 s->mounts[i].optional = pr->mounts[i].optional;

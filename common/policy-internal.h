@@ -50,6 +50,7 @@ struct pol_mount {
         const char *target;
         bool writable;
         bool optional;
+        int line; /* validation only: not kept in the cache */
 };
 
 struct pol_env {
@@ -85,11 +86,15 @@ struct pol_profile {
         size_t n_env;
         const char *shell; /* NULL: global default_shell */
         bool dev_log;
+        unsigned unsafe; /* POL_UNSAFE_* the administrator accepted */
         const char *file;
         int line;
         int seq;
         int rootfs_line, network_line;
         int caps_line; /* of `capabilities`; 0 in a policy read from the cache */
+        /* Where the keys the safety pass judges were set (0: not set).
+         * Validation only: a cached policy has been judged already. */
+        int ns_line, home_line, seccomp_line, sc_allow_line, shell_line, unsafe_line;
 };
 
 struct pol_group {
@@ -145,6 +150,7 @@ struct jaula_policy {
         const char *persistent_dir;
         const char *default_shell;
         const char *include_dir; /* NULL: conf.d beside the main file */
+        int default_shell_line;  /* validation only */
 
         struct pol_vec rootfs;   /* struct pol_rootfs */
         struct pol_vec nets;     /* struct pol_net */
@@ -154,6 +160,48 @@ struct jaula_policy {
 };
 
 #define POL_AT(vec, type, i) (&((type *) (vec).v)[i])
+
+/* Risks a profile may accept by naming them in its `unsafe` list
+ * (policy_safety.c judges them; jaula.conf(5) says what each gives away). */
+enum {
+        POL_UNSAFE_SECCOMP_NONE = 1u << 0,    /* "seccomp-none" */
+        POL_UNSAFE_SECCOMP_KERNEL = 1u << 1,  /* "seccomp-kernel-surface" */
+        POL_UNSAFE_HOST_NETWORK = 1u << 2,    /* "host-network" */
+        POL_UNSAFE_RW_HOST_MOUNT = 1u << 3,   /* "rw-host-mount" */
+};
+
+/* Bit of the risk called NAME, or 0 for an unknown name; the names in
+ * order for messages. */
+unsigned jaula_policy_unsafe_bit(const char *name);
+extern const char *const jaula_policy_unsafe_names[];
+
+/* Add one diagnostic (policy.c); -ENOMEM when it could not be stored. */
+int jaula_diags_push(struct jaula_diags *d, bool warning, const char *file, int line,
+                     const char *msg);
+
+/* The safety pass (policy_safety.c), run once the whole policy is in and
+ * its references resolved: refuses what would give a jailed user the host
+ * and, for the risks a profile accepted in `unsafe`, reports a warning.
+ * REPORT is called once per finding. */
+typedef void (*jaula_policy_report_fn)(void *ctx, bool warning, const char *file, int line,
+                                       const char *msg);
+void jaula_policy_judge(const struct jaula_policy *p, jaula_policy_report_fn report, void *ctx);
+
+/* At resolve time (match.c), once templates are expanded: false when the
+ * user's home (INSIDE the jail, bound from HOST) or a writable mount
+ * SOURCE is acceptable, else true with the reason in why.  A literal
+ * source was judged whole at load, so only the outright refusals are
+ * checked again; one FROM_TEMPLATE was not, and what `unsafe` could
+ * accept (e.g. "/%u" becoming /home) is refused too: an administrator who
+ * wants that writes it literally. */
+bool jaula_policy_home_refused(const struct jaula_policy *p, const char *inside, const char *host,
+                               char *why, size_t why_size);
+bool jaula_policy_rw_source_refused(const struct jaula_policy *p, const char *source,
+                                    bool from_template, char *why, size_t why_size);
+
+/* jaula_policy_parse with JAULA_POLICY_* flags (JAULA_POLICY_WARNINGS). */
+int jaula_policy_parse_ex(const char *text, const char *name, unsigned flags,
+                          struct jaula_policy **ret, struct jaula_diags *diags);
 
 /* arena (policy.c) */
 void *jaula_arena_alloc(struct jaula_policy *p, size_t size); /* zeroed */

@@ -124,11 +124,37 @@ JAULA_EXPORT void jaula_diags_free(struct jaula_diags *d)
 
 JAULA_EXPORT void jaula_diag_format(const struct jaula_diag *d, char *buf, size_t size)
 {
+        const char *kind = d->warning ? "warning: " : "";
+
         if (d->line > 0)
-                snprintf(buf, size, "%s:%d: %s", d->file ? d->file : "?", d->line,
+                snprintf(buf, size, "%s:%d: %s%s", d->file ? d->file : "?", d->line, kind,
                          d->msg ? d->msg : "");
         else
-                snprintf(buf, size, "%s: %s", d->file ? d->file : "?", d->msg ? d->msg : "");
+                snprintf(buf, size, "%s: %s%s", d->file ? d->file : "?", kind,
+                         d->msg ? d->msg : "");
+}
+
+int jaula_diags_push(struct jaula_diags *d, bool warning, const char *file, int line,
+                     const char *msg)
+{
+        struct jaula_diag *nv = realloc(d->v, sizeof *nv * (d->n + 1));
+
+        if (!nv)
+                return -ENOMEM;
+        d->v = nv;
+        nv[d->n] = (struct jaula_diag){
+                .file = strdup(file ? file : "?"),
+                .msg = strdup(msg),
+                .line = line,
+                .warning = warning,
+        };
+        if (!nv[d->n].file || !nv[d->n].msg) {
+                free(nv[d->n].file);
+                free(nv[d->n].msg);
+                return -ENOMEM;
+        }
+        d->n++;
+        return 0;
 }
 
 struct ctx {
@@ -138,6 +164,7 @@ struct ctx {
         bool main;        /* the main file: the only one allowed `global` */
         int seq;          /* order of definition, for duplicate reports */
         bool oom;
+        bool warnings; /* JAULA_POLICY_WARNINGS: keep the safety pass's warnings */
         uint64_t caps_checked; /* capabilities already judged by caps.c */
         int caps_verdict[64];
 };
@@ -147,30 +174,25 @@ static void diag_add(struct ctx *c, const char *file, int line, const char *fmt,
 
 static void diag_add(struct ctx *c, const char *file, int line, const char *fmt, ...)
 {
-        struct jaula_diag *nv;
         char buf[1024];
         va_list ap;
 
         va_start(ap, fmt);
         vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
+        if (jaula_diags_push(c->d, false, file, line, buf) < 0)
+                c->oom = true;
+}
 
-        nv = realloc(c->d->v, sizeof *nv * (c->d->n + 1));
-        if (!nv) {
-                c->oom = true;
+/* The safety pass's findings: errors always, warnings when asked for. */
+static void safety_report(void *ctx, bool warning, const char *file, int line, const char *msg)
+{
+        struct ctx *c = ctx;
+
+        if (warning && !c->warnings)
                 return;
-        }
-        c->d->v = nv;
-        nv[c->d->n].file = strdup(file ? file : "?");
-        nv[c->d->n].msg = strdup(buf);
-        nv[c->d->n].line = line;
-        if (!nv[c->d->n].file || !nv[c->d->n].msg) {
-                free(nv[c->d->n].file);
-                free(nv[c->d->n].msg);
+        if (jaula_diags_push(c->d, warning, file, line, msg) < 0)
                 c->oom = true;
-                return;
-        }
-        c->d->n++;
 }
 
 #define DIAG(c, s, ...) diag_add((c), (c)->file, line_of(s), __VA_ARGS__)
@@ -254,7 +276,7 @@ static const char *const profile_keys[] = {
         "rootfs",      "scope",       "lifetime",        "linger",  "hostname",
         "namespaces",  "writable",    "persistent_path", "home",    "tmp_size",
         "mounts",      "network",     "limits",          "seccomp", "capabilities",
-        "environment", "shell",       "dev_log",         NULL,
+        "environment", "shell",       "dev_log",         "unsafe",  NULL,
 };
 static const char *const limit_keys[] = { "memory", "swap",      "cpu", "cpu_weight",
                                           "pids",   "io_weight", NULL };
@@ -1031,6 +1053,7 @@ static void parse_global(struct ctx *c, const config_setting_t *s)
                 else
                         c->p->persistent_dir = v;
         }
+        c->p->default_shell_line = line_of(member(s, "default_shell"));
         get_abs_path(c, s, "global", "default_shell", &c->p->default_shell);
         get_abs_path(c, s, "global", "include_dir", &c->p->include_dir);
 }
@@ -1094,6 +1117,7 @@ static void parse_mounts(struct ctx *c, const config_setting_t *grp, const char 
                 subpath(path, sizeof path, parent, "mounts[%d]", i);
                 if (!want_group(c, m, path))
                         continue;
+                pm->line = line_of(m);
                 check_keys(c, m, path, mount_keys);
                 if (get_template(c, m, path, "source", JAULA_TEMPLATE_PATH, &pm->source) == 0)
                         DIAG(c, m, "%s: no source; expected source = \"/srv/shared\" or similar",
@@ -1152,8 +1176,10 @@ static void parse_seccomp(struct ctx *c, const config_setting_t *grp, const char
         if (!want_group(c, s, path))
                 return;
         check_keys(c, s, path, seccomp_keys);
+        pr->seccomp_line = line_of(member(s, "profile"));
         if (get_enum(c, s, path, "profile", profiles, &prof) > 0)
                 pr->seccomp_profile = profiles[prof];
+        pr->sc_allow_line = line_of(member(s, "allow"));
         if (get_strv(c, s, path, "allow", &pr->sc_allow, &pr->n_sc_allow, &ls) > 0) {
                 if (prof == 2 && pr->n_sc_allow > 0)
                         DIAG(c, ls,
@@ -1275,6 +1301,7 @@ static void parse_namespaces(struct ctx *c, const config_setting_t *grp, const c
         size_t n = 0;
 
         pr->ns_flags = NS_ALL;
+        pr->ns_line = line_of(member(grp, "namespaces"));
         if (get_strv(c, grp, parent, "namespaces", &v, &n, &ls) <= 0)
                 return;
         pr->ns_flags = 0;
@@ -1305,6 +1332,34 @@ static void parse_namespaces(struct ctx *c, const config_setting_t *grp, const c
                      "%s.namespaces: \"pid\" is missing; a jail without its own pid namespace is "
                      "not a jail",
                      parent);
+}
+
+/* The risks the administrator accepts for this profile, by name: one list
+ * is easier to audit (grep unsafe) than a boolean per risk. */
+static void parse_unsafe(struct ctx *c, const config_setting_t *grp, const char *parent,
+                         struct pol_profile *pr)
+{
+        const config_setting_t *ls = NULL;
+        const char **v = NULL;
+        size_t n = 0;
+        char all[256];
+
+        pr->unsafe_line = line_of(member(grp, "unsafe"));
+        if (get_strv(c, grp, parent, "unsafe", &v, &n, &ls) <= 0)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                unsigned bit = jaula_policy_unsafe_bit(v[i]);
+
+                if (!bit) {
+                        list_choices(jaula_policy_unsafe_names, all, sizeof all);
+                        DIAG(c, ls, "%s.unsafe[%zu]: unknown risk \"%s\"; expected one of: %s",
+                             parent, i, v[i], all);
+                        continue;
+                }
+                if (pr->unsafe & bit)
+                        DIAG(c, ls, "%s.unsafe[%zu]: \"%s\" is listed twice", parent, i, v[i]);
+                pr->unsafe |= bit;
+        }
 }
 
 static void parse_profile(struct ctx *c, const char *name, const config_setting_t *s)
@@ -1363,6 +1418,7 @@ static void parse_profile(struct ctx *c, const char *name, const config_setting_
             pr->writable != JAULA_WRITABLE_PERSISTENT)
                 DIAG(c, member(s, "persistent_path"),
                      "%s.persistent_path: only used with writable = \"persistent\"", path);
+        pr->home_line = line_of(member(s, "home"));
         get_template(c, s, path, "home", JAULA_TEMPLATE_PATH, &pr->home);
         int64_t tmp = 0;
         if (get_size(c, s, path, "tmp_size", false, &tmp) > 0)
@@ -1376,8 +1432,10 @@ static void parse_profile(struct ctx *c, const char *name, const config_setting_
         parse_seccomp(c, s, path, pr);
         parse_caps(c, s, path, pr);
         parse_env(c, s, path, pr);
+        pr->shell_line = line_of(member(s, "shell"));
         get_abs_path(c, s, path, "shell", &pr->shell);
         get_bool(c, s, path, "dev_log", &pr->dev_log);
+        parse_unsafe(c, s, path, pr);
 }
 
 static void parse_group(struct ctx *c, const char *name, const config_setting_t *s)
@@ -1889,6 +1947,8 @@ static void finalize(struct ctx *c)
                 p->persistent_dir = "/var/lib/jaula/persistent";
         if (!p->default_shell)
                 p->default_shell = "/bin/bash";
+        if (!c->oom)
+                jaula_policy_judge(p, safety_report, c);
 }
 
 JAULA_EXPORT void jaula_policy_free(struct jaula_policy *p)
@@ -1915,8 +1975,9 @@ static int finish(struct ctx *c, struct jaula_policy **ret)
                 finalize(c);
         if (c->oom)
                 return -ENOMEM;
-        if (c->d->n > 0)
-                return -EINVAL;
+        for (size_t i = 0; i < c->d->n; i++)
+                if (!c->d->v[i].warning)
+                        return -EINVAL;
         *ret = c->p;
         c->p = NULL;
         return 0;
@@ -1925,9 +1986,17 @@ static int finish(struct ctx *c, struct jaula_policy **ret)
 JAULA_EXPORT int jaula_policy_parse(const char *text, const char *name, struct jaula_policy **ret,
                                     struct jaula_diags *diags)
 {
+        return jaula_policy_parse_ex(text, name, 0, ret, diags);
+}
+
+int jaula_policy_parse_ex(const char *text, const char *name, unsigned flags,
+                          struct jaula_policy **ret, struct jaula_diags *diags)
+{
         _cleanup_(policy_freep) struct jaula_policy *p = calloc(1, sizeof *p);
         struct jaula_diags local = { 0 };
-        struct ctx c = { .d = diags ? diags : &local, .main = true };
+        struct ctx c = { .d = diags ? diags : &local,
+                         .main = true,
+                         .warnings = flags & JAULA_POLICY_WARNINGS };
         int r;
 
         if (!p)
@@ -2159,7 +2228,9 @@ JAULA_EXPORT int jaula_policy_load_ex(const char *path, const char *cache_dir, u
         _cleanup_free_ char *dirbuf = NULL;
         _cleanup_close_ int fd = -1, dfd = -1;
         struct jaula_diags local = { 0 };
-        struct ctx c = { .d = diags ? diags : &local, .main = true };
+        struct ctx c = { .d = diags ? diags : &local,
+                         .main = true,
+                         .warnings = flags & JAULA_POLICY_WARNINGS };
         struct source_ids ids = { 0 };
         char **names = NULL;
         size_t n_names = 0;
@@ -2188,7 +2259,8 @@ JAULA_EXPORT int jaula_policy_load_ex(const char *path, const char *cache_dir, u
                 r = fd;
                 goto out;
         }
-        if (*cache_dir && !(flags & JAULA_POLICY_NO_CACHE_READ) &&
+        /* A cached policy was judged already and carries no warnings. */
+        if (*cache_dir && !(flags & (JAULA_POLICY_NO_CACHE_READ | JAULA_POLICY_WARNINGS)) &&
             jaula_policy_cache_read(cache_dir, path, fd, ret) == 0) {
                 r = 0;
                 goto out;

@@ -10,11 +10,15 @@
 #define JAULA_DEFAULT_CONFIG "/etc/jaula/jaula.conf"
 #endif
 
-/* One configuration error: "FILE:LINE: key.path: what is wrong …". */
+/* One configuration error: "FILE:LINE: key.path: what is wrong …", or a
+ * warning (only when asked for with JAULA_POLICY_WARNINGS, or from
+ * jaula_policy_check_files): a risk the policy accepted, which does not
+ * stop it loading. */
 struct jaula_diag {
         char *file;
         int line; /* 0 when not tied to a line */
         char *msg; /* "key.path: what is wrong and what is expected" */
+        int warning;
 };
 
 struct jaula_diags {
@@ -23,7 +27,7 @@ struct jaula_diags {
 };
 
 void jaula_diags_free(struct jaula_diags *d);
-/* "FILE:LINE: MSG" into buf. */
+/* "FILE:LINE: MSG" (or "FILE:LINE: warning: MSG") into buf. */
 void jaula_diag_format(const struct jaula_diag *d, char *buf, size_t size);
 
 struct jaula_policy; /* opaque */
@@ -40,6 +44,9 @@ int jaula_policy_load(const char *path, struct jaula_policy **ret, struct jaula_
 enum {
         JAULA_POLICY_NO_CACHE_READ = 1 << 0,  /* parse and validate even if a cache is valid */
         JAULA_POLICY_NO_CACHE_WRITE = 1 << 1, /* do not write the cache */
+        /* Also report, as warnings, the risks profiles accepted in their
+         * `unsafe` lists (for check-config; a login accepts them silently). */
+        JAULA_POLICY_WARNINGS = 1 << 2,
 };
 
 /* jaula_policy_load with a cache directory ("": none; NULL: the default,
@@ -58,6 +65,16 @@ int jaula_policy_parse(const char *text, const char *name, struct jaula_policy *
                        struct jaula_diags *diags);
 
 void jaula_policy_free(struct jaula_policy *p);
+
+/* The checks that need the file system but no jail (for check-config):
+ * every rootfs exists, has its declared type, and neither it, its parent
+ * directories nor its top-level directories can be changed by anyone but
+ * root; every profile's shell exists and is executable inside its
+ * (directory) rootfs; mount sources without template variables exist
+ * unless optional, and a writable one owned by someone else than root is
+ * a warning.  Appends to diags; returns 0, -EINVAL when an error was
+ * found, or -ENOMEM. */
+int jaula_policy_check_files(const struct jaula_policy *p, struct jaula_diags *diags);
 
 /* Look the user up through NSS (getpwnam_r, getgrouplist). */
 int jaula_user_lookup_name(const char *name, struct jaula_user *ret);

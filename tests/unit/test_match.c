@@ -32,7 +32,7 @@ static const char policy_text[] =
         "              limits = { memory = \"1G\"; cpu = \"150%\"; }; };\n"
         "  legacy = { rootfs = \"old\"; scope = \"session\"; lifetime = \"processes\";\n"
         "             writable = \"persistent\"; namespaces = [\"mount\", \"pid\", \"ipc\"];\n"
-        "             capabilities = [\"CAP_NET_BIND_SERVICE\"]; shell = \"/bin/sh\";\n"
+        "             capabilities = [\"CAP_NET_BIND_SERVICE\"]; shell = \"/bin/sh\"; unsafe = [\"host-network\"];\n"
         "             seccomp = { profile = \"strict\"; deny = [\"fork\"]; };\n"
         "             mounts = ( { source = \"/srv/data/%u\"; target = \"/data\"; mode = \"rw\"; } ); };\n"
         "  staff = { rootfs = \"deb\"; linger = 60; home = \"/home/%g/%u\";\n"
