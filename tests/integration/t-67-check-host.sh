@@ -294,7 +294,7 @@ if (( (0x$bnd & 0x$bnd1 & (1 << 24)) == 0 )); then
 	run --no-sshd
 	expect_finding "a profile keeping CAP_SYS_RESOURCE, outside the bounding set" \
 		"$D/etc/jaula.conf" "$cl" error "CAP_SYS_RESOURCE.*cannot grant"
-	out=$("$JAULA" check-config "$D/etc/jaula.conf" 2>&1)
+	out=$("$JAULA" check-config --no-files "$D/etc/jaula.conf" 2>&1)
 	rc=$?
 	if [ $rc = 1 ] && printf '%s\n' "$out" | grep -q "^$D/etc/jaula.conf:$cl: profiles.p.capabilities: keeps CAP_SYS_RESOURCE"; then
 		ok "check-config reports the same kept capability at $cl, exit 1"
@@ -302,7 +302,7 @@ if (( (0x$bnd & 0x$bnd1 & (1 << 24)) == 0 )); then
 		not_ok "check-config on CAP_SYS_RESOURCE: exit $rc"; printf '%s\n' "$out" | diag
 	fi
 	write_policy 'capabilities = [ "CAP_NET_BIND_SERVICE" ];'
-	"$JAULA" check-config "$D/etc/jaula.conf" >/dev/null 2>&1
+	"$JAULA" check-config --no-files "$D/etc/jaula.conf" >/dev/null 2>&1
 	expect_eq "check-config accepts a kept capability the host has" 0 "$?"
 else
 	skip "kept capabilities: CAP_SYS_RESOURCE is in this host's bounding set (CapBnd $bnd, PID 1 $bnd1)"
