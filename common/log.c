@@ -132,6 +132,10 @@ static int fallback_open(void)
                 return -errno;
         if (!S_ISREG(st.st_mode) || st.st_uid != 0)
                 return -EPERM;
+        /* Anyone may run the setuid jailsh and have a refusal logged: a
+         * cap keeps that from filling /var/log. */
+        if (st.st_size >= JAULA_LOG_FILE_MAX)
+                return -EFBIG;
         return TAKE_FD(fd);
 }
 

@@ -23,6 +23,8 @@ void jaula_logv(int prio, const char *fmt, va_list ap);
 #ifndef JAULA_LOG_FILE /* a test build may point it elsewhere */
 #define JAULA_LOG_FILE "/var/log/jaula.log"
 #endif
+/* It stops growing there (rotate or remove it). */
+#define JAULA_LOG_FILE_MAX (8 * 1024 * 1024)
 
 /* The system log of a front end outside PAM (jailsh and the jail
  * processes it forks): syslog(3) when a daemon listens on /dev/log, else,

@@ -238,6 +238,13 @@ expect_match "… naming an unmatched user and uid" \
 	"Z jailsh\[[0-9]+\]: err: User '$V' \(uid $VUID\) matches no jail rule"$'\n' "$out"$'\n'
 expect_match "… and an exempt one, with the rule" \
 	"Z jailsh\[[0-9]+\]: err: User '$W' \(uid $WUID\) matches no jail rule: exempt by t"$'\n' "$out"$'\n'
+out=$(unshare -m --propagation private bash -c '
+	mount -t tmpfs -o mode=0755 jaula-t71-log /var/log || exit 1
+	if [ -e /dev/log ]; then mount --bind /dev/null /dev/log || exit 1; fi
+	head -c 8388608 /dev/zero > /var/log/jaula.log && chmod 0600 /var/log/jaula.log
+	setpriv --reuid="$2" --regid="$(id -g "$2")" --init-groups -- "$1" -c true >/dev/null 2>&1
+	stat -c %s /var/log/jaula.log' _ "$J" "$V")
+expect_eq "… and it stops growing at 8 MiB: refusals cannot fill /var/log" 8388608 "$out"
 if command -v socat >/dev/null 2>&1; then
 	source "$(dirname "$0")/sshd.sh"
 	with_syslog "$TDIR/syslog" unshare -m --propagation private bash -c '
