@@ -8,6 +8,7 @@ PREFIX      ?= /usr
 SBINDIR     ?= $(PREFIX)/sbin
 MANDIR      ?= $(PREFIX)/share/man
 SYSCONFDIR  ?= /etc
+LOCALSTATEDIR ?= /var
 MULTIARCH   := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null)
 PAMDIR      ?= /lib/$(MULTIARCH)/security
 DESTDIR     ?=
@@ -106,8 +107,11 @@ demo:
 bench: all $(HELPER_BIN)
 	./bench/run.sh
 
+# The same directories as the Debian package (debian/jaula.dirs), so the
+# README's steps work after either; t-63 compares the two.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SYSCONFDIR)/jaula/conf.d
+	install -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/lib/jaula/rootfs
 	install -m 0755 $(CLI) $(DESTDIR)$(SBINDIR)/jaula
 	install -m 4755 $(JAILSH) $(DESTDIR)$(SBINDIR)/jailsh
 	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_jaula.so

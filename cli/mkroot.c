@@ -415,12 +415,18 @@ static int empty_dir(const char *dir)
         return nftw(dir, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) == 0 ? 0 : -EIO;
 }
 
-/* DIR made absolute and checked: never "/", its parent must exist. */
+/* DIR made absolute and checked: never "/".  Its parent may be missing
+ * (a fresh install has no /var/lib/jaula/rootfs): the deepest existing
+ * ancestor is resolved, the missing names below it are kept as given and
+ * must be plain names (no "." or ".."), and make_parents creates them once
+ * every other check has passed. */
 static int resolve_target(const char *arg, struct mkroot_opts *o)
 {
-        char parent[PATH_MAX], real[PATH_MAX];
+        char parent[PATH_MAX], try[PATH_MAX], real[PATH_MAX];
         _cleanup_free_ char *copy = strdup(arg);
+        const char *missing = "";
         char *slash, *base;
+        size_t keep;
 
         if (!copy)
                 return -ENOMEM;
@@ -439,13 +445,58 @@ static int resolve_target(const char *arg, struct mkroot_opts *o)
                 fprintf(stderr, "jaula mkroot: '%s': name a directory to create or fill\n", arg);
                 return -EINVAL;
         }
-        if (!realpath(parent, real)) {
-                fprintf(stderr, "jaula mkroot: '%s': %s\n", parent, strerror(errno));
-                return -errno;
+        /* Walk up to the deepest ancestor that exists: parent[0..keep). */
+        for (keep = strlen(parent);;) {
+                char *up, *name;
+
+                snprintf(try, sizeof try, "%.*s", (int) keep, parent);
+                if (realpath(keep ? try : ".", real))
+                        break;
+                if (errno != ENOENT || !keep) {
+                        fprintf(stderr, "jaula mkroot: '%s': %s\n", try, strerror(errno));
+                        return -errno;
+                }
+                up = strrchr(try, '/');
+                name = up ? up + 1 : try;
+                if (!strcmp(name, ".") || !strcmp(name, "..")) {
+                        fprintf(stderr, "jaula mkroot: '%s': '.' or '..' below a missing directory\n",
+                                arg);
+                        return -EINVAL;
+                }
+                keep = up ? (size_t) (up - try) : 0;
+                missing = parent + keep + (up ? 1 : 0);
+                if (up == try) /* "/name": the root exists */
+                        keep = 1;
         }
-        if (snprintf(o->dir, sizeof o->dir, "%s/%s", strcmp(real, "/") ? real : "", base) >=
-            (int) sizeof o->dir)
+        if (snprintf(o->dir, sizeof o->dir, "%s/%s%s%s", strcmp(real, "/") ? real : "", missing,
+                     *missing ? "/" : "", base) >= (int) sizeof o->dir)
                 return -ENAMETOOLONG;
+        return JAULA_EXIT_OK;
+}
+
+/* Create the missing parents of o->dir: root's, mode 0755 whatever the
+ * umask, like the directories the package ships. */
+static int make_parents(const char *dir)
+{
+        char path[PATH_MAX];
+        struct stat st;
+
+        snprintf(path, sizeof path, "%s", dir);
+        for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+                *p = '\0';
+                if (mkdir(path, 0755) == 0) {
+                        if (chown(path, 0, 0) < 0 || chmod(path, 0755) < 0) {
+                                fprintf(stderr, "jaula mkroot: '%s': %s\n", path, strerror(errno));
+                                return -errno;
+                        }
+                        printf("jaula mkroot: created '%s'\n", path);
+                } else if (errno != EEXIST || stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                        fprintf(stderr, "jaula mkroot: creating '%s': %s\n", path,
+                                errno == EEXIST ? "not a directory" : strerror(errno));
+                        return -ENOTDIR;
+                }
+                *p = '/';
+        }
         return JAULA_EXIT_OK;
 }
 
@@ -862,7 +913,10 @@ int cmd_mkroot(int argc, char **argv)
         } else if (errno != ENOENT) {
                 fprintf(stderr, "jaula mkroot: '%s': %s\n", o.dir, strerror(errno));
                 return JAULA_EXIT_FAILURE;
-        } else if (mkdir(o.dir, 0755) < 0) {
+        } else if (make_parents(o.dir) < 0) {
+                return JAULA_EXIT_FAILURE;
+        } else if (mkdir(o.dir, 0755) < 0 || chmod(o.dir, 0755) < 0) {
+                /* (chmod: the jail's / must be traversable whatever our umask) */
                 fprintf(stderr, "jaula mkroot: creating '%s': %s\n", o.dir, strerror(errno));
                 return JAULA_EXIT_FAILURE;
         }

@@ -6,6 +6,7 @@
  * EEXIST, atomically and without a lock, so concurrent logins of different
  * jails never get one address twice.  The symlink's target is the jail id,
  * readable with one readlinkat() and never opened or followed. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -239,8 +240,50 @@ static int mkdir_ok(int dirfd, const char *name)
         return 0;
 }
 
-/* Open <state_dir>/net/<network>, creating it (and a/, j/, u/) on first use
- * only: the common case costs one openat(). */
+static void rmdir_netdir(int nfd, const char *name)
+{
+        _cleanup_close_ int fd = openat(nfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+        if (fd >= 0) {
+                unlinkat(fd, "a", AT_REMOVEDIR);
+                unlinkat(fd, "j", AT_REMOVEDIR);
+                unlinkat(fd, "u", AT_REMOVEDIR);
+        }
+        unlinkat(nfd, name, AT_REMOVEDIR);
+}
+
+/* Create net/<network> complete or not at all: the claim writes into a/
+ * and j/ without a lock, so a concurrent first login that found the
+ * directory before its creator had made a/ or j/ failed with ENOENT (two
+ * users' first logins on a fresh host, issue #18).  Built under a dot
+ * name (never a network name, skipped by every walker) and renamed into
+ * place; the loser of a race removes its copy and uses the winner's. */
+static int make_netdir(int nfd, const char *network)
+{
+        char tmp[NAME_MAX + 1];
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (snprintf(tmp, sizeof tmp, ".new.%d.%s", (int) getpid(), network) >= (int) sizeof tmp)
+                return -ENAMETOOLONG;
+        rmdir_netdir(nfd, tmp); /* a killed login of an earlier process with our pid */
+        if (mkdirat(nfd, tmp, 0700) < 0)
+                return -errno;
+        fd = openat(nfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 || mkdirat(fd, "a", 0700) < 0 || mkdirat(fd, "j", 0700) < 0 ||
+            mkdirat(fd, "u", 0700) < 0) {
+                r = -errno;
+                rmdir_netdir(nfd, tmp);
+                return r;
+        }
+        r = renameat2(nfd, tmp, nfd, network, RENAME_NOREPLACE) < 0 ? -errno : 0;
+        if (r < 0)
+                rmdir_netdir(nfd, tmp);
+        return r == -EEXIST ? 0 : r;
+}
+
+/* Open <state_dir>/net/<network>, creating it (with a/, j/, u/) on first
+ * use only: the common case costs one openat(). */
 static int open_netdir(const char *state_dir, const char *network, bool create)
 {
         _cleanup_close_ int sfd = -1, nfd = -1;
@@ -263,17 +306,10 @@ static int open_netdir(const char *state_dir, const char *network, bool create)
         nfd = openat(sfd, "net", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (nfd < 0)
                 return -errno;
-        if ((r = mkdir_ok(nfd, network)) < 0)
+        if ((r = make_netdir(nfd, network)) < 0)
                 return r;
         fd = openat(nfd, network, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        if ((r = mkdir_ok(fd, "a")) < 0 || (r = mkdir_ok(fd, "j")) < 0 ||
-            (r = mkdir_ok(fd, "u")) < 0) {
-                close_nointr(fd);
-                return r;
-        }
-        return fd;
+        return fd >= 0 ? fd : -errno;
 }
 
 /* readlinkat() into a NUL-terminated buffer. */

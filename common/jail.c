@@ -1,6 +1,6 @@
 /* jail.c — the jail lifecycle: open (find or create, register a session),
  * find the caller's jail, enter, close, destroy, gc.  Needs root.  This is
- * the one file that knows the order of the steps (DESIGN.md, "A jail and
+ * the one file that knows the order of the steps (docs/design.md, "A jail and
  * its life").
  *
  * Every change to a jail happens under its lock (state.c), so concurrent

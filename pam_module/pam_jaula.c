@@ -9,7 +9,7 @@
  * its mounts, logs, ptys and utmp on the host.  The user's login shell,
  * jailsh, does the rest.  This process must never join mnt, pid or cgroup,
  * chroot, or set no_new_privs, the bounding set or seccomp: the
- * application goes on living here and forks the setuid jailsh (DESIGN.md).
+ * application goes on living here and forks the setuid jailsh (docs/design.md).
  *
  * Options: config=PATH  policy file (default /etc/jaula/jaula.conf)
  *          jailsh=PATH  the login shell jailed users must have

@@ -10,7 +10,7 @@
  *   --login         behave as a login shell
  *
  * The steps, each fatal on failure (fail closed: a short line on stderr,
- * the detail in syslog, non-zero exit, never a host shell):
+ * the detail in the system log, non-zero exit, never a host shell):
  *   1. undumpable; fds 0-2 open; environment saved through an allow-list
  *      and cleared before anything reads it;
  *   2. policy → user (real uid, with the groups the login gave us) → spec;
@@ -56,15 +56,16 @@ extern char **environ;
 
 static bool caller_is_root;
 
-/* The library logs through us: syslog always, stderr too for root. */
+/* The library logs through us: the system log always (syslog, or
+ * JAULA_LOG_FILE on a host without a syslog daemon), stderr too for root. */
 static void log_sink(int prio, const char *msg, void *userdata)
 {
-        syslog(prio, "%s", msg);
+        jaula_log_system("jailsh", prio, msg);
         if (caller_is_root && prio <= LOG_WARNING)
                 fprintf(stderr, "jailsh: %s\n", msg);
 }
 
-/* The user sees a short reason; syslog gets the detail. */
+/* The user sees a short reason; the system log gets the detail. */
 static int _printf_(2, 3) refuse(const char *user_msg, const char *fmt, ...)
 {
         char detail[1024];
@@ -73,7 +74,7 @@ static int _printf_(2, 3) refuse(const char *user_msg, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(detail, sizeof detail, fmt, ap);
         va_end(ap);
-        syslog(LOG_ERR, "%s", detail);
+        jaula_log_system("jailsh", LOG_ERR, detail);
         if (caller_is_root)
                 fprintf(stderr, "jailsh: %s: %s\n", user_msg, detail);
         else
@@ -180,10 +181,10 @@ static int env_finish(struct env *e, const struct jaula_spec *spec)
         int r = 0;
 
         if (e->dropped)
-                syslog(LOG_NOTICE,
-                       "User '%s': %zu environment variables past the first %d were not "
-                       "passed into the jail",
-                       spec->user.name, e->dropped, ENV_CALLER_MAX);
+                jaula_log(LOG_NOTICE,
+                          "User '%s': %zu environment variables past the first %d were not "
+                          "passed into the jail",
+                          spec->user.name, e->dropped, ENV_CALLER_MAX);
 
         r = r ?: env_set(e, "HOME", home);
         r = r ?: env_set(e, "USER", spec->user.name);
@@ -410,9 +411,7 @@ static int run(int argc, char **argv)
                 char line[600];
                 for (size_t i = 0; i < diags.n; i++) {
                         jaula_diag_format(&diags.v[i], line, sizeof line);
-                        syslog(LOG_ERR, "%s", line);
-                        if (caller_is_root)
-                                fprintf(stderr, "jailsh: %s\n", line);
+                        log_sink(LOG_ERR, line, NULL);
                 }
                 jaula_diags_free(&diags);
                 return refuse("the jail policy is broken; login refused",
@@ -429,17 +428,20 @@ static int run(int argc, char **argv)
                               (unsigned) getuid(), strerror(-r));
         }
         r = jaula_policy_resolve(policy, &user, &spec, &rule, &err);
+        if (r == 0) {
+                /* Never a host shell: jailsh is only for jailed users.
+                 * (rule points into the policy: freed only after this.) */
+                r = refuse("you are not jailed here; login refused",
+                           "User '%s' (uid %u) matches no jail rule%s%s", user.name,
+                           (unsigned) user.uid, rule ? ": exempt by " : "", rule ? rule : "");
+                jaula_policy_free(policy);
+                jaula_user_clear(&user);
+                return r;
+        }
         jaula_policy_free(policy);
         if (r < 0) {
                 jaula_user_clear(&user);
                 return refuse("the jail policy cannot jail you; login refused", "%s", err.msg);
-        }
-        if (r == 0) {
-                jaula_user_clear(&user);
-                /* Never a host shell: jailsh is only for jailed users. */
-                return refuse("you are not jailed here; login refused",
-                              "User '%s' matches no jail rule%s%s", a.user ? a.user : "(uid)",
-                              rule ? ": exempt by " : "", rule ? rule : "");
         }
         jaula_user_clear(&user);
         r = env_finish(&env, spec);
@@ -497,10 +499,10 @@ static int run(int argc, char **argv)
                         child_main(h, spec, &a, &env, report[1], &oldmask, true);
                 }
                 if (child < 0)
-                        syslog(LOG_WARNING,
-                               "clone3 into the jail's cgroup: %s; the shell joins it "
-                               "after starting",
-                               strerror(-child));
+                        jaula_log(LOG_WARNING,
+                                  "clone3 into the jail's cgroup: %s; the shell joins it "
+                                  "after starting",
+                                  strerror(-child));
         }
         if (child < 0) {
                 struct child_args ca = { .h = h, .spec = spec, .a = &a, .env = &env,
@@ -529,7 +531,7 @@ static int run(int argc, char **argv)
                 r = jaula_jail_close(spec, jaula_handle_jail_id(h), jaula_handle_session_id(h),
                                      &err);
                 if (r < 0)
-                        syslog(LOG_ERR, "Closing session of '%s': %s", spec->user.name, err.msg);
+                        jaula_log(LOG_ERR, "Closing session of '%s': %s", spec->user.name, err.msg);
         }
         jaula_handle_free(h);
         return status;

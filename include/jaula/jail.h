@@ -1,5 +1,5 @@
 /* jail.h — the jail lifecycle: find or create, join, leave, destroy, gc.
- * Needs root.  jail.c alone knows the order of the steps (DESIGN.md,
+ * Needs root.  jail.c alone knows the order of the steps (docs/design.md,
  * "A jail and its life"); the front ends call only these functions. */
 #pragma once
 

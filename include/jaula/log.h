@@ -20,6 +20,19 @@ void jaula_logv(int prio, const char *fmt, va_list ap);
 
 #define jaula_debug(...) jaula_log(LOG_DEBUG, __VA_ARGS__)
 
+#ifndef JAULA_LOG_FILE /* a test build may point it elsewhere */
+#define JAULA_LOG_FILE "/var/log/jaula.log"
+#endif
+/* It stops growing there (rotate or remove it). */
+#define JAULA_LOG_FILE_MAX (8 * 1024 * 1024)
+
+/* The system log of a front end outside PAM (jailsh and the jail
+ * processes it forks): syslog(3) when a daemon listens on /dev/log, else,
+ * for notices and worse, one line appended to JAULA_LOG_FILE (root only,
+ * created 0600), so a refusal keeps its reason on hosts without syslog.  Needs euid 0 for the
+ * file; never fails the caller. */
+void jaula_log_system(const char *ident, int prio, const char *msg);
+
 /* The error object library calls fill: a negative errno plus a sentence for
  * the administrator ("rootfs '/srv/r' does not exist").  The user only ever
  * sees a short generic refusal; the front end logs err->msg. */

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# t-63-mkroot — `jaula mkroot`: argument and target checks (fast), then one
+# t-63-mkroot — `jaula mkroot`: argument and target checks (fast), the
+# directories `make install` creates against the package's, missing
+# parents created (README's step 3 after `make install`), then one
 # real debootstrap minbase build with the packages sftp, scp and rsync
 # need, its record file, a clean package cache and a squashfs image.
 # Downloaded packages are kept in /var/tmp/jaula-test-mkroot-cache so later
@@ -32,6 +34,36 @@ expect_eq "a relative --cache-dir is a usage error" 2 "$?"
 expect_eq "no DIR is a usage error" 2 "$?"
 [ ! -e "$work/x" ] && ok "usage errors create nothing" || not_ok "usage errors create nothing"
 
+# Usage errors create no missing parent either; '..' below one is refused.
+"$JAULA" mkroot --suite=-x "$work/np/a/x" >/dev/null 2>&1
+expect_eq "a usage error with a missing parent exits 2" 2 "$?"
+"$JAULA" mkroot --mirror http://127.0.0.1:9/debian "$work/np/b/../x" >/dev/null 2>&1
+expect_eq "'..' below a missing directory is a usage error" 2 "$?"
+[ ! -e "$work/np" ] && ok "… and neither creates a parent" || not_ok "… and neither creates a parent"
+
+# --- after `make install` (not the .deb), README's step 3 works ------------
+# make install creates the directories the package ships (debian/jaula.dirs),
+# and mkroot creates the parents it needs, root's and 0755 whatever the
+# umask (an unreachable mirror ends it after that, fast).
+stage=$work/stage
+if make -C "$TOP" -s install DESTDIR="$stage" >"$work/install.log" 2>&1; then
+	while read -r d; do
+		[ -n "$d" ] || continue
+		expect_eq "make install creates /$d like the package (root, 0755)" "755 0" \
+			"$(stat -c '%a %u' "$stage/$d" 2>&1)"
+	done <"$TOP/debian/jaula.dirs"
+else
+	not_ok "make install DESTDIR=$stage"; tail -5 "$work/install.log" | diag
+fi
+t=$work/fresh/var/lib/jaula/rootfs/bookworm
+out=$(umask 077; "$JAULA" mkroot --mirror http://127.0.0.1:9/debian "$t" 2>&1); rc=$?
+expect_eq "mkroot into a missing parent goes on to debootstrap (here: fails, 5)" 5 "$rc"
+expect_match "… saying which parents it created" "created '$work/fresh/var/lib/jaula/rootfs'" "$out"
+expect_eq "… each root's, mode 0755" "0 755|0 755|0 755|0 755|0 755" \
+	"$(for d in fresh fresh/var fresh/var/lib fresh/var/lib/jaula fresh/var/lib/jaula/rootfs; do
+		stat -c '%u %a' "$work/$d"; done | paste -sd'|')"
+expect_eq "… and DIR too" "0 755" "$(stat -c '%u %a' "$t" 2>&1)"
+
 # --force on an earlier (here: failed) rootfs empties it first; an
 # unreachable mirror makes debootstrap fail fast.
 mkdir -p "$work/old/debootstrap" "$work/old/etc"
@@ -55,7 +87,7 @@ fi
 
 # --- one real build ------------------------------------------------------
 need_cmd debootstrap mksquashfs unsquashfs
-root="$work/rootfs"
+root="$work/var/lib/jaula/rootfs/bookworm" # parents missing, as on a fresh host
 start=$(date +%s)
 "$JAULA" mkroot --cache-dir /var/tmp/jaula-test-mkroot-cache --image "$root" > "$work/log" 2>&1
 rc=$?

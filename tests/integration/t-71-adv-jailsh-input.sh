@@ -9,7 +9,8 @@
 # run a planted library or rc file, change what jailsh does beyond -c CMD,
 # or give anything but the jail.  t-15 covers --config, --user, extra
 # arguments, LD_PRELOAD and the allow-list as seen from the jail; this test
-# does the rest through a real setuid copy run by the user.
+# does the rest through a real setuid copy run by the user, and checks that
+# refusals name the user in syslog or, without it, in /var/log/jaula.log.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/jail-lib.sh"
 source "$(dirname "$0")/adversary-lib.sh"
@@ -206,5 +207,58 @@ if groupadd "$G" 2>/dev/null; then
 else
 	skip "groups from the caller: groupadd failed"
 fi
+# Refusals name the caller, by name and uid, in the system log: syslog
+# when a daemon listens on /dev/log, else /var/log/jaula.log (root's, 0600
+# whatever the caller's umask, appended to).  Each run is in a private
+# mount namespace whose /var/log is a tmpfs: the host's is never written.
+V=$(new_user r) || skip_all "cannot create a user"
+W=$(new_user e) || skip_all "cannot create a user"
+VUID=$(id -u "$V") WUID=$(id -u "$W")
+ADV_MATCH="users = [ \"$W\" ]; exempt = true; }, { name = \"t2\"; users = [ \"$U\" ];" \
+	adv_policy "$ADV_SYSCONF" ''
+refusals() { # JAILSH USER…: each USER's refused login, then the log file
+	unshare -m --propagation private bash -c '
+		mount -t tmpfs -o mode=0755 jaula-t71-log /var/log || exit 1
+		if [ -e /dev/log ]; then mount --bind /dev/null /dev/log || exit 1; fi
+		j=$1; shift
+		umask 000
+		for u; do
+			setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups -- "$j" -c "echo inside" 2>&1
+			echo "rc=$?"
+		done
+		echo "file: $(stat -c "%u %a %F" /var/log/jaula.log 2>&1)"
+		cat /var/log/jaula.log 2>&1' _ "$@"
+}
+out=$(refusals "$J" "$V" "$W")
+expect_eq "without syslog: the refused users see one short line each" \
+	"jailsh: you are not jailed here; login refused|rc=1|jailsh: you are not jailed here; login refused|rc=1" \
+	"$(grep -v '^file:\|^20[0-9-]*T' <<<"$out" | paste -sd'|')"
+expect_line "… and the reasons go to /var/log/jaula.log, root's, mode 0600" "file: 0 600 regular file" "$out"
+expect_match "… naming an unmatched user and uid" \
+	"Z jailsh\[[0-9]+\]: err: User '$V' \(uid $VUID\) matches no jail rule"$'\n' "$out"$'\n'
+expect_match "… and an exempt one, with the rule" \
+	"Z jailsh\[[0-9]+\]: err: User '$W' \(uid $WUID\) matches no jail rule: exempt by t"$'\n' "$out"$'\n'
+out=$(unshare -m --propagation private bash -c '
+	mount -t tmpfs -o mode=0755 jaula-t71-log /var/log || exit 1
+	if [ -e /dev/log ]; then mount --bind /dev/null /dev/log || exit 1; fi
+	head -c 8388608 /dev/zero > /var/log/jaula.log && chmod 0600 /var/log/jaula.log
+	setpriv --reuid="$2" --regid="$(id -g "$2")" --init-groups -- "$1" -c true >/dev/null 2>&1
+	stat -c %s /var/log/jaula.log' _ "$J" "$V")
+expect_eq "… and it stops growing at 8 MiB: refusals cannot fill /var/log" 8388608 "$out"
+if command -v socat >/dev/null 2>&1; then
+	source "$(dirname "$0")/sshd.sh"
+	with_syslog "$TDIR/syslog" unshare -m --propagation private bash -c '
+		mount -t tmpfs -o mode=0755 jaula-t71-log /var/log || exit 1
+		setpriv --reuid="$2" --regid="$(id -g "$2")" --init-groups -- "$1" -c "echo inside"
+		ls /var/log' _ "$J" "$V" > "$TDIR/syslog-out" 2>&1
+	expect_match "with syslog listening: the reason names user and uid there" \
+		"jailsh\[[0-9]+\]: User '$V' \(uid $VUID\) matches no jail rule" "$(syslog_lines "$TDIR/syslog")"
+	expect_eq "… and no fallback file is written" "jailsh: you are not jailed here; login refused" \
+		"$(cat "$TDIR/syslog-out")"
+else
+	skip "refusal reasons in syslog: socat is not installed"
+fi
+adv_policy "$ADV_SYSCONF" ''
+
 leak_audit "nothing is left after the hostile invocations" 10
 finish

@@ -1,5 +1,6 @@
 /* test_ipam.c — pool arithmetic, stable addresses, bridge choice, names,
- * and the lease store in a throwaway directory.  Needs no privilege. */
+ * and the lease store in a throwaway directory (also under concurrent
+ * first claims).  Needs no privilege. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jaula/ipam.h"
@@ -410,6 +412,62 @@ static void test_bad_ids(void **state)
         rmstate(sd);
 }
 
+/* First logins of several users at once on a fresh state directory: each
+ * claim either finds net/<network> complete or makes it, never half made
+ * (issue #18: "Cannot record a lease of 'n1': No such file or directory").
+ * The children start together at a pipe barrier; many rounds, since the
+ * window was a few system calls wide. */
+static void test_concurrent_first_claims(void **state)
+{
+        struct jaula_net_spec net = mknet(IP(10, 0, 0, 0), 24, IP(10, 0, 0, 1), br1, 1);
+        enum { ROUNDS = 150, KIDS = 6 };
+        struct jaula_pool p;
+        int failed = 0;
+
+        assert_int_equal(jaula_ipam_pool_init(&net, &p, NULL), 0);
+        for (int r = 0; r < ROUNDS; r++) {
+                char *sd = mkstate();
+                char net_dir[256];
+                struct dirent *de;
+                pid_t kids[KIDS];
+                int go[2], leftovers = 0;
+                DIR *d;
+
+                assert_int_equal(pipe(go), 0);
+                for (int k = 0; k < KIDS; k++) {
+                        kids[k] = fork();
+                        assert_true(kids[k] >= 0);
+                        if (kids[k] == 0) {
+                                char id[16], c;
+                                uint32_t a;
+
+                                close(go[1]);
+                                (void) !read(go[0], &c, 1); /* EOF when the parent closes */
+                                snprintf(id, sizeof id, "j%d", k);
+                                _exit(jaula_ipam_claim(sd, &net, &p, id, 1000 + k, &a, NULL) == 0 ? 0 : 1);
+                        }
+                }
+                close(go[0]);
+                close(go[1]);
+                for (int k = 0; k < KIDS; k++) {
+                        int st;
+                        assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+                        failed += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+                }
+                assert_int_equal(jaula_ipam_count(sd, "lab"), KIDS - failed);
+                snprintf(net_dir, sizeof net_dir, "%s/net", sd);
+                d = opendir(net_dir);
+                assert_non_null(d);
+                while ((de = readdir(d)))
+                        leftovers += !strncmp(de->d_name, ".new.", 5);
+                closedir(d);
+                assert_int_equal(leftovers, 0);
+                rmstate(sd);
+                if (failed)
+                        fail_msg("round %d: %d of %d concurrent first claims failed", r, failed, KIDS);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -425,6 +483,7 @@ int main(void)
                 cmocka_unit_test(test_dynamic_and_exhaustion),
                 cmocka_unit_test(test_gc),
                 cmocka_unit_test(test_bad_ids),
+                cmocka_unit_test(test_concurrent_first_claims),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
