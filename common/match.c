@@ -155,7 +155,12 @@ static int build_spec(const struct jaula_policy *p, const struct pol_rule *ru, i
         s->rootfs_arch = cp_str(&cp, pr->rootfs->arch);
 
         s->writable = pr->writable;
-        s->tmp_size = pr->tmp_size;
+        s->tmp_size = pr->tmp_size ? pr->tmp_size : JAULA_DEFAULT_TMP_SIZE;
+        s->shm_size = pr->shm_size ? pr->shm_size : JAULA_DEFAULT_SHM_SIZE;
+        s->writable_size = pr->writable_size ? pr->writable_size : JAULA_DEFAULT_WRITABLE_SIZE;
+        s->persistent_size = pr->writable == JAULA_WRITABLE_PERSISTENT ? pr->persistent_size : 0;
+        s->max_jails_per_user = pr->max_jails_per_user;
+        s->max_sessions_per_user = pr->max_sessions_per_user;
         s->dev_log = pr->dev_log;
 
         if (pr->n_mounts) {

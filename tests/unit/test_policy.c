@@ -348,7 +348,7 @@ static const struct bad bad_cases[] = {
           "\"/home/%\"" },
         { "tmp-size", RF "profiles = { p = { rootfs = \"r\"; tmp_size = \"64Q\"; }; };\n", 2,
           "profiles.p.tmp_size: expected a size like \"512M\" (a number of bytes with an optional "
-          "K, M, G or T suffix), got \"64Q\"" },
+          "K, M, G or T suffix, or \"max\"), got \"64Q\"" },
         { "mount-source-template", RF "profiles = { p = { rootfs = \"r\"; mounts = (\n { source = \"/srv/%y\"; target = \"/srv\"; } ); }; };\n", 3,
           "profiles.p.mounts[0].source: unknown template variable '%y'; expected %u (user), %U "
           "(uid), %g (group), %h (home), %p (profile) or %%, got \"/srv/%y\"" },
