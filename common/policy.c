@@ -715,7 +715,9 @@ static uint64_t get_tmpfs_size(struct ctx *c, const config_setting_t *grp, const
                 return 0;
         if (v == JAULA_LIMIT_UNSET)
                 return JAULA_SIZE_UNBOUNDED;
-        if (v < 4096) {
+        /* 0 meant "the kernel's default" once; it now means the default
+         * (bounded) size, so that old policies stay valid. */
+        if (v > 0 && v < 4096) {
                 DIAG(c, member(grp, key), "%s.%s: at least \"4K\", got %lld bytes", path, key,
                      (long long) v);
                 return 0;
