@@ -673,10 +673,19 @@ static int image_open(const struct jaula_spec *spec, struct jaula_err *err)
                 return dfd;
         fd = openat(dfd, IMAGE_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
         if (fd < 0 && errno == ENOENT) {
-                r = image_create(dfd, path, spec->persistent_size, err);
-                if (r < 0)
-                        return r;
+                /* Two first logins at once (scope "session") must not
+                 * both make image.new: the directory's lock serialises
+                 * them, and the second finds the first one's image. */
+                if (flock(dfd, LOCK_EX) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot lock '%s'", path);
                 fd = openat(dfd, IMAGE_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0 && errno == ENOENT) {
+                        r = image_create(dfd, path, spec->persistent_size, err);
+                        if (r < 0)
+                                return r;
+                        fd = openat(dfd, IMAGE_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+                }
+                flock(dfd, LOCK_UN);
         }
         if (fd < 0)
                 return jaula_err_errno(err, -errno, "Cannot open '%s/" IMAGE_NAME "'%s", path,

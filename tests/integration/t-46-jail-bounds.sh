@@ -105,6 +105,23 @@ wait_gone
 out=$(jail "$U" 'cat /var/tmp/keep' 2>&1)
 expect_eq "and once the first is gone, the image serves again" first "$out"
 
+# Two first logins at once (no image yet) make one image, not two halves.
+vimg=$TDIR/persist/p/$V/image
+for n in 1 2 3; do
+	jail "$V" "echo $n >> /var/tmp/n; sleep 0.3; echo in-$n" > "$TDIR/first.$n" 2>&1 &
+done
+wait
+out=$(cat "$TDIR"/first.*)
+expect_eq "three simultaneous first logins all get in, one after the other" \
+	"in-1 in-2 in-3" "$(echo $(grep -o 'in-[0-9]' <<<"$out" | sort))"
+[ "$(grep -c in- <<<"$out")" = 3 ] || echo "$out" | diag
+wait_gone
+out=$(e2fsck -fn "$vimg" 2>&1); rc=$?
+if [ $rc -eq 0 ]; then ok "and the image they made is a clean ext4"; else not_ok "and the image they made is a clean ext4"; echo "$out" | tail -5 | diag; fi
+expect_eq "holding all three writes" "1 2 3" "$(echo $(jail "$V" 'sort /var/tmp/n'))"
+expect_eq "and no half-made image is left" "image" "$(ls "$TDIR/persist/p/$V")"
+rm -rf "$TDIR/persist/p/$V"
+
 # An image that cannot be made refuses the login and leaves no trace.
 adv_policy "$CONF" 'writable = "persistent"; persistent_size = "64T";'
 out=$(jail "$V" 'echo inside' 2>&1)
