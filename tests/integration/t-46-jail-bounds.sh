@@ -153,7 +153,7 @@ if [ $can_lower = yes ]; then
 	expect_eq "the monitor has oom_score_adj -1000" -1000 "$(cat /proc/"$mp"/oom_score_adj 2>&1)"
 	expect_eq "a user process in the jail has 0 (caller at -1000), and cannot lower it" "0 0" "$(echo $(cat "$H/adj" 2>&1))"
 else
-	skip "holder and monitor at -1000, user process reset from a -1000 caller: root lacks CAP_SYS_RESOURCE here ($(grep CapBnd /proc/self/status | tr -d '\t'))"
+	skip "holder and monitor at -1000, user process reset from a -1000 caller: root lacks CAP_SYS_RESOURCE here ($(grep CapBnd /proc/self/status | tr -d '\t')); t-47 checks them in a VM"
 	expect_eq "a user process in the jail has 0, and cannot lower it" "0 0" "$(echo $(cat "$H/adj" 2>&1))"
 fi
 expect_match "(the write of -1000 was refused)" "denied|not permitted" "$(cat "$H/lower" 2>&1)"
