@@ -59,6 +59,12 @@ int cli_load_policy(const char *path, struct jaula_policy **ret, FILE *err)
 
 /* ------------------------------------------------------------ check-config */
 
+static void print_warning(const char *file, int line, const char *msg, void *ud)
+{
+        (void) ud;
+        printf("%s:%d: warning: %s\n", file ? file : "?", line, msg);
+}
+
 int cmd_check_config(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -144,6 +150,7 @@ int cmd_check_config(int argc, char **argv)
         if (r < 0)
                 fprintf(stderr, "jaula check-config: cannot read the bounding sets to judge kept "
                                 "capabilities: %s\n", strerror(-r));
+        jaula_policy_warnings(p, print_warning, NULL);
         if (rc != JAULA_EXIT_OK)
                 return rc;
         printf("OK\n");
@@ -426,9 +433,24 @@ static void explain_text(const struct jaula_spec *s, const char *file, int line,
         else
                 t_line("writable", "%s", writable_name(s->writable));
         t_line("home", "%s", s->home);
-        if (s->tmp_size)
-                format_size((int64_t) s->tmp_size, a, sizeof a);
-        t_line("tmp", "%s", s->tmp_size ? a : "kernel default");
+        /* (uint64_t) -1 is "max": format_size shows it as unlimited. */
+        format_size((int64_t) s->tmp_size, a, sizeof a);
+        t_line("tmp", "%s", a);
+        format_size((int64_t) s->shm_size, a, sizeof a);
+        t_line("shm", "%s", a);
+        if (s->writable == JAULA_WRITABLE_PERSISTENT && !s->persistent_size)
+                t_line("writable_size", "unbounded (a directory; see persistent_size)");
+        else {
+                format_size((int64_t) (s->writable == JAULA_WRITABLE_PERSISTENT ? s->persistent_size
+                                                                                : s->writable_size),
+                            a, sizeof a);
+                t_line("writable_size", "%s%s", a,
+                       s->writable == JAULA_WRITABLE_PERSISTENT ? " (an ext4 image)" : "");
+        }
+        if (s->max_jails_per_user)
+                t_line("max_jails", "%u per user", s->max_jails_per_user);
+        if (s->max_sessions_per_user)
+                t_line("max_sessions", "%u per user", s->max_sessions_per_user);
         t_line("dev_log", "%s", s->dev_log ? "yes" : "no");
         if (!s->n_mounts)
                 t_line("mounts", "-");
@@ -557,6 +579,11 @@ static void explain_json(const struct jaula_spec *s, const char *file, int line,
         j_str(&o, "persistent_upper", s->persistent_upper);
         j_str(&o, "home", s->home);
         j_int(&o, "tmp_size", (int64_t) s->tmp_size);
+        j_int(&o, "shm_size", (int64_t) s->shm_size);
+        j_int(&o, "writable_size", (int64_t) s->writable_size);
+        j_int(&o, "persistent_size", (int64_t) s->persistent_size);
+        j_int(&o, "max_jails_per_user", s->max_jails_per_user);
+        j_int(&o, "max_sessions_per_user", s->max_sessions_per_user);
         j_bool(&o, "dev_log", s->dev_log);
         j_open(&o, "mounts", '[');
         for (size_t i = 0; i < s->n_mounts; i++) {

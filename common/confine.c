@@ -6,9 +6,44 @@
  * Every step is checked, and the result is verified before the filter goes
  * in: a failure anywhere returns an error and the caller must not exec. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <sys/prctl.h>
 
 #include "jaula/confine.h"
+
+/* The user's processes must never keep the -1000 of the jail's holder
+ * and monitor (or of a privileged caller): a hog that the OOM killer may
+ * not pick makes it kill everything else instead.  The caller's value
+ * stays when it is not negative.  Written while we still hold
+ * CAP_SYS_RESOURCE, the write also sets oom_score_adj_min to the value,
+ * the floor below which an unprivileged process cannot go again: an
+ * inherited floor of -1000 would let the user write -1000 back. */
+static int oom_reset(struct jaula_err *err)
+{
+        _cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
+        char buf[16] = "";
+        long v = 0;
+        ssize_t n;
+        int len;
+
+        if (fd < 0)
+                return jaula_err_errno(err, -errno, "confine: cannot open oom_score_adj");
+        n = read(fd, buf, sizeof buf - 1);
+        if (n > 0) {
+                char *end;
+                buf[n] = 0;
+                v = strtol(buf, &end, 10);
+                if (end == buf || v < 0 || v > 1000)
+                        v = 0;
+        }
+        len = snprintf(buf, sizeof buf, "%ld\n", v);
+        if (pwrite(fd, buf, (size_t) len, 0) != len)
+                return jaula_err_errno(err, neg_errno(), "confine: cannot reset oom_score_adj");
+        return 0;
+}
 
 static inline void seccomp_ctx_releasep(jaula_scmp_ctx *ctx)
 {
@@ -32,6 +67,11 @@ JAULA_EXPORT int jaula_confine(const struct jaula_spec *spec, struct jaula_err *
                 if (r < 0)
                         return r;
         }
+
+        /* 0. The OOM score, while CAP_SYS_RESOURCE still allows it. */
+        r = oom_reset(err);
+        if (r < 0)
+                return r;
 
         /* 1. Bounding set and inheritable: PR_CAPBSET_DROP needs
          *    CAP_SETPCAP, gone after setresuid. */

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -214,6 +215,51 @@ static int become_root(void)
         return 0;
 }
 
+/* The lowest score the host allows: -1000 needs CAP_SYS_RESOURCE, which
+ * a host may withhold even from root; then the value stays as it was,
+ * which costs availability only, never confinement. */
+static void oom_protect(void)
+{
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return;
+        if (write(fd, "-1000\n", 6) != 6) {
+                /* ignored: see above */
+        }
+        close(fd);
+}
+
+/* Bounds of the jail's own IPC namespace, which starts with the kernel's
+ * defaults: System V shared memory is unbounded there (shmall and shmmax
+ * are near ULONG_MAX) and, like a tmpfs, outlives the processes that made
+ * it.  Its total is held to shm_size, like /dev/shm; SysV message queues
+ * to 256 (of at most msgmnb, 16K, each).  POSIX message queues keep their
+ * per-namespace defaults (256 queues of 10 messages of 8K for a user, and
+ * RLIMIT_MSGQUEUE per uid). */
+static int bound_ipc(const struct jaula_spec *spec, struct jaula_err *err)
+{
+        uint64_t shm = spec->shm_size ? spec->shm_size : JAULA_DEFAULT_SHM_SIZE;
+        long page = sysconf(_SC_PAGESIZE);
+        char v[3][32];
+        static const char *const keys[] = { "/proc/sys/kernel/shmmax", "/proc/sys/kernel/shmall",
+                                            "/proc/sys/kernel/msgmni" };
+
+        if (shm == JAULA_SIZE_UNBOUNDED)
+                return 0;
+        snprintf(v[0], sizeof v[0], "%" PRIu64 "\n", shm);
+        snprintf(v[1], sizeof v[1], "%" PRIu64 "\n", shm / (uint64_t) (page > 0 ? page : 4096));
+        snprintf(v[2], sizeof v[2], "256\n");
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                _cleanup_close_ int fd = open(keys[i], O_WRONLY | O_CLOEXEC);
+                size_t len = strlen(v[i]);
+
+                if (fd < 0 || write(fd, v[i], len) != (ssize_t) len)
+                        return jaula_err_errno(err, neg_errno(), "Cannot write %s", keys[i]);
+        }
+        return 0;
+}
+
 /* ---- holder (PID 1 of the jail) ---- */
 
 static bool jail_empty(void)
@@ -257,6 +303,10 @@ static _Noreturn void holder_main(const struct jaula_spec *spec, const struct ja
         /* Rooted at the jail's cgroup, where the monitor has put us. */
         if ((ns_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
                 r = jaula_err_errno(&err, -errno, "Cannot unshare the cgroup namespace");
+        /* Only in an IPC namespace of the jail's own: in the host's, these
+         * writes would change the host's limits. */
+        else if ((ns_flags & CLONE_NEWIPC) && (r = bound_ipc(spec, &err)) < 0)
+                ;
         else if ((r = jaula_net_configure_inside(spec, spec->net ? lease : NULL, &err)) < 0)
                 ;
         else {
@@ -543,6 +593,13 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
                 msg_send(csock, MSG_ERR, 0, 0, -errno, "Cannot take root credentials");
                 _exit(1);
         }
+        /* Neither the monitor nor the holder (which inherits it) may be
+         * the OOM killer's choice: either one gone ends the jail, and
+         * every session in it, for a hog that is still running.  Both are
+         * small and allocate nothing after set-up.  The user's processes
+         * never inherit this (they descend from the caller, and
+         * jaula_confine resets the value before the user's shell). */
+        oom_protect();
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0) {
                 msg_send(csock, MSG_ERR, 0, 0, -errno, "socketpair failed");
                 _exit(1);

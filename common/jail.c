@@ -336,15 +336,110 @@ static int make_handle(const struct jaula_spec *spec, const struct jaula_jail_st
         return 0;
 }
 
+/* Live sessions in jails/<id>/sessions, read only (the jail's lock is not
+ * ours to take here). */
+static unsigned count_sessions(int jfd, const char *id)
+{
+        char path[300];
+        _cleanup_close_ int dfd = -1;
+        struct dirent *de;
+        unsigned n = 0;
+        DIR *d;
+
+        snprintf(path, sizeof path, "%s/sessions", id);
+        dfd = openat(jfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return 0;
+        d = fdopendir(TAKE_FD(dfd));
+        if (!d)
+                return 0;
+        while ((de = readdir(d))) {
+                pid_t pid;
+                uint64_t start;
+
+                if (jaula_session_id_parse(de->d_name, &pid, &start) == 0 &&
+                    jaula_proc_alive(pid, start))
+                        n++;
+        }
+        closedir(d);
+        return n;
+}
+
+/* The live jails of uid (ids u<uid> and s<uid>-…, whatever their profile)
+ * and their live sessions.  Runs under the user's lock, which every login
+ * of a capped profile takes before it makes or joins a jail, so no other
+ * login of this user can be half-way through creating one. */
+static void count_user(int sfd, uid_t uid, unsigned *ret_jails, unsigned *ret_sessions)
+{
+        _cleanup_close_ int jfd = openat(sfd, "jails", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        char user_id[32], session_prefix[32];
+        struct dirent *de;
+        DIR *d;
+        int dfd;
+
+        *ret_jails = *ret_sessions = 0;
+        snprintf(user_id, sizeof user_id, "u%u", (unsigned) uid);
+        snprintf(session_prefix, sizeof session_prefix, "s%u-", (unsigned) uid);
+        if (jfd < 0)
+                return;
+        dfd = fcntl(jfd, F_DUPFD_CLOEXEC, 3);
+        if (dfd < 0)
+                return;
+        d = fdopendir(dfd);
+        if (!d) {
+                close_nointr(dfd);
+                return;
+        }
+        while ((de = readdir(d))) {
+                struct jaula_jail_state st;
+
+                if (strcmp(de->d_name, user_id) &&
+                    strncmp(de->d_name, session_prefix, strlen(session_prefix)))
+                        continue;
+                if (!jaula_state_id_valid(de->d_name) ||
+                    jaula_state_load(sfd, de->d_name, &st) < 0 || st.uid != uid || st.ending ||
+                    !jaula_proc_alive(st.holder_pid, st.holder_start))
+                        continue;
+                (*ret_jails)++;
+                *ret_sessions += count_sessions(jfd, de->d_name);
+        }
+        closedir(d);
+}
+
+/* The profile's per-user caps, for a login that would create a jail
+ * (creating) or join one; -EUSERS when over. */
+static int check_caps(int sfd, const struct jaula_spec *spec, bool creating, struct jaula_err *err)
+{
+        unsigned jails, sessions;
+
+        if (!spec->max_jails_per_user && !spec->max_sessions_per_user)
+                return 0;
+        count_user(sfd, spec->user.uid, &jails, &sessions);
+        if (creating && spec->max_jails_per_user && jails >= spec->max_jails_per_user)
+                return jaula_err_set(err, -EUSERS,
+                                     "User '%s' already has %u jails (max_jails_per_user = %u "
+                                     "in profile '%s')",
+                                     spec->user.name, jails, spec->max_jails_per_user,
+                                     spec->profile_name ? spec->profile_name : "?");
+        if (spec->max_sessions_per_user && sessions >= spec->max_sessions_per_user)
+                return jaula_err_set(err, -EUSERS,
+                                     "User '%s' already has %u sessions (max_sessions_per_user = "
+                                     "%u in profile '%s')",
+                                     spec->user.name, sessions, spec->max_sessions_per_user,
+                                     spec->profile_name ? spec->profile_name : "?");
+        return 0;
+}
+
+static int open_locked(const struct jaula_spec *spec, int sfd, const char *sid,
+                       struct jaula_handle **ret, struct jaula_err *err);
+
 JAULA_EXPORT int jaula_jail_open(const struct jaula_spec *spec, pid_t session_pid,
                                  struct jaula_handle **ret, struct jaula_err *err)
 {
-        _cleanup_close_ int sfd = -1, lock = -1, pidfd = -1;
-        struct jaula_jail_state st;
-        char id[JAULA_ID_MAX], sid[64];
+        _cleanup_close_ int sfd = -1;
+        char sid[64], user_lock[JAULA_ID_MAX];
         uint64_t start;
-        uint32_t rnd = 0;
-        int r;
+        int r, ulock = -1;
 
         r = check_spec(spec, err);
         if (r < 0)
@@ -357,6 +452,32 @@ JAULA_EXPORT int jaula_jail_open(const struct jaula_spec *spec, pid_t session_pi
         if (sfd < 0)
                 return sfd;
         maybe_sweep_all(sfd, spec->state_dir);
+
+        /* A capped profile serialises its user's logins on the lock
+         * q<uid> (before any jail's lock, never after), so that counting
+         * and creating are one step.  Its file goes with the unlock, or
+         * with a sweep if we die holding it. */
+        if (spec->max_jails_per_user || spec->max_sessions_per_user) {
+                snprintf(user_lock, sizeof user_lock, "q%u", (unsigned) spec->user.uid);
+                ulock = jaula_state_lock(sfd, user_lock, true);
+                if (ulock < 0)
+                        return jaula_err_errno(err, ulock, "Cannot lock the jails of uid %u",
+                                               (unsigned) spec->user.uid);
+        }
+        r = open_locked(spec, sfd, sid, ret, err);
+        if (ulock >= 0)
+                jaula_state_unlock_remove(sfd, user_lock, ulock);
+        return r;
+}
+
+static int open_locked(const struct jaula_spec *spec, int sfd, const char *sid,
+                       struct jaula_handle **ret, struct jaula_err *err)
+{
+        _cleanup_close_ int lock = -1, pidfd = -1;
+        struct jaula_jail_state st;
+        char id[JAULA_ID_MAX];
+        uint32_t rnd = 0;
+        int r;
 
         if (spec->scope == JAULA_SCOPE_SESSION && getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
                 return jaula_err_errno(err, neg_errno(), "getrandom failed");
@@ -382,6 +503,12 @@ JAULA_EXPORT int jaula_jail_open(const struct jaula_spec *spec, pid_t session_pi
                 struct jaula_jail_state junk = { 0 };
                 snprintf(junk.id, sizeof junk.id, "%s", id);
                 jaula_state_remove(sfd, &junk);
+        }
+        r = check_caps(sfd, spec, pidfd < 0, err);
+        if (r < 0) {
+                if (pidfd < 0)
+                        jaula_state_unlock_remove(sfd, id, TAKE_FD(lock));
+                return r;
         }
         if (pidfd >= 0) {
                 jaula_session_sweep(sfd, id);

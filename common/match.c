@@ -156,7 +156,12 @@ static int build_spec(const struct jaula_policy *p, const struct pol_rule *ru, i
         s->rootfs_arch = cp_str(&cp, pr->rootfs->arch);
 
         s->writable = pr->writable;
-        s->tmp_size = pr->tmp_size;
+        s->tmp_size = pr->tmp_size ? pr->tmp_size : JAULA_DEFAULT_TMP_SIZE;
+        s->shm_size = pr->shm_size ? pr->shm_size : JAULA_DEFAULT_SHM_SIZE;
+        s->writable_size = pr->writable_size ? pr->writable_size : JAULA_DEFAULT_WRITABLE_SIZE;
+        s->persistent_size = pr->writable == JAULA_WRITABLE_PERSISTENT ? pr->persistent_size : 0;
+        s->max_jails_per_user = pr->max_jails_per_user;
+        s->max_sessions_per_user = pr->max_sessions_per_user;
         s->dev_log = pr->dev_log;
 
         if (pr->n_mounts) {
@@ -315,6 +320,25 @@ JAULA_EXPORT size_t jaula_policy_n_rules(const struct jaula_policy *p)
 JAULA_EXPORT size_t jaula_policy_n_profiles(const struct jaula_policy *p)
 {
         return p ? p->profiles.n : 0;
+}
+
+JAULA_EXPORT void jaula_policy_warnings(const struct jaula_policy *p, jaula_policy_warn_fn fn,
+                                        void *ud)
+{
+        char msg[512];
+
+        for (size_t i = 0; p && i < p->profiles.n; i++) {
+                const struct pol_profile *pr = POL_AT(p->profiles, struct pol_profile, i);
+
+                if (pr->writable == JAULA_WRITABLE_PERSISTENT && !pr->persistent_size) {
+                        snprintf(msg, sizeof msg,
+                                 "profiles.%s: writable = \"persistent\" without persistent_size: "
+                                 "each user's layer can grow until the disk of persistent_dir is "
+                                 "full (set persistent_size = \"2G\", for instance)",
+                                 pr->name);
+                        fn(pr->file, pr->line, msg, ud);
+                }
+        }
 }
 
 JAULA_EXPORT const char *jaula_policy_state_dir(const struct jaula_policy *p)

@@ -70,7 +70,11 @@ struct pol_profile {
         enum jaula_writable writable;
         const char *persistent_path; /* template, or NULL: <persistent_dir>/<profile>/%u */
         const char *home;            /* template, default "%h" */
-        uint64_t tmp_size;
+        uint64_t tmp_size; /* 0: default, JAULA_SIZE_UNBOUNDED: "max" */
+        uint64_t shm_size;
+        uint64_t writable_size;
+        uint64_t persistent_size; /* 0: a plain directory */
+        unsigned max_jails_per_user, max_sessions_per_user;
         struct pol_mount *mounts;
         size_t n_mounts;
         const char *network_name; /* NULL: no network */

@@ -275,6 +275,8 @@ static const char *const net_keys[] = { "bridges", "bridge", "subnet",    "gatew
 static const char *const profile_keys[] = {
         "rootfs",      "scope",       "lifetime",        "linger",  "hostname",
         "namespaces",  "writable",    "persistent_path", "home",    "tmp_size",
+        "shm_size",    "writable_size", "persistent_size", "max_jails_per_user",
+        "max_sessions_per_user",
         "mounts",      "network",     "limits",          "seccomp", "capabilities",
         "environment", "shell",       "dev_log",         "unsafe",  NULL,
 };
@@ -722,6 +724,27 @@ static int get_size(struct ctx *c, const config_setting_t *grp, const char *path
         }
         *ret = (int64_t) v;
         return 1;
+}
+
+/* The size of one of the jail's tmpfs mounts: 0 when unset (the built-in
+ * default applies), JAULA_SIZE_UNBOUNDED for "max". */
+static uint64_t get_tmpfs_size(struct ctx *c, const config_setting_t *grp, const char *path,
+                               const char *key)
+{
+        int64_t v = 0;
+
+        if (get_size(c, grp, path, key, true, &v) <= 0)
+                return 0;
+        if (v == JAULA_LIMIT_UNSET)
+                return JAULA_SIZE_UNBOUNDED;
+        /* 0 meant "the kernel's default" once; it now means the default
+         * (bounded) size, so that old policies stay valid. */
+        if (v > 0 && v < 4096) {
+                DIAG(c, member(grp, key), "%s.%s: at least \"4K\", got %lld bytes", path, key,
+                     (long long) v);
+                return 0;
+        }
+        return (uint64_t) v;
 }
 
 /* ----------------------------------------------------------- networking */
@@ -1420,9 +1443,31 @@ static void parse_profile(struct ctx *c, const char *name, const config_setting_
                      "%s.persistent_path: only used with writable = \"persistent\"", path);
         pr->home_line = line_of(member(s, "home"));
         get_template(c, s, path, "home", JAULA_TEMPLATE_PATH, &pr->home);
-        int64_t tmp = 0;
-        if (get_size(c, s, path, "tmp_size", false, &tmp) > 0)
-                pr->tmp_size = (uint64_t) tmp;
+        pr->tmp_size = get_tmpfs_size(c, s, path, "tmp_size");
+        pr->shm_size = get_tmpfs_size(c, s, path, "shm_size");
+        pr->writable_size = get_tmpfs_size(c, s, path, "writable_size");
+        if (member(s, "writable_size") && pr->writable == JAULA_WRITABLE_PERSISTENT)
+                DIAG(c, member(s, "writable_size"),
+                     "%s.writable_size: sizes the tmpfs writable layer; with writable = "
+                     "\"persistent\" use persistent_size",
+                     path);
+        int64_t psize = 0;
+        if (get_size(c, s, path, "persistent_size", false, &psize) > 0) {
+                if (pr->writable != JAULA_WRITABLE_PERSISTENT)
+                        DIAG(c, member(s, "persistent_size"),
+                             "%s.persistent_size: only used with writable = \"persistent\"", path);
+                else if ((uint64_t) psize < JAULA_MIN_PERSISTENT_SIZE)
+                        DIAG(c, member(s, "persistent_size"),
+                             "%s.persistent_size: at least \"16M\" (the image holds an ext4 "
+                             "journal), got %lld bytes",
+                             path, (long long) psize);
+                else
+                        pr->persistent_size = (uint64_t) psize;
+        }
+        if (get_int(c, s, path, "max_jails_per_user", 0, 100000, &v) > 0)
+                pr->max_jails_per_user = (unsigned) v;
+        if (get_int(c, s, path, "max_sessions_per_user", 0, 100000, &v) > 0)
+                pr->max_sessions_per_user = (unsigned) v;
         parse_mounts(c, s, path, pr);
         if (get_string(c, s, path, "network", &pr->network_name) > 0 &&
             !(pr->ns_flags & CLONE_NEWNET))

@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jaula/rootfs.h"
@@ -374,21 +376,17 @@ static int attach_at(int rootfd, const char *path, int tree, bool is_dir, struct
 
 /* ---- the steps ---- */
 
-/* Attach the image read-only to a free loop device and return an open fd
+/* Attach the open image img to a free loop device and return an open fd
  * on it; the device detaches itself when its last user is gone
  * (LO_FLAGS_AUTOCLEAR), i.e. with the jail's mount namespace.  The fd must
  * stay open until the mount holds the device, or autoclear fires at its
- * close. */
-static int loop_attach(const char *image, char *ret_dev, size_t size, struct jaula_err *err)
+ * close.  The device holds img's open file (and so any flock on it) for
+ * as long as it stays attached. */
+static int loop_attach_fd(int img, const char *name, bool rw, char *ret_dev, size_t size,
+                          struct jaula_err *err)
 {
         _cleanup_close_ int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-        _cleanup_close_ int img = open(image, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        struct stat st;
 
-        if (img < 0)
-                return jaula_err_errno(err, -errno, "Cannot open rootfs image '%s'", image);
-        if (fstat(img, &st) < 0 || !S_ISREG(st.st_mode))
-                return jaula_err_set(err, -EINVAL, "Rootfs image '%s' is not a regular file", image);
         if (ctl < 0)
                 return jaula_err_errno(err, -errno, "Cannot open /dev/loop-control");
         for (int tries = 0; tries < 16; tries++) {
@@ -399,13 +397,13 @@ static int loop_attach(const char *image, char *ret_dev, size_t size, struct jau
                 if (n < 0)
                         return jaula_err_errno(err, -errno, "No free loop device");
                 snprintf(ret_dev, size, "/dev/loop%d", n);
-                lfd = open(ret_dev, O_RDONLY | O_CLOEXEC);
+                lfd = open(ret_dev, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
                 if (lfd < 0)
                         return jaula_err_errno(err, -errno, "Cannot open '%s'", ret_dev);
                 cfg.fd = (uint32_t) img;
-                cfg.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
+                cfg.info.lo_flags = (rw ? 0 : LO_FLAGS_READ_ONLY) | LO_FLAGS_AUTOCLEAR;
                 snprintf((char *) cfg.info.lo_file_name, sizeof cfg.info.lo_file_name, "%s",
-                         image);
+                         name);
                 if (ioctl(lfd, LOOP_CONFIGURE, &cfg) == 0)
                         return TAKE_FD(lfd);
                 /* Another process took this device between GET_FREE and
@@ -414,6 +412,18 @@ static int loop_attach(const char *image, char *ret_dev, size_t size, struct jau
                         return jaula_err_errno(err, -errno, "Cannot configure '%s'", ret_dev);
         }
         return jaula_err_set(err, -EBUSY, "No free loop device");
+}
+
+static int loop_attach(const char *image, char *ret_dev, size_t size, struct jaula_err *err)
+{
+        _cleanup_close_ int img = open(image, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+
+        if (img < 0)
+                return jaula_err_errno(err, -errno, "Cannot open rootfs image '%s'", image);
+        if (fstat(img, &st) < 0 || !S_ISREG(st.st_mode))
+                return jaula_err_set(err, -EINVAL, "Rootfs image '%s' is not a regular file", image);
+        return loop_attach_fd(img, image, false, ret_dev, size, err);
 }
 
 /* The read-only base.  Returns the lowerdir for the overlay in lower: the
@@ -488,7 +498,9 @@ static int check_dir_owned(int fd, const char *what, struct jaula_err *err)
         return 0;
 }
 
-JAULA_EXPORT int jaula_rootfs_prepare_persistent(const char *path, struct jaula_err *err)
+/* Open (creating as needed) the per-user persistent directory, every
+ * component root-owned and never a symlink. */
+static int persistent_dir_open(const char *path, struct jaula_err *err)
 {
         char rel[4096], *p, *save = NULL;
         _cleanup_close_ int cur = -1;
@@ -518,27 +530,213 @@ JAULA_EXPORT int jaula_rootfs_prepare_persistent(const char *path, struct jaula_
                 if (r < 0)
                         return r;
         }
-        {
-                _cleanup_close_ int wd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                static const char *const sub[] = { "upper", "work" };
+        r = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (r < 0)
+                return jaula_err_errno(err, -errno, "Cannot open '%s'", path);
+        return r;
+}
 
-                if (wd < 0)
-                        return jaula_err_errno(err, -errno, "Cannot open '%s'", path);
-                for (size_t i = 0; i < ELEMENTSOF(sub); i++) {
-                        _cleanup_close_ int fd = -1;
-                        if (mkdirat(wd, sub[i], 0755) < 0 && errno != EEXIST)
-                                return jaula_err_errno(err, -errno, "Cannot create '%s/%s'", path,
-                                                       sub[i]);
-                        fd = openat(wd, sub[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (fd < 0)
-                                return jaula_err_errno(err, -errno, "Cannot open '%s/%s'", path,
-                                                       sub[i]);
-                        r = check_dir_owned(fd, path, err);
-                        if (r < 0)
-                                return r;
-                }
+/* The overlay's "upper" and "work" directories in dirfd, root-owned. */
+static int make_upper_work(int dirfd, const char *what, struct jaula_err *err)
+{
+        static const char *const sub[] = { "upper", "work" };
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(sub); i++) {
+                _cleanup_close_ int fd = -1;
+                if (mkdirat(dirfd, sub[i], i == 0 ? 0755 : 0700) < 0 && errno != EEXIST)
+                        return jaula_err_errno(err, -errno, "Cannot create '%s/%s'", what, sub[i]);
+                fd = openat(dirfd, sub[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return jaula_err_errno(err, -errno, "Cannot open '%s/%s'", what, sub[i]);
+                r = check_dir_owned(fd, what, err);
+                if (r < 0)
+                        return r;
         }
         return 0;
+}
+
+JAULA_EXPORT int jaula_rootfs_prepare_persistent(const char *path, struct jaula_err *err)
+{
+        _cleanup_close_ int dfd = persistent_dir_open(path, err);
+
+        if (dfd < 0)
+                return dfd;
+        return make_upper_work(dfd, path, err);
+}
+
+#ifndef JAULA_MKFS_EXT4
+#define JAULA_MKFS_EXT4 "/sbin/mkfs.ext4"
+#endif
+#define IMAGE_NAME "image"
+#define IMAGE_NEW "image.new"
+/* How long a login waits for the image to be released by a jail of the
+ * same user that is being torn down (its loop device detaches after the
+ * last mount of it is gone, a moment after the holder dies). */
+#define IMAGE_LOCK_WAIT_MS 5000
+
+/* mkfs.ext4 on the open file fd, as a child with a clean environment and
+ * the image as its fd 3: the path it opens is our own fd, never a name
+ * in a directory someone could swap. */
+static int mkfs_ext4(int fd, struct jaula_err *err)
+{
+        char *const argv[] = { (char *) "mkfs.ext4", (char *) "-q", (char *) "-F",
+                               (char *) "-m", (char *) "0", (char *) "-L", (char *) "jaula",
+                               (char *) "-E",
+                               (char *) "root_owner=0:0,nodiscard,lazy_itable_init=1,"
+                                        "lazy_journal_init=1",
+                               (char *) "/proc/self/fd/3", NULL };
+        char *const envp[] = { (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *) "LC_ALL=C",
+                               NULL };
+        int status;
+        pid_t pid = fork();
+
+        if (pid < 0)
+                return jaula_err_errno(err, -errno, "Cannot start mkfs.ext4");
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+                if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+                    dup2(fd, 3) < 0)
+                        _exit(127);
+                syscall(SYS_close_range, 4U, ~0U, 0);
+                execve(JAULA_MKFS_EXT4, argv, envp);
+                _exit(127);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return jaula_err_errno(err, -errno, "Cannot wait for mkfs.ext4");
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return jaula_err_set(err, -EIO, "%s failed (status %d)", JAULA_MKFS_EXT4,
+                                     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        return 0;
+}
+
+/* Create dir/image: allocated to its full size (so the host's disk cannot
+ * be overcommitted by many sparse images) and formatted, under a
+ * temporary name renamed into place only when complete; a failure leaves
+ * nothing. */
+static int image_create(int dfd, const char *path, uint64_t size, struct jaula_err *err)
+{
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        /* A left-over from a creation that died half-way: ours to remove
+         * (the directory is root-only). */
+        if (unlinkat(dfd, IMAGE_NEW, 0) < 0 && errno != ENOENT)
+                return jaula_err_errno(err, -errno, "Cannot remove '%s/" IMAGE_NEW "'", path);
+        fd = openat(dfd, IMAGE_NEW, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                    0600);
+        if (fd < 0)
+                return jaula_err_errno(err, -errno, "Cannot create '%s/" IMAGE_NEW "'", path);
+        if (fallocate(fd, 0, 0, (off_t) size) < 0) {
+                r = -errno;
+                if (r != -EOPNOTSUPP) {
+                        jaula_err_errno(err, r, "Cannot allocate %" PRIu64 " bytes for '%s/" IMAGE_NAME "'",
+                                        size, path);
+                        goto fail;
+                }
+                /* A filesystem without fallocate: a sparse image. */
+                if (ftruncate(fd, (off_t) size) < 0) {
+                        r = jaula_err_errno(err, -errno, "Cannot size '%s/" IMAGE_NAME "'", path);
+                        goto fail;
+                }
+        }
+        r = mkfs_ext4(fd, err);
+        if (r < 0)
+                goto fail;
+        if (fsync(fd) < 0) {
+                r = jaula_err_errno(err, -errno, "Cannot sync '%s/" IMAGE_NEW "'", path);
+                goto fail;
+        }
+        if (renameat2(dfd, IMAGE_NEW, dfd, IMAGE_NAME, RENAME_NOREPLACE) < 0) {
+                r = jaula_err_errno(err, -errno, "Cannot rename '%s/" IMAGE_NEW "'", path);
+                goto fail;
+        }
+        fsync(dfd);
+        return 0;
+fail:
+        unlinkat(dfd, IMAGE_NEW, 0);
+        return r;
+}
+
+/* The per-user image, open read-write and locked: one jail at a time may
+ * mount it (two ext4 mounts of one image would corrupt it). */
+static int image_open(const struct jaula_spec *spec, struct jaula_err *err)
+{
+        const char *path = spec->persistent_upper;
+        _cleanup_close_ int dfd = persistent_dir_open(path, err), fd = -1;
+        struct stat st;
+        int r;
+
+        if (dfd < 0)
+                return dfd;
+        fd = openat(dfd, IMAGE_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 && errno == ENOENT) {
+                /* Two first logins at once (scope "session") must not
+                 * both make image.new: the directory's lock serialises
+                 * them, and the second finds the first one's image. */
+                if (flock(dfd, LOCK_EX) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot lock '%s'", path);
+                fd = openat(dfd, IMAGE_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0 && errno == ENOENT) {
+                        r = image_create(dfd, path, spec->persistent_size, err);
+                        if (r < 0)
+                                return r;
+                        fd = openat(dfd, IMAGE_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+                }
+                flock(dfd, LOCK_UN);
+        }
+        if (fd < 0)
+                return jaula_err_errno(err, -errno, "Cannot open '%s/" IMAGE_NAME "'%s", path,
+                                       errno == ELOOP ? " (a symlink)" : "");
+        if (fstat(fd, &st) < 0)
+                return jaula_err_errno(err, -errno, "Cannot stat '%s/" IMAGE_NAME "'", path);
+        /* Only a file we made: root's, private, with no other name. */
+        if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077) || st.st_nlink != 1)
+                return jaula_err_set(err, -EPERM,
+                                     "'%s/" IMAGE_NAME "' must be a regular file owned by root, "
+                                     "mode 0600, with one link",
+                                     path);
+        for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 50) {
+                if (errno != EWOULDBLOCK)
+                        return jaula_err_errno(err, -errno, "Cannot lock '%s/" IMAGE_NAME "'", path);
+                if (waited >= IMAGE_LOCK_WAIT_MS)
+                        return jaula_err_set(err, -EBUSY,
+                                             "The persistent image '%s/" IMAGE_NAME "' is in use "
+                                             "by another jail",
+                                             path);
+                usleep(50 * 1000);
+        }
+        return TAKE_FD(fd);
+}
+
+/* Loop-mount the user's image at stage/persist and make the overlay's
+ * upper and work directories at its root. */
+static int mount_image(const struct jaula_spec *spec, const char *stage, char *ret_dir, size_t size,
+                       struct jaula_err *err)
+{
+        _cleanup_close_ int img = image_open(spec, err), lfd = -1, m = -1, dfd = -1;
+        const char *const opts[] = { "errors=remount-ro", NULL };
+        char dev[32];
+
+        if (img < 0)
+                return img;
+        lfd = loop_attach_fd(img, spec->persistent_upper, true, dev, sizeof dev, err);
+        if (lfd < 0)
+                return lfd;
+        snprintf(ret_dir, size, "%s/persist", stage);
+        if (mkdir(ret_dir, 0700) < 0)
+                return jaula_err_errno(err, -errno, "Cannot create '%s'", ret_dir);
+        m = fs_new("ext4", dev, opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+        if (m < 0)
+                return m;
+        if (move_mount(m, "", AT_FDCWD, ret_dir, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return jaula_err_errno(err, -errno, "Cannot attach the persistent image");
+        dfd = open(ret_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return jaula_err_errno(err, -errno, "Cannot open '%s'", ret_dir);
+        return make_upper_work(dfd, spec->persistent_upper, err);
 }
 
 static int mount_writable(const struct jaula_spec *spec, const char *stage, const char *lowerdir,
@@ -551,7 +749,15 @@ static int mount_writable(const struct jaula_spec *spec, const char *stage, cons
 
         snprintf(lower, sizeof lower, "lowerdir=%s", lowerdir);
         snprintf(target, sizeof target, "%s/root", stage);
-        if (spec->writable == JAULA_WRITABLE_PERSISTENT) {
+        if (spec->writable == JAULA_WRITABLE_PERSISTENT && spec->persistent_size) {
+                char dir[4096];
+
+                r = mount_image(spec, stage, dir, sizeof dir, err);
+                if (r < 0)
+                        return r;
+                snprintf(upper, sizeof upper, "upperdir=%s/upper", dir);
+                snprintf(work, sizeof work, "workdir=%s/work", dir);
+        } else if (spec->writable == JAULA_WRITABLE_PERSISTENT) {
                 r = jaula_rootfs_prepare_persistent(spec->persistent_upper, err);
                 if (r < 0)
                         return r;
@@ -580,6 +786,32 @@ static int mount_writable(const struct jaula_spec *spec, const char *stage, cons
         return 0;
 }
 
+/* size= and nr_inodes= for one of the jail's tmpfs mounts.  Pages of a
+ * tmpfs are charged to the memory cgroup of the process that touches
+ * them, but a profile may set no memory limit: the size is what bounds
+ * the host's RAM then.  Inodes are not counted in size= (each costs
+ * kernel memory of its own, empty files included), so they get a bound
+ * too: one per page of the size, which no real use of a tmpfs exceeds,
+ * and never fewer than 1024. */
+struct tmpfs_bound {
+        char size[48], inodes[48];
+};
+
+static void tmpfs_bound(uint64_t size, uint64_t dflt, struct tmpfs_bound *ret)
+{
+        uint64_t v = size ? size : dflt, n;
+
+        if (v == JAULA_SIZE_UNBOUNDED) {
+                /* "max": the admin's explicit choice, the kernel's defaults. */
+                snprintf(ret->size, sizeof ret->size, "size=50%%");
+                snprintf(ret->inodes, sizeof ret->inodes, "nr_inodes=0");
+                return;
+        }
+        n = v / 4096 < 1024 ? 1024 : v / 4096;
+        snprintf(ret->size, sizeof ret->size, "size=%" PRIu64, v);
+        snprintf(ret->inodes, sizeof ret->inodes, "nr_inodes=%" PRIu64, n);
+}
+
 static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err *err)
 {
         /* Device nodes are made, not bound: a bind is three syscalls and a
@@ -603,9 +835,12 @@ static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err
                 { "stderr", "/proc/self/fd/2" },
         };
         const char *const devopts[] = { "mode=0755", "size=64k", "nr_inodes=64", NULL };
-        const char *const shmopts[] = { "mode=1777", NULL };
+        struct tmpfs_bound shm;
         _cleanup_close_ int dev = -1, wdev = -1;
         int r;
+
+        tmpfs_bound(spec->shm_size, JAULA_DEFAULT_SHM_SIZE, &shm);
+        const char *const shmopts[] = { "mode=1777", shm.size, shm.inodes, NULL };
 
         r = mount_fs_at(rootfd, "dev", "tmpfs", devopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
                         err);
@@ -777,11 +1012,19 @@ JAULA_EXPORT int jaula_rootfs_enter(const struct jaula_spec *spec, const char *r
         const char *stage = spec->state_dir;
         char path[4200];
         _cleanup_close_ int rootfd = -1;
-        const char *const stageopts[] = { "mode=0700", NULL };
         char lower[4200];
-        char tmpsize[64];
-        const char *const tmpopts[] = { "mode=1777", tmpsize, NULL };
+        struct tmpfs_bound sb, tb;
         int r;
+
+        /* The staging tmpfs is the writable layer for "tmpfs" (and holds
+         * only mount points for the others). */
+        if (spec->writable == JAULA_WRITABLE_TMPFS)
+                tmpfs_bound(spec->writable_size, JAULA_DEFAULT_WRITABLE_SIZE, &sb);
+        else
+                tmpfs_bound(1 << 20, 0, &sb);
+        tmpfs_bound(spec->tmp_size, JAULA_DEFAULT_TMP_SIZE, &tb);
+        const char *const stageopts[] = { "mode=0700", sb.size, sb.inodes, NULL };
+        const char *const tmpopts[] = { "mode=1777", tb.size, tb.inodes, NULL };
 
         if (!jaula_rootfs_path_ok(stage))
                 return jaula_err_set(err, -EINVAL, "State directory '%s' is not a clean path",
@@ -824,10 +1067,6 @@ JAULA_EXPORT int jaula_rootfs_enter(const struct jaula_spec *spec, const char *r
         r = mount_dev(spec, rootfd, err);
         if (r < 0)
                 return r;
-        if (spec->tmp_size)
-                snprintf(tmpsize, sizeof tmpsize, "size=%" PRIu64, spec->tmp_size);
-        else
-                snprintf(tmpsize, sizeof tmpsize, "nr_inodes=0");
         r = mount_fs_at(rootfd, "tmp", "tmpfs", tmpopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
         if (r < 0)
                 return r;

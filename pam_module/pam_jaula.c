@@ -38,6 +38,7 @@
 #define DEFAULT_JAILSH "/usr/sbin/jailsh"
 #define DATA_NAME "pam_jaula_session"
 #define USER_MESSAGE "jaula: your session could not be set up; contact the administrator"
+#define USER_MESSAGE_CAPPED "jaula: you have too many jails or sessions open; close one and retry"
 
 /* The namespaces the PAM process joins; the rest is jailsh's job. */
 #define PAM_NSFLAGS (CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC)
@@ -151,6 +152,14 @@ static void tell_user(pam_handle_t *pamh, int flags)
 {
         if (!(flags & PAM_SILENT))
                 pam_error(pamh, "%s", USER_MESSAGE);
+}
+
+/* A per-user cap of the profile refused the login: the one refusal the
+ * user can do something about. */
+static void tell_user_capped(pam_handle_t *pamh, int flags)
+{
+        if (!(flags & PAM_SILENT))
+                pam_error(pamh, "%s", USER_MESSAGE_CAPPED);
 }
 
 /* A jailed user whose login shell is not jailsh would get a host shell in
@@ -391,7 +400,11 @@ static int open_session(pam_handle_t *pamh, int flags, const struct options *opt
         if (r < 0) {
                 pam_syslog(pamh, LOG_ERR, "Cannot open a jail for user '%s' (rule '%s'): %s", name,
                            spec->rule_name ? spec->rule_name : "?", err.msg);
-                r = pam_code(r);
+                if (r == -EUSERS) {
+                        tell_user_capped(pamh, flags);
+                        r = PAM_MAXTRIES;
+                } else
+                        r = pam_code(r);
                 goto fail;
         }
 
@@ -451,6 +464,9 @@ JAULA_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
         log_begin(pamh, &opt);
         r = open_session(pamh, flags, &opt);
         log_end();
+        /* PAM_MAXTRIES: refused by a per-user cap, the user was told why. */
+        if (r == PAM_MAXTRIES)
+                return PAM_SESSION_ERR;
         if (r != PAM_SUCCESS && r != PAM_IGNORE)
                 tell_user(pamh, flags);
         return r;

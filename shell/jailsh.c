@@ -456,6 +456,9 @@ static int run(int argc, char **argv)
                 return refuse("cannot find your jail; login refused", "%s", err.msg);
         if (r == 0) {
                 r = jaula_jail_open(spec, getpid(), &h, &err);
+                if (r == -EUSERS)
+                        return refuse("you have too many jails or sessions open; login refused",
+                                      "User '%s': %s", spec->user.name, err.msg);
                 if (r < 0)
                         return refuse("cannot set up your jail; login refused", "User '%s': %s",
                                       spec->user.name, err.msg);

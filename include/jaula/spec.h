@@ -38,6 +38,15 @@ enum jaula_addr_mode {
         JAULA_ADDR_DYNAMIC, /* next free lease after the last one given */
 };
 
+/* Sizes of the jail's tmpfs mounts: 0 in a spec means the built-in
+ * default below, JAULA_SIZE_UNBOUNDED the kernel's own (half of RAM). */
+#define JAULA_SIZE_UNBOUNDED UINT64_MAX
+#define JAULA_DEFAULT_TMP_SIZE (UINT64_C(256) << 20)
+#define JAULA_DEFAULT_SHM_SIZE (UINT64_C(64) << 20)
+#define JAULA_DEFAULT_WRITABLE_SIZE (UINT64_C(512) << 20)
+/* The smallest persistent image: ext4 needs room for its journal. */
+#define JAULA_MIN_PERSISTENT_SIZE (UINT64_C(16) << 20)
+
 /* A limit that the policy leaves unset. */
 #define JAULA_LIMIT_UNSET INT64_C(-1)
 
@@ -133,7 +142,12 @@ struct jaula_spec {
 
         enum jaula_writable writable;
         char *persistent_upper; /* expanded: <persistent_dir>/<profile>/<user>, or NULL */
-        uint64_t tmp_size;      /* bytes for the jail's /tmp tmpfs, 0: kernel default */
+        uint64_t tmp_size;      /* bytes for the jail's /tmp tmpfs (see JAULA_SIZE_*) */
+        uint64_t shm_size;      /* bytes for /dev/shm, and the System V shm of the jail */
+        uint64_t writable_size; /* bytes for the tmpfs writable layer (tmpfs and none) */
+        uint64_t persistent_size; /* bytes of the per-user image, 0: a plain directory */
+        unsigned max_jails_per_user;    /* 0: no cap */
+        unsigned max_sessions_per_user; /* 0: no cap */
         char *home;             /* home path inside the jail (the user's home) */
         bool dev_log;           /* bind the host's /dev/log into the jail */
 

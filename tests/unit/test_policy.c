@@ -346,9 +346,21 @@ static const struct bad bad_cases[] = {
         { "template-trailing-percent", RF "profiles = { p = { rootfs = \"r\"; home = \"/home/%\"; }; };\n", 2,
           "profiles.p.home: template ends with a lone '%'; write '%%' for a literal '%', got "
           "\"/home/%\"" },
+        { "shm-size-small", RF "profiles = { p = { rootfs = \"r\"; shm_size = 100; }; };\n", 2,
+          "profiles.p.shm_size: at least \"4K\", got 100 bytes" },
+        { "persistent-size-tmpfs", RF "profiles = { p = { rootfs = \"r\"; persistent_size = \"1G\"; }; };\n", 2,
+          "profiles.p.persistent_size: only used with writable = \"persistent\"" },
+        { "persistent-size-small", RF "profiles = { p = { rootfs = \"r\"; writable = \"persistent\"; persistent_size = \"1M\"; }; };\n", 2,
+          "profiles.p.persistent_size: at least \"16M\" (the image holds an ext4 journal), got "
+          "1048576 bytes" },
+        { "writable-size-persistent", RF "profiles = { p = { rootfs = \"r\"; writable = \"persistent\"; writable_size = \"1G\"; }; };\n", 2,
+          "profiles.p.writable_size: sizes the tmpfs writable layer; with writable = "
+          "\"persistent\" use persistent_size" },
+        { "max-jails-negative", RF "profiles = { p = { rootfs = \"r\"; max_jails_per_user = -1; }; };\n", 2,
+          "profiles.p.max_jails_per_user: expected an integer from 0 to 100000, got -1" },
         { "tmp-size", RF "profiles = { p = { rootfs = \"r\"; tmp_size = \"64Q\"; }; };\n", 2,
           "profiles.p.tmp_size: expected a size like \"512M\" (a number of bytes with an optional "
-          "K, M, G or T suffix), got \"64Q\"" },
+          "K, M, G or T suffix, or \"max\"), got \"64Q\"" },
         { "mount-source-template", RF "profiles = { p = { rootfs = \"r\"; mounts = (\n { source = \"/srv/%y\"; target = \"/srv\"; } ); }; };\n", 3,
           "profiles.p.mounts[0].source: unknown template variable '%y'; expected %u (user), %U "
           "(uid), %g (group), %h (home), %p (profile) or %%, got \"/srv/%y\"" },
@@ -564,6 +576,69 @@ static void test_valid_variants(void **state)
         }
         jaula_policy_free(p);
         jaula_diags_free(&d);
+}
+
+/* The sizes of the jail's tmpfs mounts, the persistent image and the
+ * per-user caps: defaults, explicit values, "max", and the warning. */
+static void warn_count(const char *file, int line, const char *msg, void *ud)
+{
+        (void) file;
+        (void) line;
+        assert_non_null(strstr(msg, "without persistent_size"));
+        (*(int *) ud)++;
+}
+
+static void test_sizes_and_caps(void **state)
+{
+        struct jaula_user u = { .name = "ana", .uid = 10042, .gid = 10042, .group = "ana",
+                                .home = "/home/ana", .shell = "/usr/sbin/jailsh" };
+        static const char *const texts[] = {
+                RF "profiles = { p = { rootfs = \"r\"; }; };\n"
+                   "match = ( { users = [\"ana\"]; profile = \"p\"; } );\n",
+                RF "profiles = { p = { rootfs = \"r\"; tmp_size = \"max\"; shm_size = \"1M\";\n"
+                   "  writable_size = 0; max_jails_per_user = 3; max_sessions_per_user = 7; }; };\n"
+                   "match = ( { users = [\"ana\"]; profile = \"p\"; } );\n",
+                RF "profiles = { p = { rootfs = \"r\"; writable = \"persistent\";\n"
+                   "  persistent_size = \"2G\"; }; q = { rootfs = \"r\"; writable = \"persistent\"; }; };\n"
+                   "match = ( { users = [\"ana\"]; profile = \"p\"; } );\n",
+        };
+        int warnings[] = { 0, 0, 1 };
+
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
+                struct jaula_policy *p = NULL;
+                struct jaula_spec *s = NULL;
+                struct jaula_err err = { 0 };
+                const char *rule = NULL;
+                int n = 0;
+
+                assert_int_equal(jaula_policy_parse(texts[i], "t.conf", &p, NULL), 0);
+                assert_int_equal(jaula_policy_resolve(p, &u, &s, &rule, &err), 1);
+                jaula_policy_warnings(p, warn_count, &n);
+                assert_int_equal(n, warnings[i]);
+                switch (i) {
+                case 0:
+                        assert_true(s->tmp_size == JAULA_DEFAULT_TMP_SIZE);
+                        assert_true(s->shm_size == JAULA_DEFAULT_SHM_SIZE);
+                        assert_true(s->writable_size == JAULA_DEFAULT_WRITABLE_SIZE);
+                        assert_true(s->persistent_size == 0);
+                        assert_int_equal(s->max_jails_per_user, 0);
+                        assert_int_equal(s->max_sessions_per_user, 0);
+                        break;
+                case 1:
+                        assert_true(s->tmp_size == JAULA_SIZE_UNBOUNDED);
+                        assert_true(s->shm_size == 1 << 20);
+                        assert_true(s->writable_size == JAULA_DEFAULT_WRITABLE_SIZE);
+                        assert_int_equal(s->max_jails_per_user, 3);
+                        assert_int_equal(s->max_sessions_per_user, 7);
+                        break;
+                case 2:
+                        assert_true(s->persistent_size == UINT64_C(2) << 30);
+                        break;
+                }
+                jaula_spec_free(s);
+                jaula_policy_free(p);
+        }
 }
 
 /* ---------------------------------------------------------- drop-ins */
@@ -1039,6 +1114,7 @@ int main(void)
                 cmocka_unit_test(test_every_error_reported),
                 cmocka_unit_test(test_diags_null_ok),
                 cmocka_unit_test(test_valid_variants),
+                cmocka_unit_test(test_sizes_and_caps),
                 cmocka_unit_test(test_big_integers),
                 cmocka_unit_test(test_load_dropins),
                 cmocka_unit_test(test_load_dropin_errors),
