@@ -383,6 +383,7 @@ static void explain_text(const struct jaula_spec *s, const char *file, int line,
         if (s->tmp_size)
                 format_size((int64_t) s->tmp_size, a, sizeof a);
         t_line("tmp", "%s", s->tmp_size ? a : "kernel default");
+        t_line("ptys", "%u of its own devpts, besides the login's terminal", s->pty_max);
         t_line("dev_log", "%s", s->dev_log ? "yes" : "no");
         if (!s->n_mounts)
                 t_line("mounts", "-");
@@ -511,6 +512,7 @@ static void explain_json(const struct jaula_spec *s, const char *file, int line,
         j_str(&o, "persistent_upper", s->persistent_upper);
         j_str(&o, "home", s->home);
         j_int(&o, "tmp_size", (int64_t) s->tmp_size);
+        j_int(&o, "pty_max", (int64_t) s->pty_max);
         j_bool(&o, "dev_log", s->dev_log);
         j_open(&o, "mounts", '[');
         for (size_t i = 0; i < s->n_mounts; i++) {

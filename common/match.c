@@ -156,6 +156,7 @@ static int build_spec(const struct jaula_policy *p, const struct pol_rule *ru, i
 
         s->writable = pr->writable;
         s->tmp_size = pr->tmp_size;
+        s->pty_max = pr->pty_max;
         s->dev_log = pr->dev_log;
 
         if (pr->n_mounts) {

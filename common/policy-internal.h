@@ -70,6 +70,7 @@ struct pol_profile {
         const char *persistent_path; /* template, or NULL: <persistent_dir>/<profile>/%u */
         const char *home;            /* template, default "%h" */
         uint64_t tmp_size;
+        unsigned pty_max;
         struct pol_mount *mounts;
         size_t n_mounts;
         const char *network_name; /* NULL: no network */

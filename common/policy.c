@@ -253,7 +253,7 @@ static const char *const net_keys[] = { "bridges", "bridge", "subnet",    "gatew
 static const char *const profile_keys[] = {
         "rootfs",      "scope",       "lifetime",        "linger",  "hostname",
         "namespaces",  "writable",    "persistent_path", "home",    "tmp_size",
-        "mounts",      "network",     "limits",          "seccomp", "capabilities",
+        "pty_max",     "mounts",      "network",     "limits",          "seccomp", "capabilities",
         "environment", "shell",       "dev_log",         NULL,
 };
 static const char *const limit_keys[] = { "memory", "swap",      "cpu", "cpu_weight",
@@ -1366,6 +1366,9 @@ static void parse_profile(struct ctx *c, const char *name, const config_setting_
         int64_t tmp = 0;
         if (get_size(c, s, path, "tmp_size", false, &tmp) > 0)
                 pr->tmp_size = (uint64_t) tmp;
+        pr->pty_max = JAULA_PTY_MAX_DEFAULT;
+        if (get_int(c, s, path, "pty_max", 0, JAULA_PTY_MAX_LIMIT, &v) > 0)
+                pr->pty_max = (unsigned) v;
         parse_mounts(c, s, path, pr);
         if (get_string(c, s, path, "network", &pr->network_name) > 0 &&
             !(pr->ns_flags & CLONE_NEWNET))

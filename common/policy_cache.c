@@ -243,6 +243,7 @@ static void w_policy(struct wbuf *w, const struct jaula_policy *p)
                 w_str(w, x->persistent_path);
                 w_str(w, x->home);
                 w_u64(w, x->tmp_size);
+                w_u32(w, x->pty_max);
                 w_u32(w, (uint32_t) x->n_mounts);
                 for (size_t k = 0; k < x->n_mounts; k++) {
                         w_str(w, x->mounts[k].source);
@@ -635,6 +636,7 @@ static void r_policy(struct rbuf *r)
                 x->persistent_path = r_str(r);
                 x->home = r_str(r);
                 x->tmp_size = r_u64(r);
+                x->pty_max = r_u32(r);
                 x->n_mounts = r_count(r, 16);
                 x->mounts = r_alloc(r, sizeof *x->mounts * x->n_mounts);
                 for (size_t k = 0; k < x->n_mounts && !r->bad; k++) {

@@ -38,6 +38,11 @@ enum jaula_addr_mode {
         JAULA_ADDR_DYNAMIC, /* next free lease after the last one given */
 };
 
+/* Ptys a jail may open when its profile says nothing (pty_max). */
+#define JAULA_PTY_MAX_DEFAULT 64u
+/* What devpts accepts as its max option (NR_UNIX98_PTY_MAX). */
+#define JAULA_PTY_MAX_LIMIT (1u << 20)
+
 /* A limit that the policy leaves unset. */
 #define JAULA_LIMIT_UNSET INT64_C(-1)
 
@@ -134,6 +139,7 @@ struct jaula_spec {
         enum jaula_writable writable;
         char *persistent_upper; /* expanded: <persistent_dir>/<profile>/<user>, or NULL */
         uint64_t tmp_size;      /* bytes for the jail's /tmp tmpfs, 0: kernel default */
+        unsigned pty_max;       /* ptys of the jail's own devpts (the login's terminal aside) */
         char *home;             /* home path inside the jail (the user's home) */
         bool dev_log;           /* bind the host's /dev/log into the jail */
 
