@@ -117,7 +117,7 @@ kill "$hp" 2>/dev/null; wait "$hp" 2>/dev/null
 probe='t=$(tty); echo "TTY $t"; [ -t 0 ] && echo ISATTY; [ -c "$t" ] && echo ISCHR
 echo "MINE $(stat -L -c %t:%T /proc/self/fd/0)"; touch ~/up.$$
 while [ $(ls ~/up.* | wc -l) -lt 2 ]; do sleep 0.05; done
-find /dev -type c -exec stat -c "DEV %t:%T %n" {} + ; echo "PTS $(ls /dev/pts | tr "\n" " ")"
+for f in /dev/* /dev/*/*; do [ -c "$f" ] && stat -c "DEV %t:%T %n" "$f"; done; echo "PTS $(ls /dev/pts | tr "\n" " ")"
 while [ ! -e ~/release ]; do sleep 0.05; done'
 H1=$TDIR/home-$U1
 rm -f "$H1"/up.* "$H1/release"
