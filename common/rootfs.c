@@ -916,6 +916,11 @@ JAULA_EXPORT int jaula_rootfs_tty_attach(const struct jaula_tty *tty, struct jau
 
         if (tty->tree < 0)
                 return 0;
+        /* A jail made before jails had a devpts of their own has no mount
+         * point, and needs none: it shows the host's /dev/pts. */
+        if (faccessat(AT_FDCWD, "/dev/" JAULA_ROOTFS_TTY_NAME, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+            errno == ENOENT)
+                return 0;
         /* A copy of the jail's mounts for this session alone: sessions of
          * one jail each find their own terminal under the same name, and
          * the bind goes away with the session's last process. */
