@@ -383,7 +383,10 @@ static void explain_text(const struct jaula_spec *s, const char *file, int line,
         if (s->tmp_size)
                 format_size((int64_t) s->tmp_size, a, sizeof a);
         t_line("tmp", "%s", s->tmp_size ? a : "kernel default");
-        t_line("ptys", "%u of its own devpts, besides the login's terminal", s->pty_max);
+        if (s->pty_max)
+                t_line("ptys", "%u of its own devpts, besides the login's terminal", s->pty_max);
+        else
+                t_line("ptys", "none besides the login's terminal (no /dev/ptmx)");
         t_line("dev_log", "%s", s->dev_log ? "yes" : "no");
         if (!s->n_mounts)
                 t_line("mounts", "-");
