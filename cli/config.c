@@ -451,6 +451,10 @@ static void explain_text(const struct jaula_spec *s, const char *file, int line,
                 t_line("max_jails", "%u per user", s->max_jails_per_user);
         if (s->max_sessions_per_user)
                 t_line("max_sessions", "%u per user", s->max_sessions_per_user);
+        if (s->pty_max)
+                t_line("ptys", "%u of its own devpts, besides the login's terminal", s->pty_max);
+        else
+                t_line("ptys", "none besides the login's terminal (no /dev/ptmx)");
         t_line("dev_log", "%s", s->dev_log ? "yes" : "no");
         if (!s->n_mounts)
                 t_line("mounts", "-");
@@ -584,6 +588,7 @@ static void explain_json(const struct jaula_spec *s, const char *file, int line,
         j_int(&o, "persistent_size", (int64_t) s->persistent_size);
         j_int(&o, "max_jails_per_user", s->max_jails_per_user);
         j_int(&o, "max_sessions_per_user", s->max_sessions_per_user);
+        j_int(&o, "pty_max", (int64_t) s->pty_max);
         j_bool(&o, "dev_log", s->dev_log);
         j_open(&o, "mounts", '[');
         for (size_t i = 0; i < s->n_mounts; i++) {

@@ -162,6 +162,7 @@ static int build_spec(const struct jaula_policy *p, const struct pol_rule *ru, i
         s->persistent_size = pr->writable == JAULA_WRITABLE_PERSISTENT ? pr->persistent_size : 0;
         s->max_jails_per_user = pr->max_jails_per_user;
         s->max_sessions_per_user = pr->max_sessions_per_user;
+        s->pty_max = pr->pty_max;
         s->dev_log = pr->dev_log;
 
         if (pr->n_mounts) {

@@ -75,6 +75,7 @@ struct pol_profile {
         uint64_t writable_size;
         uint64_t persistent_size; /* 0: a plain directory */
         unsigned max_jails_per_user, max_sessions_per_user;
+        unsigned pty_max;
         struct pol_mount *mounts;
         size_t n_mounts;
         const char *network_name; /* NULL: no network */

@@ -276,7 +276,7 @@ static const char *const profile_keys[] = {
         "rootfs",      "scope",       "lifetime",        "linger",  "hostname",
         "namespaces",  "writable",    "persistent_path", "home",    "tmp_size",
         "shm_size",    "writable_size", "persistent_size", "max_jails_per_user",
-        "max_sessions_per_user",
+        "max_sessions_per_user", "pty_max",
         "mounts",      "network",     "limits",          "seccomp", "capabilities",
         "environment", "shell",       "dev_log",         "unsafe",  NULL,
 };
@@ -1468,6 +1468,9 @@ static void parse_profile(struct ctx *c, const char *name, const config_setting_
                 pr->max_jails_per_user = (unsigned) v;
         if (get_int(c, s, path, "max_sessions_per_user", 0, 100000, &v) > 0)
                 pr->max_sessions_per_user = (unsigned) v;
+        pr->pty_max = JAULA_PTY_MAX_DEFAULT;
+        if (get_int(c, s, path, "pty_max", 0, JAULA_PTY_MAX_LIMIT, &v) > 0)
+                pr->pty_max = (unsigned) v;
         parse_mounts(c, s, path, pr);
         if (get_string(c, s, path, "network", &pr->network_name) > 0 &&
             !(pr->ns_flags & CLONE_NEWNET))

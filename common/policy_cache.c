@@ -248,6 +248,7 @@ static void w_policy(struct wbuf *w, const struct jaula_policy *p)
                 w_u64(w, x->persistent_size);
                 w_u32(w, x->max_jails_per_user);
                 w_u32(w, x->max_sessions_per_user);
+                w_u32(w, x->pty_max);
                 w_u32(w, (uint32_t) x->n_mounts);
                 for (size_t k = 0; k < x->n_mounts; k++) {
                         w_str(w, x->mounts[k].source);
@@ -645,6 +646,7 @@ static void r_policy(struct rbuf *r)
                 x->persistent_size = r_u64(r);
                 x->max_jails_per_user = r_u32(r);
                 x->max_sessions_per_user = r_u32(r);
+                x->pty_max = r_u32(r);
                 x->n_mounts = r_count(r, 16);
                 x->mounts = r_alloc(r, sizeof *x->mounts * x->n_mounts);
                 for (size_t k = 0; k < x->n_mounts && !r->bad; k++) {

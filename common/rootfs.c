@@ -823,9 +823,8 @@ static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err
         } nodes[] = {
                 { "null", 1, 3 },   { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 },
                 { "urandom", 1, 9 }, { "tty", 5, 0 },
-                /* ptmx: a node (not a bind of the host's) because ptmx finds
-                 * its devpts as "pts" beside the node's dentry, and a bound
-                 * file's parent is the host's /dev, out of reach. */
+                /* ptmx opens the devpts instance mounted as "pts" beside
+                 * the node's dentry: the jail's own one below. */
                 { "ptmx", 5, 2 },
         };
         static const char *const links[][2] = {
@@ -836,7 +835,12 @@ static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err
         };
         const char *const devopts[] = { "mode=0755", "size=64k", "nr_inodes=64", NULL };
         struct tmpfs_bound shm;
-        _cleanup_close_ int dev = -1, wdev = -1;
+        char ptsmax[32];
+        /* No gid=: a pty's group is then its opener's, the one group the
+         * jail's /etc/group names for it, and mode 0620 is what an old
+         * glibc's grantpt() wants, so it never tries to chown. */
+        const char *const ptsopts[] = { "ptmxmode=0666", "mode=0620", ptsmax, NULL };
+        _cleanup_close_ int dev = -1, wdev = -1, tty = -1;
         int r;
 
         tmpfs_bound(spec->shm_size, JAULA_DEFAULT_SHM_SIZE, &shm);
@@ -852,29 +856,43 @@ static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err
         wdev = xopenat2(dev, ".", O_RDONLY | O_DIRECTORY, 0, BENEATH);
         if (wdev < 0)
                 return jaula_err_errno(err, wdev, "Cannot open the jail's /dev");
-        for (size_t i = 0; i < ELEMENTSOF(nodes); i++)
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+                if (!spec->pty_max && !strcmp(nodes[i].name, "ptmx"))
+                        continue;
                 if (mknodat(wdev, nodes[i].name, S_IFCHR | 0666,
                             makedev(nodes[i].major, nodes[i].minor)) < 0 ||
                     fchmodat(wdev, nodes[i].name, 0666, 0) < 0)
                         return jaula_err_errno(err, -errno, "Cannot create the jail's /dev/%s",
                                                nodes[i].name);
+        }
         for (size_t i = 0; i < ELEMENTSOF(links); i++)
                 if (symlinkat(links[i][1], wdev, links[i][0]) < 0)
                         return jaula_err_errno(err, -errno, "Cannot create /dev/%s", links[i][0]);
-        /* ptys: sshd and login allocate the session's pty in the host's
-         * devpts, and the shell's stdio is that pty.  The jail sees the same
-         * devpts instance (bound read-only as a mount point, nodes keep
-         * their owner-only modes), so ttyname() finds /dev/pts/N, /dev/tty
-         * and job control work without a relay; /dev/ptmx is a ptmx node,
-         * which opens the devpts instance found next to it, i.e.
-         * this one, so programs that allocate ptys (script, tmux) work
-         * too (in the host's instance, where their nodes are owner-only). */
-        r = bind_tree(AT_FDCWD, "/dev/pts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-        if (r < 0)
-                return jaula_err_errno(err, r, "Cannot bind /dev/pts");
-        r = attach_at(dev, "pts", r, true, err);
-        if (r < 0)
-                return r;
+        /* The mount point of each session's terminal (jaula_rootfs_tty_*):
+         * an empty file nobody may open until a session binds over it in
+         * its own copy of this namespace. */
+        tty = openat(wdev, JAULA_ROOTFS_TTY_NAME, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+        if (tty < 0)
+                return jaula_err_errno(err, -errno, "Cannot create /dev/" JAULA_ROOTFS_TTY_NAME);
+        close_nointr(TAKE_FD(tty)); /* a file open for writing keeps /dev from sealing */
+        /* ptys: the jail's own devpts instance (every devpts mount is a new
+         * instance since Linux 4.7), so the jail neither sees the host's
+         * ptys nor can take them all: it stops at max, and the ptys of
+         * instances mounted outside the initial mount namespace stop at
+         * kernel.pty.max minus kernel.pty.reserve altogether, which keeps
+         * the reserve for the host's own. */
+        snprintf(ptsmax, sizeof ptsmax, "max=%u", spec->pty_max);
+        if (!spec->pty_max) {
+                /* devpts reads max=0 as no limit at all: pty_max = 0 gets
+                 * no devpts and no ptmx, so there is nothing to open. */
+                if (mkdirat(wdev, "pts", 0755) < 0)
+                        return jaula_err_errno(err, -errno, "Cannot create the jail's /dev/pts");
+        } else {
+                r = mount_fs_at(dev, "pts", "devpts", ptsopts,
+                                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
+                if (r < 0)
+                        return r;
+        }
         r = mount_fs_at(dev, "shm", "tmpfs", shmopts,
                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
         if (r < 0)
@@ -1095,4 +1113,95 @@ JAULA_EXPORT int jaula_rootfs_enter(const struct jaula_spec *spec, const char *r
         if (chdir("/") < 0)
                 return jaula_err_errno(err, -errno, "Cannot chdir to the jail's root");
         return 0;
+}
+
+/* ---- the session's terminal ---- */
+
+JAULA_EXPORT int jaula_rootfs_tty_grab(struct jaula_tty *ret, struct jaula_err *err)
+{
+        struct stat st;
+
+        *ret = (struct jaula_tty){ .tree = -1 };
+        for (int fd = 0; fd < 3; fd++) {
+                int tree;
+
+                if (!isatty(fd) || fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode))
+                        continue;
+                /* Never a pty master (ptmx is 5:2, BSD masters are major 2):
+                 * bound into the jail it would open new ptys of the host's
+                 * instance; nor /dev/tty or /dev/console (major 5), which
+                 * name no terminal of their own. */
+                if (major(st.st_rdev) == 5 || major(st.st_rdev) == 2)
+                        continue;
+                /* A bind of the very dentry, not a node with its number: a
+                 * pty slave is found through its devpts dentry, so the bind
+                 * can never reach another pty that reuses the number, and
+                 * opening it still checks the node's owner and mode. */
+                tree = bind_tree(fd, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+                if (tree < 0)
+                        return jaula_err_errno(err, tree, "Cannot bind the terminal on fd %d", fd);
+                *ret = (struct jaula_tty){
+                        .tree = tree, .present = true, .dev = st.st_dev, .ino = st.st_ino
+                };
+                return 1;
+        }
+        return 0;
+}
+
+JAULA_EXPORT int jaula_rootfs_tty_attach(const struct jaula_tty *tty, struct jaula_err *err)
+{
+        _cleanup_close_ int root = -1, target = -1;
+        int r;
+
+        if (tty->tree < 0)
+                return 0;
+        /* A jail made before jails had a devpts of their own has no mount
+         * point, and needs none: it shows the host's /dev/pts. */
+        if (faccessat(AT_FDCWD, "/dev/" JAULA_ROOTFS_TTY_NAME, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+            errno == ENOENT)
+                return 0;
+        /* A copy of the jail's mounts for this session alone: sessions of
+         * one jail each find their own terminal under the same name, and
+         * the bind goes away with the session's last process. */
+        if (unshare(CLONE_NEWNS) < 0)
+                return jaula_err_errno(err, -errno, "Cannot give the session its own mounts");
+        root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return jaula_err_errno(err, -errno, "Cannot open the jail's root");
+        target = xopenat2(root, "dev/" JAULA_ROOTFS_TTY_NAME, O_PATH, 0, BENEATH);
+        if (target < 0)
+                return jaula_err_errno(err, target, "Cannot open the jail's /dev/" JAULA_ROOTFS_TTY_NAME);
+        r = attach(tty->tree, target);
+        return r < 0 ? jaula_err_errno(err, r, "Cannot bind the terminal into the jail") : 0;
+}
+
+JAULA_EXPORT int jaula_rootfs_tty_adopt(const struct jaula_tty *tty)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        if (!tty->present)
+                return 0;
+        /* As the user by now: the open checks the node as any open would. */
+        fd = open("/dev/" JAULA_ROOTFS_TTY_NAME, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (st.st_dev != tty->dev || st.st_ino != tty->ino)
+                return -ENOTTY;
+        /* The shell's stdio then names the terminal by its path in the jail
+         * (/proc/self/fd, ttyname); without this the host's /dev/pts/N
+         * shows, which in the jail is the jail's own pty of that number. */
+        for (int i = 0; i < 3; i++)
+                if (fstat(i, &st) == 0 && st.st_dev == tty->dev && st.st_ino == tty->ino &&
+                    dup2(fd, i) < 0)
+                        return -errno;
+        return 0;
+}
+
+JAULA_EXPORT void jaula_rootfs_tty_clear(struct jaula_tty *tty)
+{
+        close_nointr(tty->tree);
+        tty->tree = -1;
 }

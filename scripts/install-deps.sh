@@ -11,7 +11,7 @@ packages="
   busybox-static debootstrap squashfs-tools
   pamtester openssh-server openssh-client openssh-sftp-server rsync
   qemu-system-x86 linux-image-cloud-amd64 cpio
-  socat strace python3 valgrind
+  socat strace python3 valgrind hyperfine
 "
 missing=""
 for p in $packages; do

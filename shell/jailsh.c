@@ -17,11 +17,14 @@
  *      an unmatched user is refused;
  *   3. the jail pam_jaula opened (found by our network namespace), or
  *      open/create one ourselves with this process as the session;
- *   4. join the jail's pid namespace, start a child (pid namespaces apply
- *      to children: born in the jail's cgroup on v2, sharing our memory
- *      until it execs on v1, see child_args); the child joins cgroup,
- *      mount and the rest, confines itself (caps, creds, no_new_privs,
- *      seccomp) and execs the jail's shell; the parent forwards signals,
+ *   4. join the jail's pid namespace, grab the login's terminal (a bind
+ *      of it, taken while we still see the host's mounts), start a child
+ *      (pid namespaces apply to children: born in the jail's cgroup on v2,
+ *      sharing our memory until it execs on v1, see child_args); the
+ *      child joins cgroup, mount and the rest, mounts the terminal in a
+ *      mount namespace of the session's own, confines itself (caps,
+ *      creds, no_new_privs, seccomp), reopens the terminal by its jail
+ *      path and execs the jail's shell; the parent forwards signals,
  *      waits, closes our session and exits with the child's status. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,6 +47,7 @@
 #include "jaula/log.h"
 #include "jaula/ns.h"
 #include "jaula/policy.h"
+#include "jaula/rootfs.h"
 
 #define EXIT_REFUSED 1
 /* At most this many variables pass from the caller (terminal, locale,
@@ -175,6 +179,16 @@ static void env_capture(struct env *e)
         clearenv();
 }
 
+static bool env_has(const struct env *e, const char *name)
+{
+        size_t len = strlen(name);
+
+        for (size_t i = 0; i < e->n; i++)
+                if (!strncmp(e->v[i], name, len) && e->v[i][len] == '=')
+                        return true;
+        return false;
+}
+
 static int env_finish(struct env *e, const struct jaula_spec *spec)
 {
         const char *home = spec->home ? spec->home : spec->user.home;
@@ -279,7 +293,8 @@ static _Noreturn void child_fail(int fd, int code, const char *msg)
 }
 
 static _Noreturn void child_main(struct jaula_handle *h, const struct jaula_spec *spec,
-                                  const struct args *a, struct env *env, int report_fd,
+                                  const struct args *a, struct env *env,
+                                  const struct jaula_tty *tty, int report_fd,
                                   const sigset_t *oldmask, bool in_cgroup)
 {
         struct jaula_err err = { 0 };
@@ -301,9 +316,18 @@ static _Noreturn void child_main(struct jaula_handle *h, const struct jaula_spec
         r = jaula_jail_enter(h, jaula_handle_ns_flags(h) & ~(unsigned long) CLONE_NEWPID, &err);
         if (r < 0)
                 child_fail(report_fd, r, err.msg);
+        r = jaula_rootfs_tty_attach(tty, &err);
+        if (r < 0)
+                child_fail(report_fd, r, err.msg);
         r = jaula_confine(spec, &err);
         if (r < 0)
                 child_fail(report_fd, r, err.msg[0] ? err.msg : "confinement failed");
+        /* A terminal the user may not open (su -l from another user's pty)
+         * keeps its inherited fds; ttyname() still finds its jail path. */
+        r = jaula_rootfs_tty_adopt(tty);
+        if (r < 0)
+                syslog(LOG_NOTICE, "User '%s': terminal kept its host fds: %s", spec->user.name,
+                       strerror(-r));
         /* As the user now, so the home's permissions apply to us. */
         if (chdir(spec->home ? spec->home : spec->user.home) < 0 && chdir("/") < 0)
                 child_fail(report_fd, -errno, "Cannot chdir in the jail");
@@ -340,6 +364,7 @@ struct child_args {
         const struct jaula_spec *spec;
         const struct args *a;
         struct env *env;
+        const struct jaula_tty *tty;
         int report_fd, report_other;
         const sigset_t *oldmask;
 };
@@ -351,7 +376,7 @@ static int child_trampoline(void *p)
         struct child_args *c = p;
 
         close(c->report_other);
-        child_main(c->h, c->spec, c->a, c->env, c->report_fd, c->oldmask, false);
+        child_main(c->h, c->spec, c->a, c->env, c->tty, c->report_fd, c->oldmask, false);
 }
 
 /* ---- the parent ---- */
@@ -392,6 +417,7 @@ static int run(int argc, char **argv)
         struct jaula_err err = { 0 };
         _cleanup_(env_free) struct env env = { 0 };
         struct args a = { 0 };
+        struct jaula_tty tty = { .tree = -1 };
         const char *rule = NULL;
         sigset_t set, oldmask;
         int report[2], r, status, cgfd = -EOPNOTSUPP;
@@ -474,6 +500,17 @@ static int run(int argc, char **argv)
                 sigaddset(&set, sigs[s]);
         sigprocmask(SIG_BLOCK, &set, &oldmask);
 
+        /* The terminal is bound from our (the host's) mounts; its name in
+         * the jail replaces the host's in SSH_TTY.  Without a bind the
+         * session still works, only unnamed: no reason to refuse it. */
+        if (jaula_rootfs_tty_grab(&tty, &err) < 0)
+                syslog(LOG_NOTICE, "User '%s': %s; the session's terminal has no name in the jail",
+                       spec->user.name, err.msg);
+        else if (tty.present && env_has(&env, "SSH_TTY") &&
+                 env_set(&env, "SSH_TTY", "/dev/" JAULA_ROOTFS_TTY_NAME) < 0)
+                syslog(LOG_NOTICE, "User '%s': SSH_TTY not updated", spec->user.name);
+        err = (struct jaula_err){ 0 };
+
         r = jaula_jail_enter(h, CLONE_NEWPID, &err);
         if (r >= 0) {
                 /* cgroup v2: the shell is born in the jail's cgroup. */
@@ -488,6 +525,7 @@ static int run(int argc, char **argv)
                         jaula_jail_close(spec, jaula_handle_jail_id(h), jaula_handle_session_id(h),
                                          NULL);
                 jaula_handle_free(h);
+                jaula_rootfs_tty_clear(&tty);
                 return refuse("cannot enter your jail; login refused", "%s", err.msg);
         }
         child = -1;
@@ -499,7 +537,7 @@ static int run(int argc, char **argv)
                         close(pidfd);
                 if (child == 0) {
                         close(report[0]);
-                        child_main(h, spec, &a, &env, report[1], &oldmask, true);
+                        child_main(h, spec, &a, &env, &tty, report[1], &oldmask, true);
                 }
                 if (child < 0)
                         jaula_log(LOG_WARNING,
@@ -509,12 +547,13 @@ static int run(int argc, char **argv)
         }
         if (child < 0) {
                 struct child_args ca = { .h = h, .spec = spec, .a = &a, .env = &env,
-                                         .report_fd = report[1], .report_other = report[0],
-                                         .oldmask = &oldmask };
+                                         .tty = &tty, .report_fd = report[1],
+                                         .report_other = report[0], .oldmask = &oldmask };
 
                 child = jaula_spawn_shared(child_trampoline, &ca, CHILD_STACK);
         }
         close(report[1]);
+        jaula_rootfs_tty_clear(&tty);
         if (child < 0) {
                 status = refuse("cannot start your shell; login refused", "clone: %s",
                                 strerror(-child));

@@ -26,6 +26,31 @@ int jaula_rootfs_hosts(const struct jaula_spec *spec, char **ret);
  * the formats above cannot carry. */
 int jaula_rootfs_path_ok(const char *path);
 
+/* The login's terminal inside the jail.  The jail has its own devpts, so
+ * the terminal sshd or login allocated in the host's is bound, alone, onto
+ * /dev/JAULA_ROOTFS_TTY_NAME in a mount namespace of the session's own (a
+ * copy of the jail's).  Three steps, in jailsh's child:
+ *   grab    on the host side: a detached bind of the first of fds 0-2 that
+ *           is a terminal; 0 (tree -1) when none is, 1 when grabbed;
+ *   attach  root, in the jail's mount namespace: unshare it and mount the
+ *           bind (a no-op without a terminal); the tree fd stays open
+ *           (close-on-exec) for clear;
+ *   adopt   as the user, after confinement: reopen it by its jail path
+ *           onto the fds 0-2 that are that terminal. */
+#define JAULA_ROOTFS_TTY_NAME "console"
+
+struct jaula_tty {
+        int tree;     /* detached mount, or -1 */
+        bool present; /* a terminal was grabbed */
+        dev_t dev;    /* and its file's identity */
+        ino_t ino;
+};
+
+int jaula_rootfs_tty_grab(struct jaula_tty *ret, struct jaula_err *err);
+int jaula_rootfs_tty_attach(const struct jaula_tty *tty, struct jaula_err *err);
+int jaula_rootfs_tty_adopt(const struct jaula_tty *tty);
+void jaula_rootfs_tty_clear(struct jaula_tty *tty);
+
 /* Create spec->persistent_upper (and its "upper" and "work" children)
  * root-owned, refusing any symlink or foreign-owned directory on the way.
  * Runs on the host side. */

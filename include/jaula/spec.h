@@ -46,6 +46,10 @@ enum jaula_addr_mode {
 #define JAULA_DEFAULT_WRITABLE_SIZE (UINT64_C(512) << 20)
 /* The smallest persistent image: ext4 needs room for its journal. */
 #define JAULA_MIN_PERSISTENT_SIZE (UINT64_C(16) << 20)
+/* Ptys a jail may open when its profile says nothing (pty_max). */
+#define JAULA_PTY_MAX_DEFAULT 64u
+/* What devpts accepts as its max option (NR_UNIX98_PTY_MAX). */
+#define JAULA_PTY_MAX_LIMIT (1u << 20)
 
 /* A limit that the policy leaves unset. */
 #define JAULA_LIMIT_UNSET INT64_C(-1)
@@ -148,6 +152,7 @@ struct jaula_spec {
         uint64_t persistent_size; /* bytes of the per-user image, 0: a plain directory */
         unsigned max_jails_per_user;    /* 0: no cap */
         unsigned max_sessions_per_user; /* 0: no cap */
+        unsigned pty_max;       /* ptys of the jail's own devpts (the login's terminal aside) */
         char *home;             /* home path inside the jail (the user's home) */
         bool dev_log;           /* bind the host's /dev/log into the jail */
 

@@ -23,12 +23,13 @@ expect_match "the rootfs is the debootstrap one" "^12\.|"$'\n'"12\." "$out"
 out=$(echo 'echo "argv0=$0 login=$(shopt -q login_shell && echo yes)"' | (exec -a -jailsh "$JAILSH" --config "$CONF" --user "$U") 2>&1)
 expect_match "argv0 '-jailsh' gives a bash login shell" "argv0=-bash login=yes" "$out"
 
-# On a pty (script(1) allocates one in the host's devpts, as sshd does).
+# On a pty (script(1) allocates one in the host's devpts, as sshd does; the
+# jail has a devpts of its own, so the pty is bound in as /dev/console).
 pty_run() { # CMD: run jailsh -c CMD on a fresh pty; stdin goes to the pty
 	script -qefc "$JAILSH --config $CONF --user $U -c $(printf '%q' "$1")" /dev/null
 }
 out=$(pty_run 'tty; test -t 0 && echo stdin-is-tty' < /dev/null | tr -d '\r')
-expect_match "tty names the session's pty" "^/dev/pts/[0-9]+" "$out"
+expect_line "tty names the session's pty (bound in as /dev/console)" "/dev/console" "$out"
 expect_line "stdin is a terminal" "stdin-is-tty" "$out"
 out=$(printf 'secret-answer\n' | pty_run 'echo via-dev-tty > /dev/tty; read -r x < /dev/tty; echo "got=$x"' | tr -d '\r')
 expect_line "writing to /dev/tty works" "via-dev-tty" "$out"

@@ -100,7 +100,7 @@ EOF
 		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$JU@127.0.0.1" \
 		'echo READY; exec bash -i' 2>&1 | tr -d '\r' |
 		sed 's/\x1b\][^\x07]*\x07//g; s/\x1b\[[?0-9;]*[a-zA-Z]//g')
-	expect_match "ssh -tt: tty names a pty device" $'\n/dev/pts/[0-9]+\n' "$out"
+	expect_match "ssh -tt: tty names the login's terminal in the jail" $'\n/dev/console\n' "$out"
 	expect_match "ssh -tt: stty size is the client's window" $'\n33 111\n' "$out"
 	expect_match "ssh -tt: the size follows the client's window changes" $'\n44 122\n' "$out"
 	expect_match "ssh -tt: job control (Ctrl-Z stops, bg resumes)" "Stopped.*sleep 30.*Running.*DONE-42" "$(echo $out)"

@@ -60,7 +60,7 @@ out=$( (sleep 5; printf 'cat /etc/jaula-ssh-rootfs; tty\n'; sleep 3; printf 'exi
 		for s in su su-l login; do mount --bind "$1" /etc/pam.d/$s || exit 97; done
 		exec script -qec "login -f $2" /dev/null' bash "$JB_DIR/pam-test" "$JU" 2>&1 | tr -d '\r')
 expect_match "login -f USER (util-linux, on a pty) lands in the jail" "jaula ssh test rootfs" "$out"
-expect_match "... with a terminal" $'\n/dev/pts/[0-9]+' "$out"
+expect_match "... with its terminal (bound in as /dev/console)" $'\n/dev/console' "$out"
 expect_eq "... through the PAM service login" "login" "$(services)"
 expect_jails_gone "login: the jail ends at logout" 5
 

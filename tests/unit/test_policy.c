@@ -125,6 +125,7 @@ static void test_shipped_conf_resolves(void **state)
         assert_int_equal(s->writable, JAULA_WRITABLE_TMPFS);
         assert_null(s->persistent_upper);
         assert_int_equal(s->tmp_size, 64 << 20);
+        assert_int_equal(s->pty_max, JAULA_PTY_MAX_DEFAULT);
         assert_string_equal(s->home, "/home/ana");
         assert_false(s->dev_log);
         assert_int_equal(s->n_mounts, 1);
@@ -361,6 +362,12 @@ static const struct bad bad_cases[] = {
         { "tmp-size", RF "profiles = { p = { rootfs = \"r\"; tmp_size = \"64Q\"; }; };\n", 2,
           "profiles.p.tmp_size: expected a size like \"512M\" (a number of bytes with an optional "
           "K, M, G or T suffix, or \"max\"), got \"64Q\"" },
+        { "pty-max-negative", RF "profiles = { p = { rootfs = \"r\"; pty_max = -1; }; };\n", 2,
+          "profiles.p.pty_max: expected an integer from 0 to 1048576, got -1" },
+        { "pty-max-huge", RF "profiles = { p = { rootfs = \"r\"; pty_max = 1048577; }; };\n", 2,
+          "profiles.p.pty_max: expected an integer from 0 to 1048576, got 1048577" },
+        { "pty-max-string", RF "profiles = { p = { rootfs = \"r\"; pty_max = \"64\"; }; };\n", 2,
+          "profiles.p.pty_max: expected an integer, got a string" },
         { "mount-source-template", RF "profiles = { p = { rootfs = \"r\"; mounts = (\n { source = \"/srv/%y\"; target = \"/srv\"; } ); }; };\n", 3,
           "profiles.p.mounts[0].source: unknown template variable '%y'; expected %u (user), %U "
           "(uid), %g (group), %h (home), %p (profile) or %%, got \"/srv/%y\"" },
