@@ -6,7 +6,7 @@
 # /dev/pts never lists the host's ptys; the login's terminal (here a pty
 # of the host's `script`) is bound in as /dev/console, per session: two
 # sessions of one scope-user jail each see their own and not the other's.
-# (ssh -t, `tty` and `script` through the real sshd: t-58.)
+# (ssh -t, `tty` and `script` through the real sshd: t-25.)
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/jail-lib.sh"
 need_cmd python3 script cc

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-58 — terminals of jailed ssh logins through Debian's real sshd, now
+# t-25 — terminals of jailed ssh logins through Debian's real sshd, now
 # that a jail has a devpts of its own: under `ssh -tt` the login's pty
 # (allocated by sshd on the host) is /dev/console in the jail, `tty`
 # names it, stdin is a terminal, SSH_TTY follows; the jail's /dev/pts
