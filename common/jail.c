@@ -899,3 +899,60 @@ void jail_recover(const char *state_dir, const char *id)
         }
         close_nointr(lock); /* a live jail that took the id since */
 }
+
+/* Like alive_ctx: an "orphan" verdict keeps the id's lock until the next
+ * question, so that the node is removed before a new creator can take the
+ * id (it records its intent under that lock before making the node). */
+struct orphan_ctx {
+        int sfd;
+        int lock;
+        char id[JAULA_ID_MAX];
+};
+
+static void orphan_unlock(struct orphan_ctx *c)
+{
+        if (c->lock >= 0)
+                jaula_state_unlock_remove(c->sfd, c->id, c->lock);
+        c->lock = -1;
+}
+
+/* A jail node is an orphan when no state names its id and no creator
+ * holds its lock (a creator records its intent before the first node). */
+static bool cgroup_orphan(const char *id, void *ud)
+{
+        struct orphan_ctx *c = ud;
+        char dir[JAULA_ID_MAX + 8];
+        struct stat s;
+        int lock;
+
+        orphan_unlock(c);
+        if (!jaula_state_id_valid(id))
+                return false;
+        lock = jaula_state_lock(c->sfd, id, false);
+        if (lock < 0)
+                return false;
+        snprintf(dir, sizeof dir, "jails/%s", id);
+        if (fstatat(c->sfd, dir, &s, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
+                close_nointr(lock);
+                return false;
+        }
+        c->lock = lock;
+        snprintf(c->id, sizeof c->id, "%s", id);
+        return true;
+}
+
+JAULA_EXPORT int jaula_jail_gc_cgroups(const char *state_dir, const char *cgroup_root,
+                                       const char *cgroup_path, struct jaula_err *err)
+{
+        _cleanup_close_ int sfd = jaula_state_dir_open(state_dir, err);
+        struct orphan_ctx ctx = { .sfd = sfd, .lock = -1 };
+        int r;
+
+        if (sfd < 0)
+                return sfd;
+        r = jaula_cgroup_gc(cgroup_root, cgroup_path, cgroup_orphan, &ctx);
+        orphan_unlock(&ctx);
+        return r < 0 ? jaula_err_errno(err, r, "Cannot sweep the cgroups under '%s'",
+                                       cgroup_path && cgroup_path[0] ? cgroup_path : "jaula")
+                     : r;
+}

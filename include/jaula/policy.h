@@ -109,6 +109,10 @@ size_t jaula_policy_n_rules(const struct jaula_policy *p);
 size_t jaula_policy_n_profiles(const struct jaula_policy *p);
 /* global.state_dir (its default when the policy sets none); for the CLI. */
 const char *jaula_policy_state_dir(const struct jaula_policy *p);
+/* global.cgroup_root and global.cgroup_path (their defaults when unset);
+ * for `jaula gc`. */
+const char *jaula_policy_cgroup_root(const struct jaula_policy *p);
+const char *jaula_policy_cgroup_path(const struct jaula_policy *p);
 /* Index of the match rule called NAME (as jaula_policy_resolve reports it
  * in ret_rule), or -ENOENT. */
 int jaula_policy_rule_index(const struct jaula_policy *p, const char *name);
