@@ -880,7 +880,7 @@ void jail_recover(const char *state_dir, const char *id)
 {
         _cleanup_close_ int sfd = jaula_state_dir_open(state_dir, NULL);
         struct jaula_jail_state st;
-        int lock;
+        int lock, r;
 
         if (sfd < 0)
                 return;
@@ -888,7 +888,15 @@ void jail_recover(const char *state_dir, const char *id)
         lock = jaula_state_lock(sfd, id, true);
         if (lock < 0)
                 return;
-        if (jaula_state_load(sfd, id, &st) == -ENOENT) {
+        r = jaula_state_load(sfd, id, &st);
+        if (r < 0) {
+                /* Nothing (the creator cleaned up), or a record nobody can
+                 * read: as sweep_one does. */
+                if (r != -ENOENT) {
+                        struct jaula_jail_state junk = { 0 };
+                        snprintf(junk.id, sizeof junk.id, "%s", id);
+                        jaula_state_remove(sfd, &junk);
+                }
                 jaula_state_unlock_remove(sfd, id, lock);
                 return;
         }
