@@ -11,6 +11,9 @@
  *
  * The steps, each fatal on failure (fail closed: a short line on stderr,
  * the detail in syslog, non-zero exit, never a host shell):
+ *   0. every signal blocked, the caller's limits saved and those that
+ *      could break the set-up lifted (setup_guard; the shell gets the
+ *      caller's back before exec);
  *   1. undumpable; fds 0-2 open; environment saved through an allow-list
  *      and cleared before anything reads it;
  *   2. policy → user (real uid, with the groups the login gave us) → spec;
