@@ -449,10 +449,10 @@ static _Noreturn void child_main(struct jaula_handle *h, const struct jaula_spec
         char *argv[4];
         int r;
 
+        /* Every signal stays blocked (inherited from setup_guard) until
+         * restore_caller, just before exec, sets the caller's dispositions
+         * and mask. */
         base = base ? base + 1 : spec->shell;
-        for (int s = 1; s < NSIG; s++)
-                if (s != SIGKILL && s != SIGSTOP)
-                        signal(s, SIG_DFL);
         /* Cgroup first (unless born there), then the namespaces; the
          * cgroup namespace is then rooted at the jail's node like the
          * holder's. */
