@@ -481,6 +481,10 @@ static void json_jail(FILE *f, const struct jail_info *ji)
         fprintf(f, ",\"holder_pid\":%d,\"holder_alive\":%s,\"monitor_pid\":%d,\"sessions\":%d",
                 (int) ji->st.holder_pid, ji->holder_alive ? "true" : "false", (int) ji->st.monitor_pid,
                 ji->sessions);
+        /* An intent: being made, or left by a creator killed half way
+         * (docs/recovery.md); no holder or monitor yet. */
+        fprintf(f, ",\"creating\":%s,\"creator_pid\":%d", ji->st.creating ? "true" : "false",
+                (int) ji->st.creator_pid);
         fprintf(f, ",\"hostname\":");
         json_str_or_null(f, ji->hostname);
         fprintf(f, ",\"interface\":");
@@ -588,7 +592,11 @@ static void print_table(const struct jail_info *v, int n)
                 const struct jail_info *j = &v[i];
                 char holder[16], up[24], mem[16], pids[24], cpu[32];
 
-                snprintf(holder, sizeof holder, "%d%s", (int) j->st.holder_pid, j->holder_alive ? "" : "!");
+                if (j->st.creating)
+                        snprintf(holder, sizeof holder, "creating");
+                else
+                        snprintf(holder, sizeof holder, "%d%s", (int) j->st.holder_pid,
+                                 j->holder_alive ? "" : "!");
                 human_duration(uptime_of(j), up, sizeof up);
                 human_bytes(j->usage.memory_bytes, mem, sizeof mem);
                 if (j->usage.pids >= 0)
@@ -846,6 +854,11 @@ int cmd_show(int argc, char **argv)
         printf("lifetime:    %s%s", lifetime_name(ji.st.lifetime), ji.st.linger_sec ? "" : "\n");
         if (ji.st.linger_sec)
                 printf(" (linger %us)\n", ji.st.linger_sec);
+        if (ji.st.creating)
+                printf("creating:    by pid %d, %s\n", (int) ji.st.creator_pid,
+                       jaula_proc_alive(ji.st.creator_pid, ji.st.creator_start)
+                               ? "alive"
+                               : "DEAD (jaula gc releases what it made)");
         printf("holder:      pid %d, %s\n", (int) ji.st.holder_pid, ji.holder_alive ? "alive" : "DEAD");
         printf("monitor:     pid %d, %s\n", (int) ji.st.monitor_pid,
                jaula_proc_alive(ji.st.monitor_pid, ji.st.monitor_start) ? "alive" : "DEAD");

@@ -159,6 +159,11 @@ sweep_and_audit() { # SCOPE
 	# The monitors of killed set-ups clean up on their own; give them a moment.
 	sleep 1
 	echo "# before any sweep ($1): $(leftovers)"
+	n=$(grep -l '^creating=1' "$STATE"/jails/*/state 2>/dev/null | wc -l)
+	if [ "$n" -gt 0 ]; then
+		expect_eq "jaula list shows the $n intents of killed creators as 'creating'" "$n" \
+			"$("$JAULA" list --config "$ADV_SYSCONF" 2>/dev/null | awk '$4 == "creating"' | wc -l)"
+	fi
 	# The login-path sweep samples at most every few seconds: make it due.
 	touch -d '-2 minutes' "$STATE/gc.stamp" 2>/dev/null
 	out=$(as_user "$V" "$J" -c 'cat /proc/1/comm' 2>&1)
