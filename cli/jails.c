@@ -481,6 +481,10 @@ static void json_jail(FILE *f, const struct jail_info *ji)
         fprintf(f, ",\"holder_pid\":%d,\"holder_alive\":%s,\"monitor_pid\":%d,\"sessions\":%d",
                 (int) ji->st.holder_pid, ji->holder_alive ? "true" : "false", (int) ji->st.monitor_pid,
                 ji->sessions);
+        /* An intent: being made, or left by a creator killed half way
+         * (docs/recovery.md); no holder or monitor yet. */
+        fprintf(f, ",\"creating\":%s,\"creator_pid\":%d", ji->st.creating ? "true" : "false",
+                (int) ji->st.creator_pid);
         fprintf(f, ",\"hostname\":");
         json_str_or_null(f, ji->hostname);
         fprintf(f, ",\"interface\":");
@@ -588,7 +592,11 @@ static void print_table(const struct jail_info *v, int n)
                 const struct jail_info *j = &v[i];
                 char holder[16], up[24], mem[16], pids[24], cpu[32];
 
-                snprintf(holder, sizeof holder, "%d%s", (int) j->st.holder_pid, j->holder_alive ? "" : "!");
+                if (j->st.creating)
+                        snprintf(holder, sizeof holder, "creating");
+                else
+                        snprintf(holder, sizeof holder, "%d%s", (int) j->st.holder_pid,
+                                 j->holder_alive ? "" : "!");
                 human_duration(uptime_of(j), up, sizeof up);
                 human_bytes(j->usage.memory_bytes, mem, sizeof mem);
                 if (j->usage.pids >= 0)
@@ -846,6 +854,11 @@ int cmd_show(int argc, char **argv)
         printf("lifetime:    %s%s", lifetime_name(ji.st.lifetime), ji.st.linger_sec ? "" : "\n");
         if (ji.st.linger_sec)
                 printf(" (linger %us)\n", ji.st.linger_sec);
+        if (ji.st.creating)
+                printf("creating:    by pid %d, %s\n", (int) ji.st.creator_pid,
+                       jaula_proc_alive(ji.st.creator_pid, ji.st.creator_start)
+                               ? "alive"
+                               : "DEAD (jaula gc releases what it made)");
         printf("holder:      pid %d, %s\n", (int) ji.st.holder_pid, ji.holder_alive ? "alive" : "DEAD");
         printf("monitor:     pid %d, %s\n", (int) ji.st.monitor_pid,
                jaula_proc_alive(ji.st.monitor_pid, ji.st.monitor_start) ? "alive" : "DEAD");
@@ -962,8 +975,10 @@ static void gc_usage(FILE *f)
 {
         fputs("Usage: jaula gc [--config FILE] [--state-dir DIR] [--json]\n"
               "Sweep sessions whose owner died, jails whose holder died or whose\n"
-              "lifetime is over, and leases of jails that are gone (each login runs\n"
-              "the same sweep at most once a minute).\n" COMMON_HELP
+              "lifetime is over, jails whose creator was killed half way, leases,\n"
+              "locks and index entries of jails that are gone, and jail cgroups under\n"
+              "the policy's cgroup_path that no jail owns and no process uses (each\n"
+              "login sweeps a few jails at most every 10 seconds).\n" COMMON_HELP
               "Exit status: 0 swept, 2 usage error, 5 failure.\n",
               f);
 }
@@ -988,12 +1003,30 @@ static int count_jails(struct common_opts *o)
         return n;
 }
 
+/* Jail cgroups whose state is gone: looked for where the policy puts
+ * jails (global cgroup_root and cgroup_path).  -ENOENT without a policy. */
+static int gc_cgroups(struct common_opts *o, struct jaula_err *err)
+{
+        struct jaula_policy *p = NULL;
+        struct jaula_diags d = { 0 };
+        int r;
+
+        r = jaula_policy_load(o->config ? o->config : JAULA_DEFAULT_CONFIG, &p, &d);
+        jaula_diags_free(&d);
+        if (r < 0)
+                return r;
+        r = jaula_jail_gc_cgroups(state_dir_of(o), jaula_policy_cgroup_root(p),
+                                  jaula_policy_cgroup_path(p), err);
+        jaula_policy_free(p);
+        return r;
+}
+
 int cmd_gc(int argc, char **argv)
 {
         struct common_opts o = { 0 };
         struct jaula_err err = { 0 };
         struct stat s;
-        int r, before, after;
+        int r, before, after, cgroups = 0;
 
         r = parse_common(argc, argv, "+h", NULL, &o, NULL, NULL, gc_usage);
         if (r)
@@ -1014,10 +1047,21 @@ int cmd_gc(int argc, char **argv)
                         return JAULA_EXIT_FAILURE;
                 }
                 after = count_jails(&o);
+                /* After the jails: their own cgroups went with them. */
+                cgroups = gc_cgroups(&o, &err);
+                if (cgroups < 0 && cgroups != -ENOENT)
+                        fprintf(stderr, "jaula gc: orphan cgroups not swept: %s\n",
+                                err.msg[0] ? err.msg : strerror(-cgroups));
+                if (cgroups < 0)
+                        cgroups = 0;
         }
         if (o.json)
-                printf("{\"jails_before\":%d,\"jails_after\":%d,\"removed\":%d}\n", before, after,
-                       before - after);
+                printf("{\"jails_before\":%d,\"jails_after\":%d,\"removed\":%d,"
+                       "\"orphan_cgroups_removed\":%d}\n",
+                       before, after, before - after, cgroups);
+        else if (cgroups)
+                printf("gc: %d jail%s, %d removed, %d orphan cgroup node%s removed\n", after,
+                       after == 1 ? "" : "s", before - after, cgroups, cgroups == 1 ? "" : "s");
         else
                 printf("gc: %d jail%s, %d removed\n", after, after == 1 ? "" : "s", before - after);
         return JAULA_EXIT_OK;

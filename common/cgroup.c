@@ -1387,6 +1387,96 @@ JAULA_EXPORT int jaula_cgroup_destroy(const struct jaula_spec *spec, const char 
         return r;
 }
 
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+
+/* One group node of one hierarchy: its orphan jail nodes. */
+static int gc_group(const struct jaula_cg_ops *ops, int groupfd,
+                    bool (*orphan)(const char *jail_id, void *ud), void *ud)
+{
+        _cleanup_(closedirp) DIR *d = NULL;
+        int fd = fcntl(groupfd, F_DUPFD_CLOEXEC, 3), n = 0;
+        struct dirent *de;
+
+        if (fd < 0)
+                return 0;
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return 0;
+        }
+        while ((de = readdir(d))) {
+                _cleanup_close_ int node = -1;
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.' || !orphan(de->d_name, ud))
+                        continue;
+                node = openat(groupfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                /* In use: the jail of a lost state still runs; it is not
+                 * ours to kill (SECURITY.md, the state directory wiped). */
+                if (node < 0 || ops->is_empty(node) != 1)
+                        continue;
+                if (remove_tree(groupfd, de->d_name) == 0)
+                        n++;
+        }
+        return n;
+}
+
+JAULA_EXPORT int jaula_cgroup_gc(const char *cgroup_root, const char *cgroup_path,
+                                 bool (*orphan)(const char *jail_id, void *ud), void *ud)
+{
+        struct jaula_spec spec = { .cgroup_root = (char *) cgroup_root,
+                                   .cgroup_path = (char *) cgroup_path,
+                                   .group_name = (char *) "g" };
+        const struct jaula_cg_ops *ops;
+        struct jaula_cg_layout lay;
+        const char *path;
+        int r, n = 0;
+
+        r = check_names(&spec, "j", NULL);
+        if (r < 0)
+                return r;
+        path = cgroup_path_of(&spec);
+        r = jaula_cg_layout_get(cgroup_root, &lay);
+        if (r < 0)
+                return r;
+        if (lay.mode == JAULA_CGROUP_NONE)
+                return 0;
+        ops = lay.mode == JAULA_CGROUP_V2 ? &jaula_cg_v2_ops : &jaula_cg_v1_ops;
+        for (size_t i = 0; i < lay.n_hier; i++) {
+                _cleanup_close_ int m = open_mount(&lay.hier[i]), top = -1;
+                _cleanup_(closedirp) DIR *d = NULL;
+                struct dirent *de;
+                int fd;
+
+                if (m < 0)
+                        continue;
+                top = openat(m, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (top < 0)
+                        continue;
+                fd = fcntl(top, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0 || !(d = fdopendir(fd))) {
+                        close_nointr(fd);
+                        continue;
+                }
+                while ((de = readdir(d))) {
+                        _cleanup_close_ int g = -1;
+
+                        if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                                continue;
+                        g = openat(top, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (g < 0)
+                                continue;
+                        n += gc_group(ops, g, orphan, ud);
+                        remove_if_unused(top, de->d_name);
+                }
+                remove_if_unused(m, path);
+        }
+        return n;
+}
+
 JAULA_EXPORT int jaula_cgroup_usage(const struct jaula_spec *spec, const char *jail_id,
                                     struct jaula_cgroup_usage *ret)
 {

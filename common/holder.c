@@ -13,7 +13,8 @@
  * The caller talks to the monitor over a SOCK_SEQPACKET pair: PIDS (so it
  * can attach the veth to the waiting holder), GO, READY/ERR, COMMIT (the
  * state file exists).  Until COMMIT, a caller that goes away (EOF) makes
- * the monitor kill the holder and exit: nothing is left behind.  After
+ * the monitor kill the holder and release, under the jail's lock, what the
+ * caller's intent record names (jail_recover): nothing is left behind.  After
  * COMMIT the monitor owns the jail's life: it watches the holder (its
  * child), the session owners (pidfds), a linger timer, and for lifetime
  * "processes" asks the holder whether anything still runs in the jail.
@@ -573,6 +574,26 @@ static _Noreturn void monitor_loop(struct monitor *mon)
         }
 }
 
+/* Before COMMIT the caller owns the jail being made.  When it goes away
+ * (killed: the user may SIGKILL their own jailsh) or reports a failure,
+ * the holder dies here, and the rest of what was made for it is released
+ * under the jail's lock, which a live caller holds until it has cleaned
+ * up itself (jail_recover). */
+static _Noreturn void monitor_abandoned(struct monitor *mon)
+{
+        syscall(SYS_pidfd_send_signal, mon->holder_pidfd, SIGKILL, NULL, 0);
+        while (waitpid(mon->holder, NULL, __WALL) < 0 && errno == EINTR)
+                ;
+        /* Before sanitize_fds we may still share the caller's open lock
+         * (inherited through the fork): waiting for the lock would then
+         * wait for ourselves.  And the caller must see EOF at once. */
+        if (syscall(SYS_close_range, 3U, ~0U, 0) < 0)
+                for (int fd = 3; fd < 65536; fd++)
+                        close(fd);
+        jail_recover(mon->spec->state_dir, mon->id);
+        _exit(1);
+}
+
 static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *jail_id,
                                    struct jaula_cgroup *cg, const struct jaula_lease *lease,
                                    int csock)
@@ -630,38 +651,38 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
         if (r < 0) {
                 jaula_err_errno(&err, r, "Cannot move the holder into the jail's cgroup");
                 msg_send(csock, MSG_ERR, 0, 0, r, err.msg);
-                _exit(1); /* the holder follows (PDEATHSIG) */
+                monitor_abandoned(&mon);
         }
         keep[0] = csock;
         keep[1] = mon.hsock;
         keep[2] = mon.holder_pidfd;
         if (sanitize_fds(keep, 3) < 0)
-                _exit(1);
+                monitor_abandoned(&mon);
         csock = keep[0];
         mon.hsock = keep[1];
         mon.holder_pidfd = keep[2];
         if (jaula_proc_starttime(pid, &mon.holder_start) < 0 ||
             msg_send(csock, MSG_PIDS, pid, getpid(), 0, NULL) < 0)
-                _exit(1);
+                monitor_abandoned(&mon);
 
         /* GO from the caller, passed on; the holder's answer, passed back. */
         if (msg_recv(csock, -1, -1, &m) < 0 || m.type != MSG_GO)
-                _exit(1);
+                monitor_abandoned(&mon);
         if (msg_send(mon.hsock, MSG_GO, 0, 0, 0, NULL) < 0)
-                _exit(1);
+                monitor_abandoned(&mon);
         r = msg_recv(mon.hsock, mon.holder_pidfd, -1, &m);
         if (r < 0) {
                 msg_send(csock, MSG_ERR, 0, 0, -EIO, "The holder died while setting up the jail");
-                _exit(1);
+                monitor_abandoned(&mon);
         }
         if (m.type != MSG_READY) {
                 msg_send(csock, MSG_ERR, 0, 0, m.code, m.text);
-                _exit(1);
+                monitor_abandoned(&mon);
         }
         if (msg_send(csock, MSG_READY, 0, 0, 0, NULL) < 0)
-                _exit(1);
+                monitor_abandoned(&mon);
         if (msg_recv(csock, -1, -1, &m) < 0 || m.type != MSG_COMMIT)
-                _exit(1);
+                monitor_abandoned(&mon);
         close(csock);
         monitor_loop(&mon);
 }

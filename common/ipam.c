@@ -560,6 +560,40 @@ static void closedirp(DIR **d)
                 closedir(*d);
 }
 
+JAULA_EXPORT int jaula_ipam_release_claims(const char *state_dir, const char *network,
+                                           const char *jail_id)
+{
+        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_close_ int fd = -1;
+        struct dirent *de;
+        int afd, r;
+
+        r = jaula_ipam_release(state_dir, network, jail_id);
+        if (r < 0)
+                return r;
+        fd = open_netdir(state_dir, network, false);
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return fd;
+        afd = openat(fd, "a", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (afd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        d = fdopendir(afd);
+        if (!d) {
+                close_nointr(afd);
+                return -errno;
+        }
+        while ((de = readdir(d))) {
+                char id[80];
+
+                if (de->d_name[0] != '.' && read_link(afd, de->d_name, id, sizeof id) == 0 &&
+                    !strcmp(id, jail_id))
+                        unlinkat(afd, de->d_name, 0);
+        }
+        return 0;
+}
+
 static int gc_network(int fd, int (*jail_alive)(const char *, void *), void *ud)
 {
         _cleanup_(closedirp) DIR *ad = NULL, *jd = NULL;

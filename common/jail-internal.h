@@ -45,3 +45,8 @@ void jail_teardown_locked(int state_fd, const struct jaula_spec *spec,
                           const struct jaula_jail_state *st, int lock_fd);
 /* Wait up to timeout_ms for the process behind pidfd to exit. */
 int jail_wait_pidfd(int pidfd, int timeout_ms);
+/* The caller of a jail being created went away before COMMIT (killed, or
+ * failed): wait for the jail's lock and, if the record under it is an
+ * intent or a jail whose holder is dead, release what it names.  For the
+ * orphaned monitor, which runs it after killing its holder. */
+void jail_recover(const char *state_dir, const char *id);

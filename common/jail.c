@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "jail-internal.h"
+#include "jaula/ipam.h"
 #include "jaula/jail.h"
 #include "jaula/ns.h"
 
@@ -94,9 +95,12 @@ static int pidfd_signal(int pidfd, int sig)
  * would give an unjailed shell, killing it would hit a host process. */
 static int holder_pidfd_open(const struct jaula_jail_state *st)
 {
-        _cleanup_close_ int fd = jaula_pidfd_open_verified(st->holder_pid, st->holder_start);
+        _cleanup_close_ int fd = -1;
         uint64_t theirs, ours;
 
+        if (st->creating)
+                return -ESRCH; /* an intent names no holder */
+        fd = jaula_pidfd_open_verified(st->holder_pid, st->holder_start);
         if (fd < 0)
                 return fd;
         if (jaula_ns_ino(st->holder_pid, "mnt", &theirs) < 0 || jaula_ns_ino(0, "mnt", &ours) < 0 ||
@@ -112,7 +116,11 @@ static void release_locked(int sfd, const char *state_dir, const struct jaula_ja
         struct jaula_net_spec net;
         _cleanup_close_ int pidfd = holder_pidfd_open(st);
 
-        if (pidfd >= 0 && pidfd_signal(pidfd, SIGKILL) == 0) {
+        if (st->creating) {
+                /* A creator that died: its holder, if it had one, dies
+                 * with its monitor, which saw the creator go; what is in
+                 * the cgroup is killed with it below. */
+        } else if (pidfd >= 0 && pidfd_signal(pidfd, SIGKILL) == 0) {
                 /* Once the pidfd polls readable, PID 1 has exited and the
                  * kernel has killed everything else in its pid namespace. */
                 jail_wait_pidfd(pidfd, TEARDOWN_WAIT_MS);
@@ -134,7 +142,10 @@ static void release_locked(int sfd, const char *state_dir, const struct jaula_ja
         }
         jaula_state_spec(st, state_dir, &spec, &net);
         jaula_cgroup_destroy(&spec, st->id);
-        jaula_net_release(&spec, st->id);
+        if (st->creating && st->net[0])
+                jaula_ipam_release_claims(state_dir, st->net, st->id);
+        else
+                jaula_net_release(&spec, st->id);
         jaula_state_remove(sfd, st);
 }
 
@@ -229,7 +240,18 @@ static int state_fill(struct jaula_jail_state *st, const struct jaula_spec *spec
         return 0;
 }
 
-/* Under the lock of id: make the jail and register sid in it. */
+static int sweep_all(int sfd, const char *state_dir, size_t budget);
+
+/* Under the lock of id: make the jail and register sid in it.
+ *
+ * The intent goes first: a state record marked "creating" that names the
+ * creator and everything needed to release the cgroup and the lease.  A
+ * creator killed at any instant after it (SIGKILL needs no privilege:
+ * jailsh runs with the user's real uid) leaves that record under a lock
+ * the kernel released; whoever takes the lock next — the orphaned monitor,
+ * the next login of the jail, a sweep, `jaula gc` — releases the rest
+ * (docs/recovery.md).  Nothing before it needs releasing: the lock is an
+ * flock. */
 static int create_locked(int sfd, const struct jaula_spec *spec, const char *id, const char *sid,
                          struct jaula_jail_state *ret_st, int *ret_pidfd, struct jaula_err *err)
 {
@@ -238,16 +260,33 @@ static int create_locked(int sfd, const struct jaula_spec *spec, const char *id,
         struct holder_proc hp = { .holder_pidfd = -1, .sock = -1 };
         struct jaula_jail_state st;
         const char *key = jail_key_ns(jail_ns_flags(spec));
-        bool leased = false, stored = false;
+        bool leased = false;
         int r;
 
         r = state_fill(&st, spec, id);
         if (r < 0)
                 return jaula_err_set(err, r, "Names in the jail description are too long");
+        st.creating = true;
+        st.creator_pid = getpid();
+        r = jaula_proc_starttime(st.creator_pid, &st.creator_start);
+        if (r >= 0)
+                r = jaula_state_store(sfd, &st);
+        if (r < 0) {
+                jaula_state_remove(sfd, &st);
+                return jaula_err_errno(err, r, "Cannot record the jail in '%s'", spec->state_dir);
+        }
         r = jaula_cgroup_create(spec, id, &cg, err);
         if (r < 0)
-                return r;
+                goto fail;
         r = jaula_net_prepare(spec, id, &lease, err);
+        if (r == -ENOSPC) {
+                /* The pool is full: leases of jails whose creators were
+                 * killed before a monitor existed wait for a sweep, and the
+                 * login-time one only samples.  Sweep them all, once (our
+                 * own id is locked, hence skipped). */
+                sweep_all(sfd, spec->state_dir, SIZE_MAX);
+                r = jaula_net_prepare(spec, id, &lease, err);
+        }
         if (r < 0)
                 goto fail;
         leased = true;
@@ -263,6 +302,9 @@ static int create_locked(int sfd, const struct jaula_spec *spec, const char *id,
         r = holder_go(&hp, err);
         if (r < 0)
                 goto fail;
+        st.creating = false;
+        st.creator_pid = 0;
+        st.creator_start = 0;
         st.holder_pid = hp.holder_pid;
         st.holder_start = hp.holder_start;
         st.monitor_pid = hp.monitor_pid;
@@ -271,7 +313,7 @@ static int create_locked(int sfd, const struct jaula_spec *spec, const char *id,
                 jaula_err_errno(err, r, "Cannot identify the jail's namespace");
                 goto fail;
         }
-        stored = true;
+        /* Replaces the intent atomically (rename). */
         r = jaula_state_store(sfd, &st);
         if (r >= 0 && key)
                 r = jaula_state_index_set(sfd, st.ns_ino, id);
@@ -295,12 +337,9 @@ fail:
         jaula_cgroup_destroy(spec, id);
         if (leased)
                 jaula_net_release(spec, id);
-        if (stored)
-                jaula_state_remove(sfd, &st);
+        jaula_state_remove(sfd, &st);
         return r;
 }
-
-static int sweep_all(int sfd, const char *state_dir, size_t budget);
 
 static void maybe_sweep_all(int sfd, const char *state_dir)
 {
@@ -497,7 +536,8 @@ static int open_locked(const struct jaula_spec *spec, int sfd, const char *sid,
                 pidfd = st.ending ? -ESRCH : holder_pidfd_open(&st);
                 if (pidfd < 0)
                         /* Its holder died (or is dying) and its monitor has
-                         * not cleaned up yet: finish that here. */
+                         * not cleaned up yet, or its creator was killed
+                         * half way: finish that here. */
                         release_locked(sfd, spec->state_dir, &st);
         } else if (r != -ENOENT) {
                 struct jaula_jail_state junk = { 0 };
@@ -679,6 +719,12 @@ JAULA_EXPORT int jaula_jail_close(const struct jaula_spec *spec, const char *jai
                 jaula_state_unlock_remove(sfd, jail_id, lock);
                 return 0;
         }
+        if (st.creating) {
+                /* Not ours: a creator of a later jail with this id died
+                 * half way (we hold the lock, so it is gone). */
+                jail_teardown_locked(sfd, spec, &st, lock);
+                return 0;
+        }
         if (session_id)
                 jaula_session_remove(sfd, jail_id, session_id);
         n = jaula_session_sweep(sfd, jail_id);
@@ -731,18 +777,55 @@ JAULA_EXPORT int jaula_jail_destroy(const char *state_dir, const char *jail_id,
         return 0;
 }
 
+/* For the lease sweep (jaula_net_gc): a jail whose lock is busy is alive
+ * (being created, changed or ended by whoever holds it).  Otherwise the
+ * verdict is made under its lock, and a "dead" verdict keeps the lock until
+ * the next question: the lease sweep drops the lease right after asking,
+ * so a login that recreates the jail meanwhile cannot have its lease taken
+ * away.  ctx_unlock releases it. */
 struct alive_ctx {
         int sfd;
+        int lock;
+        char id[JAULA_ID_MAX];
 };
+
+static void ctx_unlock(struct alive_ctx *c)
+{
+        char dir[JAULA_ID_MAX + 8];
+        struct stat s;
+
+        if (c->lock < 0)
+                return;
+        snprintf(dir, sizeof dir, "jails/%s", c->id);
+        if (fstatat(c->sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0)
+                jaula_state_unlock_remove(c->sfd, c->id, c->lock);
+        else
+                close_nointr(c->lock);
+        c->lock = -1;
+}
 
 static int jail_alive(const char *id, void *ud)
 {
         struct alive_ctx *c = ud;
         struct jaula_jail_state st;
+        int lock;
 
-        if (!jaula_state_id_valid(id) || jaula_state_load(c->sfd, id, &st) < 0)
+        ctx_unlock(c);
+        if (!jaula_state_id_valid(id))
                 return 0;
-        return jaula_proc_alive(st.holder_pid, st.holder_start);
+        lock = jaula_state_lock(c->sfd, id, false);
+        if (lock == -EWOULDBLOCK)
+                return 1;
+        if (lock < 0)
+                return lock;
+        if (jaula_state_load(c->sfd, id, &st) == 0 && !st.creating &&
+            jaula_proc_alive(st.holder_pid, st.holder_start)) {
+                close_nointr(lock);
+                return 1;
+        }
+        c->lock = lock;
+        snprintf(c->id, sizeof c->id, "%s", id);
+        return 0;
 }
 
 /* One jail: drop dead sessions, end it if its lifetime is over.  Busy
@@ -761,7 +844,9 @@ static void sweep_one(int sfd, const char *state_dir, const char *id)
                 jaula_state_unlock_remove(sfd, id, lock);
                 return;
         }
-        if (!jaula_proc_alive(st.holder_pid, st.holder_start)) {
+        if (st.creating || !jaula_proc_alive(st.holder_pid, st.holder_start)) {
+                /* A creator killed half way, or a dead holder whose monitor
+                 * is gone too. */
                 release_locked(sfd, state_dir, &st);
                 jaula_state_unlock_remove(sfd, id, lock);
                 return;
@@ -806,13 +891,62 @@ static void sweep_entry(int sfd, const char *state_dir, const char *name)
                 close_nointr(lock);
 }
 
+/* Entries of netns/ that name no jail: a temporary link of an index
+ * update that was killed before its rename (renamed within microseconds
+ * otherwise), or an index entry whose jail is gone or has another
+ * namespace now.  Each id is checked under its lock; busy ones are left. */
+static void sweep_index(int sfd)
+{
+        _cleanup_close_ int nfd = openat(sfd, "netns", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct dirent *de;
+        DIR *d;
+
+        if (nfd < 0)
+                return;
+        d = fdopendir(TAKE_FD(nfd));
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                struct jaula_jail_state st;
+                char id[JAULA_ID_MAX], dir[JAULA_ID_MAX + 8];
+                uint64_t ino;
+                struct stat s;
+                char *end;
+                int lock;
+
+                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                        continue;
+                if (de->d_name[0] == '.') {
+                        if (fstatat(dirfd(d), de->d_name, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
+                            time(NULL) - s.st_mtime > GC_INTERVAL_SEC)
+                                unlinkat(dirfd(d), de->d_name, 0);
+                        continue;
+                }
+                errno = 0;
+                ino = strtoull(de->d_name, &end, 10);
+                if (errno || *end || jaula_state_index_get(sfd, ino, id, sizeof id) < 0)
+                        continue;
+                lock = jaula_state_lock(sfd, id, false);
+                if (lock < 0)
+                        continue;
+                if (jaula_state_load(sfd, id, &st) < 0 || st.ns_ino != ino)
+                        unlinkat(dirfd(d), de->d_name, 0);
+                snprintf(dir, sizeof dir, "jails/%s", id);
+                if (fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+                        jaula_state_unlock_remove(sfd, id, lock);
+                else
+                        close_nointr(lock);
+        }
+        closedir(d);
+}
+
 /* Sweep at most budget entries of jails/, starting at a random one (so
  * that bounded sweeps at login reach every jail over time); a full sweep
  * (budget SIZE_MAX) also reclaims the leases of vanished jails. */
 static int sweep_all(int sfd, const char *state_dir, size_t budget)
 {
         _cleanup_close_ int jfd = openat(sfd, "jails", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        struct alive_ctx ctx = { .sfd = sfd };
+        struct alive_ctx ctx = { .sfd = sfd, .lock = -1 };
         _cleanup_strv_free_ char **names = NULL;
         size_t n = 0, cap = 0, first = 0;
         struct dirent *de;
@@ -846,8 +980,11 @@ static int sweep_all(int sfd, const char *state_dir, size_t budget)
                 first = rnd % n;
         for (size_t i = 0; i < n && i < budget; i++)
                 sweep_entry(sfd, state_dir, names[(first + i) % n]);
-        if (budget == SIZE_MAX)
+        if (budget == SIZE_MAX) {
                 jaula_net_gc(state_dir, jail_alive, &ctx);
+                ctx_unlock(&ctx);
+                sweep_index(sfd);
+        }
         return 0;
 }
 
@@ -864,4 +1001,93 @@ JAULA_EXPORT int jaula_jail_gc(const char *state_dir, struct jaula_err *err)
                 futimens(fd, NULL);
         r = sweep_all(sfd, state_dir, SIZE_MAX);
         return r < 0 ? jaula_err_errno(err, r, "Cannot sweep '%s'", state_dir) : 0;
+}
+
+void jail_recover(const char *state_dir, const char *id)
+{
+        _cleanup_close_ int sfd = jaula_state_dir_open(state_dir, NULL);
+        struct jaula_jail_state st;
+        int lock, r;
+
+        if (sfd < 0)
+                return;
+        /* Waits for a creator that is still alive: it cleans up itself. */
+        lock = jaula_state_lock(sfd, id, true);
+        if (lock < 0)
+                return;
+        r = jaula_state_load(sfd, id, &st);
+        if (r < 0) {
+                /* Nothing (the creator cleaned up), or a record nobody can
+                 * read: as sweep_one does. */
+                if (r != -ENOENT) {
+                        struct jaula_jail_state junk = { 0 };
+                        snprintf(junk.id, sizeof junk.id, "%s", id);
+                        jaula_state_remove(sfd, &junk);
+                }
+                jaula_state_unlock_remove(sfd, id, lock);
+                return;
+        }
+        if (st.creating || !jaula_proc_alive(st.holder_pid, st.holder_start)) {
+                release_locked(sfd, state_dir, &st);
+                jaula_state_unlock_remove(sfd, id, lock);
+                return;
+        }
+        close_nointr(lock); /* a live jail that took the id since */
+}
+
+/* Like alive_ctx: an "orphan" verdict keeps the id's lock until the next
+ * question, so that the node is removed before a new creator can take the
+ * id (it records its intent under that lock before making the node). */
+struct orphan_ctx {
+        int sfd;
+        int lock;
+        char id[JAULA_ID_MAX];
+};
+
+static void orphan_unlock(struct orphan_ctx *c)
+{
+        if (c->lock >= 0)
+                jaula_state_unlock_remove(c->sfd, c->id, c->lock);
+        c->lock = -1;
+}
+
+/* A jail node is an orphan when no state names its id and no creator
+ * holds its lock (a creator records its intent before the first node). */
+static bool cgroup_orphan(const char *id, void *ud)
+{
+        struct orphan_ctx *c = ud;
+        char dir[JAULA_ID_MAX + 8];
+        struct stat s;
+        int lock;
+
+        orphan_unlock(c);
+        if (!jaula_state_id_valid(id))
+                return false;
+        lock = jaula_state_lock(c->sfd, id, false);
+        if (lock < 0)
+                return false;
+        snprintf(dir, sizeof dir, "jails/%s", id);
+        if (fstatat(c->sfd, dir, &s, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
+                close_nointr(lock);
+                return false;
+        }
+        c->lock = lock;
+        snprintf(c->id, sizeof c->id, "%s", id);
+        return true;
+}
+
+JAULA_EXPORT int jaula_jail_gc_cgroups(const char *state_dir, const char *cgroup_root,
+                                       const char *cgroup_path, struct jaula_err *err)
+{
+        _cleanup_close_ int sfd = jaula_state_dir_open(state_dir, err);
+        struct orphan_ctx ctx = { .sfd = sfd, .lock = -1 };
+        int r;
+
+        if (sfd < 0)
+                return sfd;
+        r = jaula_cgroup_gc(cgroup_root, cgroup_path, cgroup_orphan, &ctx);
+        orphan_unlock(&ctx);
+        return r < 0 ? jaula_err_errno(err, r, "Cannot sweep the cgroups under '%s'",
+                                       cgroup_path && cgroup_path[0] ? cgroup_path : "jaula")
+                     : r;
 }

@@ -347,6 +347,16 @@ JAULA_EXPORT const char *jaula_policy_state_dir(const struct jaula_policy *p)
         return p ? p->state_dir : NULL;
 }
 
+JAULA_EXPORT const char *jaula_policy_cgroup_root(const struct jaula_policy *p)
+{
+        return p ? p->cgroup_root : NULL;
+}
+
+JAULA_EXPORT const char *jaula_policy_cgroup_path(const struct jaula_policy *p)
+{
+        return p ? p->cgroup_path : NULL;
+}
+
 JAULA_EXPORT int jaula_policy_rule_index(const struct jaula_policy *p, const char *name)
 {
         if (!p || !name)

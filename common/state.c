@@ -195,22 +195,36 @@ static bool value_ok(const char *s)
 
 JAULA_EXPORT int jaula_state_format(const struct jaula_jail_state *st, char *buf, size_t size)
 {
+        char procs[160];
         int n;
 
         if (!jaula_state_id_valid(st->id) || !value_ok(st->user) || !value_ok(st->group) ||
             !value_ok(st->cgroup_root) || !value_ok(st->cgroup_path) || !value_ok(st->net))
                 return -EINVAL;
+        /* An intent names its creator and no holder or monitor: a reader
+         * that does not know the key rejects it rather than trusting pids
+         * that are not a jail's. */
+        if (st->creating)
+                n = snprintf(procs, sizeof procs,
+                             "creating=1\ncreator_pid=%d\ncreator_start=%" PRIu64 "\n",
+                             (int) st->creator_pid, st->creator_start);
+        else
+                n = snprintf(procs, sizeof procs,
+                             "holder_pid=%d\nholder_start=%" PRIu64 "\nmonitor_pid=%d\n"
+                             "monitor_start=%" PRIu64 "\n",
+                             (int) st->holder_pid, st->holder_start, (int) st->monitor_pid,
+                             st->monitor_start);
+        if (n < 0 || (size_t) n >= sizeof procs)
+                return -ENOBUFS;
         n = snprintf(buf, size,
                      "version=%d\nid=%s\nuid=%u\nuser=%s\nscope=%s\nlifetime=%s\nlinger=%u\n"
-                     "holder_pid=%d\nholder_start=%" PRIu64 "\nmonitor_pid=%d\n"
-                     "monitor_start=%" PRIu64 "\nns_ino=%" PRIu64 "\ngroup=%s\n"
+                     "%sns_ino=%" PRIu64 "\ngroup=%s\n"
                      "cgroup_root=%s\ncgroup_path=%s\nnet=%s\ncreated=%" PRId64 "\nending=%d\n",
                      STATE_VERSION, st->id, (unsigned) st->uid, st->user,
                      st->scope == JAULA_SCOPE_USER ? "user" : "session",
                      st->lifetime == JAULA_LIFETIME_SESSION ? "session" : "processes",
-                     st->linger_sec, (int) st->holder_pid, st->holder_start,
-                     (int) st->monitor_pid, st->monitor_start, st->ns_ino, st->group,
-                     st->cgroup_root, st->cgroup_path, st->net, st->created, st->ending ? 1 : 0);
+                     st->linger_sec, procs, st->ns_ino, st->group, st->cgroup_root,
+                     st->cgroup_path, st->net, st->created, st->ending ? 1 : 0);
         return n < 0 || (size_t) n >= size ? -ENOBUFS : n;
 }
 
@@ -288,6 +302,18 @@ static int parse_line(struct jaula_jail_state *st, const char *key, const char *
                 return copy_str(st->cgroup_path, sizeof st->cgroup_path, v);
         if (!strcmp(key, "net"))
                 return copy_str(st->net, sizeof st->net, v);
+        if (!strcmp(key, "creating")) {
+                if (strcmp(v, "0") && strcmp(v, "1"))
+                        return -EINVAL;
+                st->creating = v[0] == '1';
+                return 0;
+        }
+        if (!strcmp(key, "creator_pid")) {
+                *seen |= 8;
+                return parse_pid(v, NULL, &st->creator_pid);
+        }
+        if (!strcmp(key, "creator_start"))
+                return parse_u64(v, NULL, &st->creator_start);
         if (!strcmp(key, "ending")) {
                 if (strcmp(v, "0") && strcmp(v, "1"))
                         return -EINVAL;
@@ -330,7 +356,8 @@ JAULA_EXPORT int jaula_state_parse(const char *text, struct jaula_jail_state *re
                 if (r < 0)
                         return r;
         }
-        if (seen != 7)
+        /* A jail names its holder and monitor; an intent its creator. */
+        if (!(seen & 1) || (st.creating ? !(seen & 8) : (seen & 6) != 6))
                 return -EINVAL;
         *ret = st;
         return 0;
@@ -615,10 +642,14 @@ static void remove_tree_at(int parent_fd, const char *name)
 
 JAULA_EXPORT int jaula_state_index_set(int state_fd, uint64_t ino, const char *id)
 {
-        char name[64], tmp[80];
+        char name[64], tmp[40 + JAULA_ID_MAX];
 
         snprintf(name, sizeof name, "netns/%" PRIu64, ino);
-        snprintf(tmp, sizeof tmp, "netns/.%" PRIu64 ".%d", ino, (int) getpid());
+        /* Named after the jail, not the writer: a writer killed before the
+         * rename leaves a name that the jail's removal knows. */
+        if (!jaula_state_id_valid(id))
+                return -EINVAL;
+        snprintf(tmp, sizeof tmp, "netns/.%" PRIu64 ".%s", ino, id);
         unlinkat(state_fd, tmp, 0);
         if (symlinkat(id, state_fd, tmp) < 0)
                 return -errno;
@@ -659,6 +690,11 @@ JAULA_EXPORT int jaula_state_remove(int state_fd, const struct jaula_jail_state 
                 char name[64];
                 snprintf(name, sizeof name, "netns/%" PRIu64, st->ns_ino);
                 unlinkat(state_fd, name, 0);
+        }
+        if (st->ns_ino) {
+                char tmp[40 + JAULA_ID_MAX];
+                snprintf(tmp, sizeof tmp, "netns/.%" PRIu64 ".%s", st->ns_ino, st->id);
+                unlinkat(state_fd, tmp, 0);
         }
         snprintf(dir, sizeof dir, "jails/%s", st->id);
         remove_tree_at(state_fd, dir);

@@ -11,6 +11,9 @@
  *
  * The steps, each fatal on failure (fail closed: a short line on stderr,
  * the detail in the system log, non-zero exit, never a host shell):
+ *   0. every signal blocked, the caller's limits saved and those that
+ *      could break the set-up lifted (setup_guard; the shell gets the
+ *      caller's back before exec);
  *   1. undumpable; fds 0-2 open; environment saved through an allow-list
  *      and cleared before anything reads it;
  *   2. policy → user (real uid, with the groups the login gave us) → spec;
@@ -36,6 +39,7 @@
 #include <string.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -55,6 +59,8 @@
  * USER, LOGNAME, SHELL, PATH and the profile's own always fit. */
 #define ENV_CALLER_MAX 64
 #define JAIL_PATH "/usr/local/bin:/usr/bin:/bin"
+/* Descriptors the set-up may need at once, with room to clean up. */
+#define SETUP_MIN_FILES 64
 
 extern char **environ;
 
@@ -109,6 +115,127 @@ static void ensure_stdio(void)
                 if (open("/dev/null", O_RDWR) != fd)
                         _exit(EXIT_REFUSED);
         }
+}
+
+/* ---- the caller's limits and signals ----
+ *
+ * jailsh does privileged work (state files, cgroups, a lease, the veth,
+ * the monitor) with limits and signal dispositions its caller chose.  A
+ * small RLIMIT_FSIZE ends it with SIGXFSZ in the middle of a state write,
+ * a tiny RLIMIT_STACK with SIGSEGV, a ^C or a hang-up with SIGINT or
+ * SIGHUP: what was made so far stays behind.  So the first thing main does
+ * is to save the caller's, block every signal and lift the limits that can
+ * break the set-up; the jail's shell gets the caller's back just before
+ * exec.  SIGKILL and SIGSTOP cannot be blocked, and the user may send them
+ * (our real uid is theirs): the library makes every step recoverable
+ * (docs/recovery.md). */
+struct caller_state {
+        sigset_t mask;
+        bool ignored[NSIG];
+        struct rlimit lim[RLIM_NLIMITS];
+        bool have_lim[RLIM_NLIMITS];
+};
+
+static struct caller_state caller;
+
+/* Raised to at least these (soft and hard) for the set-up, never lowered:
+ * a caller with more keeps it. */
+static const struct {
+        int resource;
+        rlim_t min;
+} setup_limits[] = {
+        { RLIMIT_FSIZE, RLIM_INFINITY },      { RLIMIT_CPU, RLIM_INFINITY },
+        { RLIMIT_DATA, RLIM_INFINITY },       { RLIMIT_AS, RLIM_INFINITY },
+        { RLIMIT_NPROC, RLIM_INFINITY },      { RLIMIT_MEMLOCK, RLIM_INFINITY },
+        { RLIMIT_SIGPENDING, RLIM_INFINITY }, { RLIMIT_MSGQUEUE, RLIM_INFINITY },
+        { RLIMIT_LOCKS, RLIM_INFINITY },      { RLIMIT_RTTIME, RLIM_INFINITY },
+        { RLIMIT_NOFILE, 1024 },              { RLIMIT_STACK, 8 << 20 },
+};
+
+static void setup_guard(void)
+{
+        struct rlimit core;
+        sigset_t all;
+
+        /* First: from here on nothing the caller or a terminal sends is
+         * acted on.  A signal sent meanwhile stays pending; see
+         * drop_setup_signals for what becomes of it. */
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, &caller.mask);
+        for (int s = 1; s < NSIG; s++) {
+                struct sigaction sa;
+
+                caller.ignored[s] = sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+        }
+        for (int r = 0; r < RLIM_NLIMITS; r++)
+                caller.have_lim[r] = getrlimit(r, &caller.lim[r]) == 0;
+        /* As root with CAP_SYS_RESOURCE a hard limit the caller lowered is
+         * raised again.  Where root lacks it (some containers), the soft
+         * limit goes up to the hard one: past that, what would have been
+         * a signal (blocked now) is an error, and the login is refused
+         * with everything made so far released. */
+        for (size_t i = 0; i < ELEMENTSOF(setup_limits); i++) {
+                int r = setup_limits[i].resource;
+                rlim_t min = setup_limits[i].min;
+                struct rlimit l;
+
+                if (!caller.have_lim[r])
+                        continue;
+                l = caller.lim[r];
+                if (l.rlim_cur != RLIM_INFINITY && (min == RLIM_INFINITY || l.rlim_cur < min))
+                        l.rlim_cur = min;
+                if (l.rlim_max != RLIM_INFINITY &&
+                    (l.rlim_cur == RLIM_INFINITY || l.rlim_max < l.rlim_cur))
+                        l.rlim_max = l.rlim_cur;
+                if (setrlimit(r, &l) == 0 || errno != EPERM)
+                        continue;
+                l.rlim_max = caller.lim[r].rlim_max;
+                if (l.rlim_max != RLIM_INFINITY &&
+                    (l.rlim_cur == RLIM_INFINITY || l.rlim_cur > l.rlim_max))
+                        l.rlim_cur = l.rlim_max;
+                setrlimit(r, &l);
+        }
+        /* No core of a process that held root (dumpable is off too); the
+         * hard limit stays, so the shell can have the caller's back. */
+        if (caller.have_lim[RLIMIT_CORE]) {
+                core = caller.lim[RLIMIT_CORE];
+                core.rlim_cur = 0;
+                setrlimit(RLIMIT_CORE, &core);
+        }
+}
+
+/* What a terminal or a broken pipe sent while we set up, before there was
+ * a shell to receive it: dropped (setting SIG_IGN discards a pending
+ * signal), so that the set-up is not undone half way nor the new shell hit
+ * by a key pressed before it existed.  What is sent on purpose (TERM,
+ * USR1, USR2, ALRM, HUP after this point) stays pending and is passed on
+ * to the shell by wait_child.  Dispositions go back to the default: the
+ * parent only ever takes signals through sigwaitinfo. */
+static void drop_setup_signals(void)
+{
+        static const int dropped[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU,
+                                       SIGHUP, SIGPIPE, SIGXFSZ, SIGXCPU, SIGWINCH };
+
+        for (size_t i = 0; i < ELEMENTSOF(dropped); i++) {
+                signal(dropped[i], SIG_IGN);
+                signal(dropped[i], SIG_DFL);
+        }
+}
+
+/* In the child, just before exec: the shell runs with the caller's limits
+ * (pam_limits' among them: running with ours would lift them) and the
+ * caller's ignored signals and mask, exactly as if jailsh were not there.
+ * Lowering a limit needs no privilege; the core size's soft limit goes
+ * back under a hard limit that was never changed. */
+static int restore_caller(void)
+{
+        for (int r = 0; r < RLIM_NLIMITS; r++)
+                if (caller.have_lim[r] && setrlimit(r, &caller.lim[r]) < 0)
+                        return -errno;
+        for (int s = 1; s < NSIG; s++)
+                if (s != SIGKILL && s != SIGSTOP)
+                        signal(s, caller.ignored[s] ? SIG_IGN : SIG_DFL);
+        return 0;
 }
 
 /* ---- environment (the allow-list is common/env.c's) ---- */
@@ -303,10 +430,10 @@ static _Noreturn void child_main(struct jaula_handle *h, const struct jaula_spec
         char *argv[4];
         int r;
 
+        /* Every signal stays blocked (inherited from setup_guard) until
+         * restore_caller, just before exec, sets the caller's dispositions
+         * and mask. */
         base = base ? base + 1 : spec->shell;
-        for (int s = 1; s < NSIG; s++)
-                if (s != SIGKILL && s != SIGSTOP)
-                        signal(s, SIG_DFL);
         /* Cgroup first (unless born there), then the namespaces; the
          * cgroup namespace is then rooted at the jail's node like the
          * holder's. */
@@ -339,6 +466,9 @@ static _Noreturn void child_main(struct jaula_handle *h, const struct jaula_spec
                 argv[3] = NULL;
         } else
                 argv[1] = NULL;
+        r = restore_caller();
+        if (r < 0)
+                child_fail(report_fd, r, "Cannot restore the caller's resource limits");
         sigprocmask(SIG_SETMASK, oldmask, NULL);
         execve(spec->shell, argv, env->v);
         r = -errno;
@@ -420,6 +550,7 @@ static int run(int argc, char **argv)
         struct jaula_tty tty = { .tree = -1 };
         const char *rule = NULL;
         sigset_t set, oldmask;
+        struct rlimit nofile;
         int report[2], r, status, cgfd = -EOPNOTSUPP;
         bool own_session = false;
         pid_t child;
@@ -431,6 +562,14 @@ static int run(int argc, char **argv)
         if (parse_args(argc, argv, &a) < 0)
                 return refuse("usage: jailsh [-c COMMAND]", "Refused arguments from uid %u",
                               (unsigned) getuid());
+        /* A hard limit setup_guard could not lift (root without
+         * CAP_SYS_RESOURCE): refused before anything is made, rather than
+         * failing half way with too few descriptors to clean up. */
+        if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < SETUP_MIN_FILES)
+                return refuse("your open file limit is too low; login refused",
+                              "RLIMIT_NOFILE of uid %u is %llu, below %d, and cannot be raised",
+                              (unsigned) getuid(), (unsigned long long) nofile.rlim_cur,
+                              SETUP_MIN_FILES);
 
         r = jaula_policy_load(a.config, &policy, &diags);
         if (r < 0) {
@@ -493,12 +632,14 @@ static int run(int argc, char **argv)
         jaula_log(LOG_INFO, "User '%s' enters jail '%s'%s", spec->user.name,
                   jaula_handle_jail_id(h), own_session ? "" : " (opened by PAM)");
 
+        /* Every signal is blocked since setup_guard; these are the ones
+         * wait_child takes and passes on. */
         sigemptyset(&set);
         for (int s = 0, sigs[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2,
                                    SIGALRM, SIGCONT };
              s < (int) ELEMENTSOF(sigs); s++)
                 sigaddset(&set, sigs[s]);
-        sigprocmask(SIG_BLOCK, &set, &oldmask);
+        oldmask = caller.mask;
 
         /* The terminal is bound from our (the host's) mounts; its name in
          * the jail replaces the host's in SSH_TTY.  Without a bind the
@@ -554,6 +695,7 @@ static int run(int argc, char **argv)
         }
         close(report[1]);
         jaula_rootfs_tty_clear(&tty);
+        drop_setup_signals();
         if (child < 0) {
                 status = refuse("cannot start your shell; login refused", "clone: %s",
                                 strerror(-child));
@@ -581,6 +723,7 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+        setup_guard();
         /* No core dump or ptrace of a process holding root. */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         ensure_stdio();

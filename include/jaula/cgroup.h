@@ -47,6 +47,12 @@ int jaula_cgroup_fd(struct jaula_cgroup *cg);
  * the spec alone so gc can call it; a jail node that does not exist is not
  * an error.  -EBUSY when processes survive 10 s of SIGKILL. */
 int jaula_cgroup_destroy(const struct jaula_spec *spec, const char *jail_id);
+/* Remove every jail node <cgroup_path>/<group>/<id>, in each hierarchy
+ * under cgroup_root, for which orphan(id) says no jail owns it and that no
+ * process uses; then the group and cgroup_path nodes left empty.  Returns
+ * the number of jail nodes removed, or -errno. */
+int jaula_cgroup_gc(const char *cgroup_root, const char *cgroup_path,
+                    bool (*orphan)(const char *jail_id, void *ud), void *ud);
 void jaula_cgroup_free(struct jaula_cgroup *cg);
 
 /* Limits that could not be applied and were, by design, not an error

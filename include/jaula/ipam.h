@@ -87,6 +87,9 @@ int jaula_ipam_lookup(const char *state_dir, const char *network, const char *ja
                       uint32_t *ret_addr);
 /* Drop the lease of jail_id in network; 0 also when there was none. */
 int jaula_ipam_release(const char *state_dir, const char *network, const char *jail_id);
+/* The same, and every claim naming jail_id whose record was never written
+ * (its creator was killed between the two): O(leases), for recovery. */
+int jaula_ipam_release_claims(const char *state_dir, const char *network, const char *jail_id);
 /* Drop the leases of dead jails in every network; returns how many. */
 int jaula_ipam_gc(const char *state_dir, int (*jail_alive)(const char *jail_id, void *ud),
                   void *ud);

@@ -49,6 +49,11 @@ int jaula_jail_destroy(const char *state_dir, const char *jail_id, struct jaula_
 /* The sweep: sessions whose owner died, jails whose holder died, jails
  * past their lifetime, leases of jails that are gone. */
 int jaula_jail_gc(const char *state_dir, struct jaula_err *err);
+/* Jail nodes under cgroup_path (in every hierarchy under cgroup_root) that
+ * no state names, no creator is making, and no process uses: left by a
+ * jail whose state was lost.  Returns the number removed, or -errno. */
+int jaula_jail_gc_cgroups(const char *state_dir, const char *cgroup_root, const char *cgroup_path,
+                          struct jaula_err *err);
 
 /* Extensions for jailsh. */
 

@@ -132,6 +132,10 @@ typedef void (*jaula_policy_warn_fn)(const char *file, int line, const char *msg
 void jaula_policy_warnings(const struct jaula_policy *p, jaula_policy_warn_fn fn, void *ud);
 /* global.state_dir (its default when the policy sets none); for the CLI. */
 const char *jaula_policy_state_dir(const struct jaula_policy *p);
+/* global.cgroup_root and global.cgroup_path (their defaults when unset);
+ * for `jaula gc`. */
+const char *jaula_policy_cgroup_root(const struct jaula_policy *p);
+const char *jaula_policy_cgroup_path(const struct jaula_policy *p);
 /* Index of the match rule called NAME (as jaula_policy_resolve reports it
  * in ret_rule), or -ENOENT. */
 int jaula_policy_rule_index(const struct jaula_policy *p, const char *name);

@@ -40,11 +40,19 @@ struct jaula_jail_state {
         char net[64]; /* network name, "" for none: to release the lease */
         bool ending;  /* holder killed, monitor cleaning up: never join it */
         int64_t created; /* unix time */
+        /* An intent, stored under the lock before the first resource of a
+         * new jail exists: no holder or monitor yet, only who creates it.
+         * Whoever takes the lock and finds one finds a creator that died
+         * (it held the lock until done) and releases what the record
+         * names (docs/recovery.md). */
+        bool creating;
+        pid_t creator_pid;
+        uint64_t creator_start;
 };
 
 /* Pure: text form of a state and back.  Strings must not hold '\n' or
  * '='-free keys break; parse ignores unknown keys and rejects a file
- * without id, holder or monitor. */
+ * without id, holder or monitor (or, for an intent, without creator). */
 int jaula_state_format(const struct jaula_jail_state *st, char *buf, size_t size);
 int jaula_state_parse(const char *text, struct jaula_jail_state *ret);
 

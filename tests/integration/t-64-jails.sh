@@ -131,5 +131,5 @@ expect_match "list marks a dead holder with !" "^$ID +$U +user +$hol! " "$(J lis
 out=$(J gc); rc=$?
 expect_eq "gc exits 0" 0 "$rc"
 expect_eq "gc reports the sweep" "gc: 0 jails, 1 removed" "$out"
-expect_eq "gc --json after the sweep" '{"jails_before":0,"jails_after":0,"removed":0}' "$(J gc --json)"
+expect_eq "gc --json after the sweep" '{"jails_before":0,"jails_after":0,"removed":0,"orphan_cgroups_removed":0}' "$(J gc --json)"
 finish

@@ -397,6 +397,36 @@ static void test_gc(void **state)
         rmstate(sd);
 }
 
+static void test_release_claims(void **state)
+{
+        struct jaula_net_spec net = mknet(IP(10, 0, 0, 0), 24, IP(10, 0, 0, 1), br1, 1);
+        char *sd = mkstate(), path[256];
+        struct jaula_pool p;
+        uint32_t a;
+
+        net.mode = JAULA_ADDR_DYNAMIC;
+        assert_int_equal(jaula_ipam_pool_init(&net, &p, NULL), 0);
+        assert_int_equal(jaula_ipam_claim(sd, &net, &p, "k1", 0, &a, NULL), 0);
+        assert_int_equal(jaula_ipam_claim(sd, &net, &p, "k2", 0, &a, NULL), 0);
+        /* k1's creator was killed between claim and record, twice */
+        snprintf(path, sizeof path, "%s/net/lab/a/10.0.0.200", sd);
+        assert_int_equal(symlink("k1", path), 0);
+        snprintf(path, sizeof path, "%s/net/lab/a/10.0.0.201", sd);
+        assert_int_equal(symlink("k1", path), 0);
+        /* plain release knows only the recorded one */
+        assert_int_equal(jaula_ipam_release(sd, "lab", "k1"), 0);
+        assert_int_equal(jaula_ipam_count(sd, "lab"), 3);
+        assert_int_equal(jaula_ipam_release_claims(sd, "lab", "k1"), 0);
+        assert_int_equal(jaula_ipam_count(sd, "lab"), 1);
+        assert_int_equal(jaula_ipam_lookup(sd, "lab", "k2", &a), 0);
+        assert_int_equal(jaula_ipam_release_claims(sd, "lab", "k2"), 0);
+        assert_int_equal(count_dir(sd, "a"), 0);
+        assert_int_equal(count_dir(sd, "j"), 0);
+        /* no network directory yet: nothing to do */
+        assert_int_equal(jaula_ipam_release_claims(sd, "other", "k1"), 0);
+        rmstate(sd);
+}
+
 static void test_bad_ids(void **state)
 {
         struct jaula_net_spec net = mknet(IP(10, 0, 0, 0), 24, IP(10, 0, 0, 1), br1, 1);
@@ -482,6 +512,7 @@ int main(void)
                 cmocka_unit_test(test_stable_sticky_after_collision),
                 cmocka_unit_test(test_dynamic_and_exhaustion),
                 cmocka_unit_test(test_gc),
+                cmocka_unit_test(test_release_claims),
                 cmocka_unit_test(test_bad_ids),
                 cmocka_unit_test(test_concurrent_first_claims),
         };

@@ -115,6 +115,39 @@ static void test_parse_rejects(void **state)
         assert_int_equal(st.holder_pid, 5);
 }
 
+static void test_intent_roundtrip(void **state)
+{
+        struct jaula_jail_state st = sample(), back;
+        char buf[4096];
+
+        st.creating = true;
+        st.creator_pid = 777;
+        st.creator_start = 98765;
+        st.holder_pid = st.monitor_pid = 0;
+        st.ns_ino = 0;
+        assert_true(jaula_state_format(&st, buf, sizeof buf) > 0);
+        /* An intent names no holder or monitor: nothing to signal or join. */
+        assert_null(strstr(buf, "holder_pid="));
+        assert_null(strstr(buf, "monitor_pid="));
+        assert_int_equal(jaula_state_parse(buf, &back), 0);
+        assert_true(back.creating);
+        assert_int_equal(back.creator_pid, 777);
+        assert_true(back.creator_start == 98765);
+        assert_int_equal(back.holder_pid, 0);
+        assert_string_equal(back.cgroup_path, "jaula");
+        assert_string_equal(back.net, "lab");
+        /* an intent without its creator, a jail without its holder */
+        assert_int_equal(jaula_state_parse("id=u1\ncreating=1\n", &st), -EINVAL);
+        assert_int_equal(jaula_state_parse("id=u1\ncreating=0\ncreator_pid=5\n", &st), -EINVAL);
+        assert_int_equal(jaula_state_parse("id=u1\ncreating=2\ncreator_pid=5\n", &st), -EINVAL);
+        assert_int_equal(jaula_state_parse("id=u1\ncreating=1\ncreator_pid=0\n", &st), -ERANGE);
+        /* the final record replaces it: no longer an intent */
+        st = sample();
+        assert_true(jaula_state_format(&st, buf, sizeof buf) > 0);
+        assert_int_equal(jaula_state_parse(buf, &back), 0);
+        assert_false(back.creating);
+}
+
 static void test_id_valid(void **state)
 {
         assert_true(jaula_state_id_valid("u1001"));
@@ -326,6 +359,7 @@ int main(void)
                 cmocka_unit_test(test_parse_stat),
                 cmocka_unit_test(test_proc_self),
                 cmocka_unit_test(test_verdict),
+                cmocka_unit_test(test_intent_roundtrip),
                 cmocka_unit_test_setup_teardown(test_write_file_atomic, dir_setup, dir_teardown),
                 cmocka_unit_test_setup_teardown(test_lock_and_store, dir_setup, dir_teardown),
                 cmocka_unit_test_setup_teardown(test_dir_refuses_open_mode, dir_setup, dir_teardown),
