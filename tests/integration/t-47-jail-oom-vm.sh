@@ -23,6 +23,7 @@ global = { state_dir = "/run/jaula-vm"; persistent_dir = "/run/jaula-vm-persist"
 rootfs = { bb = { path = "/jroot"; type = "directory"; }; };
 profiles = { p = { rootfs = "bb"; hostname = "jail"; scope = "user";
                    namespaces = [ "mount", "uts", "ipc", "pid", "cgroup" ];
+                   unsafe = [ "host-network" ]; # the guest has no bridge
                    limits = { memory = "48M"; swap = "0"; }; }; };
 match = ( { name = "t"; users = [ "jaula-vm" ]; profile = "p"; } );
 EOP
