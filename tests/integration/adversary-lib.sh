@@ -38,6 +38,10 @@ ADV_HOLDERS=()
 ADV_NS=()
 ADV_IDS=()
 ADV_SYSCONF=$TDIR/sysconf/jaula.conf
+# A network on the host puts our bridges into nftables' inet jaula: the
+# trap takes them out again, and the table too when we made it.
+ADV_NFT_DROP=
+nft list table inet jaula >/dev/null 2>&1 || ADV_NFT_DROP=--drop-empty-table
 on_exit "_adv_sweep"
 
 val() { printf '%s\n' "$1" | sed -n "s/^$2=//p" | head -1; }
@@ -227,8 +231,12 @@ _adv_sweep() {
 		find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null
 		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
+	local gone=()
 	for b in $(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | grep "^jb-a$TAG"); do
 		ip link del "$b" 2>/dev/null
+		gone+=("$b")
 	done
+	[ -n "${BR:-}" ] && gone+=("$BR")
+	[ ${#gone[@]} -gt 0 ] && "$TOP/scripts/nft-forget-bridges" $ADV_NFT_DROP "${gone[@]}"
 	return 0
 }
