@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "jaula/util.h"
+#include "matchtab.h"
 #include "policy-internal.h"
 
 #define CACHE_MAGIC "JAULAPC2"
@@ -374,8 +375,12 @@ static void prune(int dfd, const char *keep)
         closedir(dir);
         if (n >= CACHE_KEEP) {
                 qsort(v, n, sizeof *v, cmp_entry_age);
-                for (size_t i = CACHE_KEEP - 1; i < n; i++)
+                for (size_t i = CACHE_KEEP - 1; i < n; i++) {
                         unlinkat(dfd, v[i].name, 0);
+                        /* its match table: "X.cache" → "X.match" */
+                        memcpy(v[i].name + strlen(v[i].name) - 6, ".match", 6);
+                        unlinkat(dfd, v[i].name, 0);
+                }
         }
         free(v);
 }
@@ -433,10 +438,12 @@ void jaula_policy_cache_write(const char *cache_dir, const char *path,
                 off += (size_t) k;
         }
         /* rename() is atomic: a reader sees the old cache or the new one. */
-        if (renameat(dfd, tmp, dfd, name) < 0)
+        if (renameat(dfd, tmp, dfd, name) < 0) {
                 unlinkat(dfd, tmp, 0);
-        else
+        } else {
                 prune(dfd, name);
+                jaula_matchtab_write(dfd, path, build_stamp, p, ids, id_names, n_ids);
+        }
 out:
         free(w.p);
 }
@@ -760,6 +767,8 @@ int jaula_policy_cache_read(const char *cache_dir, const char *path, int main_fd
 {
         struct jaula_policy *p = NULL;
         _cleanup_close_ int dfd = -1, fd = -1, incfd = -1;
+        _cleanup_free_ struct jaula_file_id *ids = NULL;
+        _cleanup_free_ const char **id_names = NULL;
         struct rbuf r = { 0 };
         struct stat st;
         char name[64];
@@ -810,6 +819,12 @@ int jaula_policy_cache_read(const char *cache_dir, const char *path, int main_fd
         n_ids = r_count(&r, 64);
         if (r.bad || n_ids < 2)
                 goto fail;
+        ids = calloc(n_ids, sizeof *ids);
+        id_names = calloc(n_ids, sizeof *id_names);
+        if (!ids || !id_names) {
+                res = -ENOMEM;
+                goto fail;
+        }
         for (size_t i = 0; i < n_ids; i++) {
                 const char *id_name = r_str(&r);
                 struct jaula_file_id want, have = { 0 };
@@ -838,12 +853,17 @@ int jaula_policy_cache_read(const char *cache_dir, const char *path, int main_fd
                 }
                 if (!id_equal(&want, &have))
                         goto fail;
+                ids[i] = want;
+                id_names[i] = id_name;
         }
         p->file = cpath;
         r_policy(&r);
         if (r.bad || !r_need(&r, 4) || memcmp(buf + r.off, "END", 4) != 0 || !relink(p))
                 goto fail;
         p->from_cache = true;
+        /* The thin pam_jaula.so reads the match table: write it again if
+         * it went missing or bad while this cache stayed valid. */
+        jaula_matchtab_write(dfd, path, build_stamp, p, ids, id_names, n_ids);
         *ret = p;
         return 0;
 fail:

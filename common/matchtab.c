@@ -1,0 +1,191 @@
+/* matchtab.c — writing the match table (see matchtab.h) next to the policy
+ * cache, from a policy that was validated or read from a valid cache.
+ * Needs root (the cache directory is root's, mode 0700).
+ *
+ * The table holds only what match.c's rule_matches looks at, in rule
+ * order; the thin module trusts it to say "not jailed" and loads the full
+ * module for anything else.  It is written with the policy cache's
+ * identities of the sources, and only when a table there is not already
+ * valid for them, so a cache hit costs a small read, not a write. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jaula/util.h"
+#include "matchtab.h"
+#include "policy-internal.h"
+
+struct mt_buf {
+        char *p;
+        size_t n, cap;
+        bool oom;
+};
+
+static void put(struct mt_buf *w, const void *data, size_t len)
+{
+        if (w->oom)
+                return;
+        if (w->n + len > w->cap) {
+                size_t cap = w->cap ? w->cap : 4096;
+                char *np;
+
+                while (cap < w->n + len)
+                        cap *= 2;
+                np = realloc(w->p, cap);
+                if (!np) {
+                        w->oom = true;
+                        return;
+                }
+                w->p = np;
+                w->cap = cap;
+        }
+        memcpy(w->p + w->n, data, len);
+        w->n += len;
+}
+
+static void put_u32(struct mt_buf *w, uint32_t v)
+{
+        put(w, &v, sizeof v);
+}
+
+static void put_u64(struct mt_buf *w, uint64_t v)
+{
+        put(w, &v, sizeof v);
+}
+
+static void put_str(struct mt_buf *w, const char *s)
+{
+        size_t len = strlen(s);
+
+        put_u32(w, (uint32_t) len);
+        put(w, s, len + 1);
+}
+
+static void put_strv(struct mt_buf *w, const char *const *v, size_t n)
+{
+        put_u32(w, (uint32_t) n);
+        for (size_t i = 0; i < n; i++)
+                put_str(w, v[i]);
+}
+
+int jaula_matchtab_build(const struct jaula_policy *p, const char *path, const char *stamp,
+                         const struct jaula_file_id *ids, const char *const *id_names,
+                         size_t n_ids, char **ret_buf, size_t *ret_len)
+{
+        struct mt_buf w = { 0 };
+
+        if (n_ids < 2 || n_ids > JAULA_MATCHTAB_MAX_IDS || p->rules.n > JAULA_MATCHTAB_MAX_RULES)
+                return -E2BIG;
+        put(&w, JAULA_MATCHTAB_MAGIC, 8);
+        put_str(&w, stamp);
+        put_str(&w, path);
+        put_u32(&w, (uint32_t) n_ids);
+        for (size_t i = 0; i < n_ids; i++) {
+                put_str(&w, id_names[i]);
+                put_u32(&w, ids[i].present);
+                put_u64(&w, ids[i].dev);
+                put_u64(&w, ids[i].ino);
+                put_u64(&w, ids[i].size);
+                put_u64(&w, (uint64_t) ids[i].mtime_s);
+                put_u64(&w, (uint64_t) ids[i].mtime_ns);
+                put_u64(&w, (uint64_t) ids[i].ctime_s);
+                put_u64(&w, (uint64_t) ids[i].ctime_ns);
+                put_u32(&w, ids[i].mode);
+                put_u32(&w, ids[i].uid);
+        }
+        put_u32(&w, (uint32_t) p->rules.n);
+        for (size_t i = 0; i < p->rules.n; i++) {
+                const struct pol_rule *ru = POL_AT(p->rules, struct pol_rule, i);
+
+                if (ru->n_users > JAULA_MATCHTAB_MAX_ITEMS || ru->n_uids > JAULA_MATCHTAB_MAX_ITEMS ||
+                    ru->n_groups > JAULA_MATCHTAB_MAX_ITEMS) {
+                        free(w.p);
+                        return -E2BIG;
+                }
+                put_str(&w, ru->name);
+                put_u32(&w, (ru->exempt ? JAULA_MATCHTAB_EXEMPT : 0) |
+                                    (ru->any_user ? JAULA_MATCHTAB_ANY_USER : 0));
+                put_strv(&w, ru->users, ru->n_users);
+                put_u32(&w, (uint32_t) ru->n_uids);
+                for (size_t k = 0; k < ru->n_uids; k++) {
+                        put_u32(&w, ru->uids[k].lo);
+                        put_u32(&w, ru->uids[k].hi);
+                }
+                put_strv(&w, ru->groups, ru->n_groups);
+        }
+        put(&w, "END", 4);
+        if (w.oom) {
+                free(w.p);
+                return -ENOMEM;
+        }
+        if (w.n > JAULA_MATCHTAB_MAX) {
+                free(w.p);
+                return -E2BIG;
+        }
+        *ret_buf = w.p;
+        *ret_len = w.n;
+        return 0;
+}
+
+/* The table on disk already says the same: same bytes. */
+static bool same_table(int dfd, const char *name, const char *buf, size_t len)
+{
+        _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        _cleanup_free_ char *have = NULL;
+        struct stat st;
+        ssize_t k;
+
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+            (st.st_mode & 0077) || (size_t) st.st_size != len)
+                return false;
+        have = malloc(len + 1);
+        if (!have)
+                return false;
+        k = read(fd, have, len + 1);
+        return k == (ssize_t) len && memcmp(have, buf, len) == 0;
+}
+
+void jaula_matchtab_write(int dfd, const char *path, const char *stamp,
+                          const struct jaula_policy *p, const struct jaula_file_id *ids,
+                          const char *const *id_names, size_t n_ids)
+{
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_close_ int fd = -1;
+        char name[64], tmp[96];
+        struct rlimit rl;
+        size_t len;
+
+        if (jaula_matchtab_build(p, path, stamp, ids, id_names, n_ids, &buf, &len) < 0)
+                return;
+        jaula_matchtab_name(path, name, sizeof name);
+        if (same_table(dfd, name, buf, len))
+                return;
+        /* jailsh is setuid: its caller chooses RLIMIT_FSIZE (see the cache). */
+        if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur < (rlim_t) len)
+                return;
+        snprintf(tmp, sizeof tmp, ".%s.%d.tmp", name, (int) getpid());
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return;
+        for (size_t off = 0; off < len;) {
+                ssize_t k = write(fd, buf + off, len - off);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0) {
+                        unlinkat(dfd, tmp, 0);
+                        return;
+                }
+                off += (size_t) k;
+        }
+        /* Atomic: the thin module sees the old table or the new one. */
+        if (renameat(dfd, tmp, dfd, name) < 0)
+                unlinkat(dfd, tmp, 0);
+}
