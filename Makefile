@@ -43,7 +43,12 @@ LIB_OBJ     := $(LIB_SRC:.c=.o)
 LIB         := common/libjaula.a
 HEADERS     := $(wildcard include/jaula/*.h) $(wildcard common/*.h)
 
-PAM_SRC     := $(sort $(wildcard pam_module/*.c))
+# pam_jaula.so is the thin module PAM stacks name (libc and libpam only);
+# pam_jaula_full.so, beside it, is the whole module it loads for sessions
+# it cannot decide alone (pam_module/pam_jaula_thin.c).
+PAM_SRC     := pam_module/pam_jaula.c
+PAM_FULL_SO := pam_module/pam_jaula_full.so
+PAM_THIN_SRC := pam_module/pam_jaula_thin.c common/matchtab_read.c
 PAM_SO      := pam_module/pam_jaula.so
 SHELL_SRC   := $(sort $(wildcard shell/*.c))
 JAILSH      := shell/jailsh
@@ -56,7 +61,7 @@ HELPER_SRC  := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN  := $(HELPER_SRC:.c=)
 
 .PHONY: all check check-unit check-integration install clean indent demo bench
-all: $(LIB) $(PAM_SO) $(JAILSH) $(CLI)
+all: $(LIB) $(PAM_SO) $(PAM_FULL_SO) $(JAILSH) $(CLI)
 
 common/%.o: common/%.c $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -65,9 +70,15 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(PAM_SO): $(PAM_SRC) $(LIB) pam_module/pam_jaula.map $(HEADERS)
+$(PAM_FULL_SO): $(PAM_SRC) $(LIB) pam_module/pam_jaula.map $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $(PAM_SRC) $(LIB) $(ALL_LDFLAGS) \
 		-Wl,--version-script=pam_module/pam_jaula.map $(LIBS)
+
+# Linked against libpam alone, on purpose: -Icommon for matchtab.h, no
+# libjaula.a and no pkg-config libraries.
+$(PAM_SO): $(PAM_THIN_SRC) pam_module/pam_jaula.map $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -Icommon -shared -o $@ $(PAM_THIN_SRC) $(ALL_LDFLAGS) \
+		-Wl,--version-script=pam_module/pam_jaula.map -lpam
 
 # The setuid shell: position independent, full relro, bind now.  It runs
 # at every login, and every shared library costs relocations, mprotects and
@@ -115,6 +126,7 @@ install: all
 	install -m 0755 $(CLI) $(DESTDIR)$(SBINDIR)/jaula
 	install -m 4755 $(JAILSH) $(DESTDIR)$(SBINDIR)/jailsh
 	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_jaula.so
+	install -m 0644 $(PAM_FULL_SO) $(DESTDIR)$(PAMDIR)/pam_jaula_full.so
 	test -e $(DESTDIR)$(SYSCONFDIR)/jaula/jaula.conf || \
 		install -m 0644 conf/jaula.conf $(DESTDIR)$(SYSCONFDIR)/jaula/jaula.conf
 	for f in man/*.[1-8]; do [ -e "$$f" ] || continue; \
@@ -122,7 +134,7 @@ install: all
 		install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$$s/; done
 
 clean:
-	rm -f common/*.o $(LIB) $(PAM_SO) $(JAILSH) $(CLI) $(UNIT_BIN) $(HELPER_BIN)
+	rm -f common/*.o $(LIB) $(PAM_SO) $(PAM_FULL_SO) $(JAILSH) $(CLI) $(UNIT_BIN) $(HELPER_BIN)
 
 indent:
 	clang-format -i $(wildcard common/*.[ch] include/jaula/*.h pam_module/*.c shell/*.c cli/*.c tests/unit/*.c tests/helpers/*.c)
