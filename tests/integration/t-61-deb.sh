@@ -48,6 +48,8 @@ contents=$(dpkg-deb -c "$deb")
 expect_match "jailsh is setuid root (4755 root/root)" "-rwsr-xr-x root/root +[0-9]+ [-0-9]+ [:0-9]+ \./usr/sbin/jailsh" "$contents"
 expect_match "jaula is installed" "\./usr/sbin/jaula" "$contents"
 expect_match "pam_jaula.so is in the multiarch PAM directory" "\./lib/[a-z0-9_-]+/security/pam_jaula\.so" "$contents"
+expect_match "pam_jaula_full.so, which the thin module loads, is beside it" \
+	"\./lib/[a-z0-9_-]+/security/pam_jaula_full\.so" "$contents"
 for m in jaula.8 jailsh.8 pam_jaula.8 jaula.conf.5; do
 	expect_match "man page $m is installed" "/usr/share/man/man[58]/$m\.gz" "$contents"
 done
