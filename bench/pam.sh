@@ -46,7 +46,8 @@ make_user "$FU" "jaula-bh$TAG" /bin/sh >/dev/null || bench_die "cannot create th
 _retry groupadd "$GROUP" || bench_die "cannot create $GROUP"
 on_exit "_retry groupdel '$GROUP'"
 
-# policy KIND SELECTOR: /etc/jaula-bpKIND-TAG/jaula.conf, one jailing rule.
+# policy KIND SELECTOR: /etc/jaula-bpKIND-TAG/jaula.conf, one jailing rule,
+# its path in POL (not echoed: on_exit must run in this shell).
 policy() {
 	local d=/etc/jaula-bp$1-$TAG
 	mkdir -m 0755 "$d" || bench_die "cannot create $d"
@@ -58,10 +59,12 @@ policy() {
 	match = ( { name = "jail"; $2 profile = "jailed"; } );
 	EOF
 	chmod 0644 "$d/jaula.conf"
-	echo "$d/jaula.conf"
+	POL=$d/jaula.conf
 }
-PU=$(policy u "users = [ \"jaula-nobody$TAG\" ];")
-PG=$(policy g "groups = [ \"$GROUP\" ];")
+policy u "users = [ \"jaula-nobody$TAG\" ];"
+PU=$POL
+policy g "groups = [ \"$GROUP\" ];"
+PG=$POL
 svc() { # NAME [MODULE ARGS]
 	pam_service "jaula-$1-$TAG" <<-EOF
 	auth     required  pam_permit.so
