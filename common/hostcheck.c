@@ -15,7 +15,7 @@
 #include "jaula/confine.h"
 #include "jaula/hostcheck.h"
 #include "jaula/util.h"
-#include "policy-internal.h"
+#include "policy-types.h"
 
 /* ------------------------------------------------------------- findings */
 

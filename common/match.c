@@ -14,7 +14,8 @@
 #include "jaula/policy.h"
 #include "jaula/spec.h"
 #include "jaula/util.h"
-#include "policy-internal.h"
+#include "policy-safety.h"
+#include "policy-types.h"
 
 static bool rule_matches(const struct pol_rule *ru, const struct jaula_user *u)
 {

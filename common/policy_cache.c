@@ -32,7 +32,8 @@
 #include <time.h>
 
 #include "jaula/util.h"
-#include "policy-internal.h"
+#include "policy-cache.h"
+#include "policy-data.h"
 
 #define CACHE_MAGIC "JAULAPC2"
 #define CACHE_MAX (64 * 1024 * 1024)

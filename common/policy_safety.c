@@ -28,7 +28,8 @@
 
 #include "jaula/policy.h"
 #include "jaula/util.h"
-#include "policy-internal.h"
+#include "policy-data.h"
+#include "policy-safety.h"
 
 #define SAFETY_PATH 4096
 

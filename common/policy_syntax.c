@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy-internal.h"
+#include "policy-syntax.h"
 
 #define MAX_DEPTH 64
 

@@ -25,7 +25,8 @@
 #include "jaula/policy.h"
 #include "jaula/spec.h"
 #include "jaula/util.h"
-#include "policy-internal.h"
+#include "policy-parse.h"
+#include "policy-safety.h"
 
 /* Line 1: a rootfs; line 2: global; the profile starts on line 3. */
 #define HEAD                                                                                       \
