@@ -5,8 +5,12 @@
  * the headers of the layers below it (no cycle):
  *
  *   policy.c           jaula_policy_parse/_load: read and check the files,
- *                      ask the cache, else parse and validate    (top)
- *   policy_cache.c     the binary copy of a validated policy    policy-cache.h
+ *                      ask the cache, else run the parser        (top)
+ *     policy_cache.c   the binary copy of a validated policy    policy-cache.h
+ *     the parser                                                policy-parse.h
+ *       policy_validate.c  each section of one file (first pass)
+ *       policy_resolve.c   the whole policy (second pass)
+ *       policy_schema.c    the keys, the typed readers, the context
  *   policy_safety.c    what a policy may not give away          policy-safety.h
  *   policy_syntax.c    the token pass before libconfig          policy-syntax.h
  *   policy_data.c      arena, diagnostics, lookup, free         policy-data.h
