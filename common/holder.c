@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* holder.c — the processes that make a jail live.  Needs root.
  *
  *   caller (pam_jaula in sshd's monitor, or jailsh)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* holder.h — the interface of holder.c.  Private to libjaula.
  *
  * One direction only: jail.c (the orchestrator) includes this and calls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* hostcheck.c — the findings of `jaula check-host`, and the policy judged
  * against what the running host can grant (kept capabilities).  Reading
  * /proc needs no privilege. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* jail.c — the jail lifecycle: open (find or create, register a session),
  * find the caller's jail, enter, close, destroy, gc.  Needs root.  This is
  * the one file that knows the order of the steps (docs/design.md, "A jail and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy-cache.h — the binary copy of a validated policy
  * (policy_cache.c).  Private to libjaula.  The cache writes the structs of
  * policy-types.h out and rebuilds them with the data layer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy-data.h — the policy's data layer (policy_data.c): the arena its
  * strings live in, the diagnostics list, lookup by name.  Private to
  * libjaula.  It sits just above policy-types.h; the parser, the safety

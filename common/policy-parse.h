@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy-parse.h — the parser: text in, the structs of policy-types.h
  * out.  Private to libjaula (and its unit tests).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy-safety.h — the safety pass (policy_safety.c): what a policy may
  * not give a jailed user.  Private to libjaula (and its unit tests).  It
  * reads the structs and reports through a callback or the diagnostics

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy-syntax.h — the token pass over policy text (policy_syntax.c),
  * before libconfig sees it.  Private to libjaula.  A leaf: it knows text,
  * not policies, and calls nothing of the other policy files. */

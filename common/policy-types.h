@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy-types.h — the validated policy: plain structs, no functions.
  * Private to libjaula (and its unit tests).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy.c — the policy's entry points: jaula_policy_parse for text in
  * memory and jaula_policy_load for the files (the main file and its
  * drop-ins), with the binary cache (policy_cache.c) in front of the

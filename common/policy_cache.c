@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy_cache.c — the validated policy kept in binary form under
  * /run/jaula-policy so a login does not parse it again.  Reading and
  * writing need root (the directory is root's, mode 0700); anyone else

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy_data.c — the policy's data layer: the arena every string of a
  * policy lives in, the list of diagnostics, lookup by name, freeing.  No
  * privilege needed.  It sits on policy-types.h alone; the parser, the

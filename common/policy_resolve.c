@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy_resolve.c — the parser's second pass, once the main file and
  * every drop-in are in: what only the whole policy can tell.  Duplicate
  * names across files, references between sections (a profile's rootfs and

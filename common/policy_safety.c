@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy_safety.c — what a policy may not give a jailed user: the host.
  * The judging pass works on the validated structs and needs nothing; the
  * file checks behind check-config read the rootfs and mount sources (read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy_schema.c — the schema of jaula.conf and the parser's context:
  * which keys each section has, the typed readers that check one value
  * against its kind (string, boolean, integer, size, path, template, list)

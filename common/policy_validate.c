@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy_validate.c — the parser's first pass: each section of one
  * file's libconfig tree (global, rootfs, networks, profiles, groups,
  * match) checked against the schema (policy_schema.c) and copied into the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* user.c — the identity of the user being jailed, through NSS (files,
  * LDAP, SSSD alike).  No privilege needed.
  *

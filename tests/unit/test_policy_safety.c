@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_policy_safety.c — the safety pass of the policy checker: each
  * refusal with its file:line, each risk refused without its `unsafe` entry
  * and reported as a warning with it (only when warnings are asked for),
