@@ -26,7 +26,7 @@
 
 /* Name of gid; a group without a name is given its number, which a rule
  * can never name by accident because the policy refuses numeric group
- * names (see policy.c). */
+ * names (see policy_validate.c). */
 static int group_name(gid_t gid, char **ret)
 {
         _cleanup_free_ char *buf = NULL;
