@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # jaula — one plain Makefile.  `make`, `make check`, `make install`.
 #
 # Every C file in common/ goes into libjaula.a; every tests/unit/test_*.c

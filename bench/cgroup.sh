@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/cgroup.sh — what cgroup limits add to a jail.  Not a test: prints
 # numbers, asserts nothing about time.
 #   1. tests/helpers/cgroup_bench: the cgroup steps alone, per jail, as

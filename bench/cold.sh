@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/cold.sh — what one login costs, next to the peers (root; never a
 # test: nothing here asserts a time).
 #

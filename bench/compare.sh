@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/compare.sh — the login path of another revision next to the
 # working tree's, in one hyperfine run (root; never a test).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/jailsh.sh — what a login costs: `jailsh -c true` cold (create the
 # jail, run, tear it down) and warm (join a live scope-user jail), side by
 # side in one hyperfine run with bwrap and unshare+chroot on the same

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/lib.sh — shared by bench/cold.sh and bench/scale.sh (sourced, bash,
 # root).  Benchmarks are never part of `make check`: they measure and
 # report, they assert nothing about time.

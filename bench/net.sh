@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/net.sh — what a jail network adds to a login.  Not a test: prints
 # numbers.  Everything runs in a private network namespace (the "host"),
 # so bridges and the nftables table never touch the real host.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/pam.sh — what pam_jaula costs a session it does not jail (root;
 # never a test).
 #

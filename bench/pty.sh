@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/pty.sh — what the login's terminal costs (root; never a test).
 #
 #   bench/pty.sh [REV]      REV: the revision before per-jail devpts, default e653618

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/run.sh — `make bench` (root).  Installs the peers, runs every
 # benchmark, writes bench/RESULTS.md and prints its tables.  Benchmarks
 # only report: none of them fails on a time, and none is part of

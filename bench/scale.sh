@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/scale.sh — many simultaneous per-user jails (root; never a test).
 #
 #   bench/scale.sh [N…]          default: $BENCH_SCALE_N or "1 100 500 1000"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/ssh.sh — what pam_jaula + jailsh add to an ssh login (root; a
 # benchmark, not a test: it reports, it asserts nothing).
 #

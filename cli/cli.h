@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cli.h — the admin command's table of subcommands and what they share.
  *
  * A subcommand is `int cmd_NAME(int argc, char **argv)` in a file of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* config.c — `jaula check-config` and `jaula explain`: the policy as the
  * administrator sees it.  No privilege needed beyond reading the policy
  * (and NSS for explain). */

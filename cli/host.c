@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* host.c — `jaula check-host`: what on this host would let a jailed user
  * run something outside the jail or skip pam_jaula: the PAM session
  * stacks of the login services, sshd's effective settings for each jailed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* jails.c — `jaula list`, `show`, `enter`, `stop`, `gc` and `bridges`: live
  * jails as the state registry (state.h) and the kernel see them.  Needs
  * root.  Nothing here trusts a pid from a state file: holders are reached

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* jaula.c — the admin command: dispatch to one subcommand.  Most
  * subcommands need root; check-config and explain work for anyone who can
  * read the policy.

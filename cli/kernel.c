@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kernel.c — `jaula check-kernel`: which kernel features jaula needs are
  * present, found by trying each one (in a throwaway child where trying
  * changes anything) and, where trying is impossible, by the kernel's own

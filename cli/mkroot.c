@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mkroot.c — `jaula mkroot`: build a jail rootfs with debootstrap.  Needs
  * root.  debootstrap and mksquashfs are run with execve and an argv built
  * here (never a shell string), in a cleaned environment; their own output

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* caps.c — capability sets of the jailed process (libcap, prctl).
  * jaula_caps_drop_bounding needs CAP_SETPCAP (jailsh runs with euid 0);
  * the name helpers need nothing.

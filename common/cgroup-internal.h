@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgroup-internal.h — what cgroup.c shares with its v1 and v2 backends and
  * with tests/unit/test_cgroup.c.  Not installed, not exported: the names
  * carry the jaula_cg_ prefix but no JAULA_EXPORT, so -fvisibility=hidden

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgroup.c — cgroup limits for jails, v1 and v2 behind one ops table
  * (cgroup_v1.c, cgroup_v2.c).  Needs root.
  *

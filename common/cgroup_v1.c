@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgroup_v1.c — the cgroup v1 backend (also used on hybrid hosts, whose
  * cgroup2 mount carries no controller jaula needs).  Needs root.
  *

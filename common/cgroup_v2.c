@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgroup_v2.c — the cgroup v2 (unified) backend.  Needs root, or a
  * delegated subtree (docs/cgroups.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* confine.c — the last steps in jailsh before execve of the jail's shell:
  * capabilities, credentials, no_new_privs, seccomp, in the one order that
  * works.  Needs euid 0 and a full effective set on entry; leaves the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* creds.c — switching jailsh's credentials to the user's.  Needs euid 0
  * (CAP_SETUID, CAP_SETGID) on entry; none afterwards, and it checks so.
  *

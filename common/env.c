@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* env.c — the environment allow-list of jailed logins (include/jaula/env.h).
  * Pure string checks; no privilege. */
 #include <string.h>

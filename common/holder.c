@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* holder.c — the processes that make a jail live.  Needs root.
  *
  *   caller (pam_jaula in sshd's monitor, or jailsh)
@@ -14,7 +15,7 @@
  * can attach the veth to the waiting holder), GO, READY/ERR, COMMIT (the
  * state file exists).  Until COMMIT, a caller that goes away (EOF) makes
  * the monitor kill the holder and release, under the jail's lock, what the
- * caller's intent record names (jail_recover): nothing is left behind.  After
+ * caller's intent record names (holder_ops.recover): nothing is left behind.  After
  * COMMIT the monitor owns the jail's life: it watches the holder (its
  * child), the session owners (pidfds), a linger timer, and for lifetime
  * "processes" asks the holder whether anything still runs in the jail.
@@ -45,7 +46,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "jail-internal.h"
+#include "holder.h"
 #include "jaula/ns.h"
 #include "jaula/rootfs.h"
 
@@ -359,6 +360,7 @@ static _Noreturn void holder_main(const struct jaula_spec *spec, const struct ja
 
 struct monitor {
         const struct jaula_spec *spec;
+        struct holder_ops ops;
         char id[JAULA_ID_MAX];
         pid_t holder;
         uint64_t holder_start;
@@ -396,7 +398,7 @@ static _Noreturn void monitor_finish(struct monitor *mon)
         }
         if (jaula_state_load(sfd, mon->id, &st) == 0) {
                 if (state_is_ours(mon, &st))
-                        jail_teardown_locked(sfd, mon->spec, &st, lock);
+                        mon->ops.teardown_locked(sfd, mon->spec, &st, lock);
                 else
                         close_nointr(lock);
         } else
@@ -499,7 +501,7 @@ static void monitor_evaluate(struct monitor *mon, bool expired)
                 }
                 break;
         case JAULA_TEARDOWN:
-                jail_teardown_locked(sfd, mon->spec, &st, lock);
+                mon->ops.teardown_locked(sfd, mon->spec, &st, lock);
                 while (waitpid(mon->holder, NULL, __WALL) < 0 && errno == EINTR)
                         ;
                 _exit(0);
@@ -578,7 +580,7 @@ static _Noreturn void monitor_loop(struct monitor *mon)
  * (killed: the user may SIGKILL their own jailsh) or reports a failure,
  * the holder dies here, and the rest of what was made for it is released
  * under the jail's lock, which a live caller holds until it has cleaned
- * up itself (jail_recover). */
+ * up itself (holder_ops.recover). */
 static _Noreturn void monitor_abandoned(struct monitor *mon)
 {
         syscall(SYS_pidfd_send_signal, mon->holder_pidfd, SIGKILL, NULL, 0);
@@ -590,17 +592,17 @@ static _Noreturn void monitor_abandoned(struct monitor *mon)
         if (syscall(SYS_close_range, 3U, ~0U, 0) < 0)
                 for (int fd = 3; fd < 65536; fd++)
                         close(fd);
-        jail_recover(mon->spec->state_dir, mon->id);
+        mon->ops.recover(mon->spec->state_dir, mon->id);
         _exit(1);
 }
 
 static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *jail_id,
-                                   struct jaula_cgroup *cg, const struct jaula_lease *lease,
+                                   unsigned long flags, struct jaula_cgroup *cg,
+                                   const struct jaula_lease *lease, const struct holder_ops *ops,
                                    int csock)
 {
-        struct monitor mon = { .spec = spec, .holder_pidfd = -1, .hsock = -1, .tfd = -1,
-                               .sigfd = -1 };
-        unsigned long flags = jail_ns_flags(spec);
+        struct monitor mon = { .spec = spec, .ops = *ops, .holder_pidfd = -1, .hsock = -1,
+                               .tfd = -1, .sigfd = -1 };
         unsigned long hflags = flags & ~(unsigned long) CLONE_NEWCGROUP;
         int hs[2], keep[3], cgfd, r;
         struct jaula_err err = { 0 };
@@ -695,8 +697,10 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
 struct monitor_args {
         const struct jaula_spec *spec;
         const char *jail_id;
+        unsigned long ns_flags;
         struct jaula_cgroup *cg;
         const struct jaula_lease *lease;
+        const struct holder_ops *ops;
         int caller_sock, monitor_sock;
 };
 
@@ -711,14 +715,16 @@ static int intermediate_main(void *p)
         setsid();
         m = fork();
         if (m == 0)
-                monitor_main(ma->spec, ma->jail_id, ma->cg, ma->lease, ma->monitor_sock);
+                monitor_main(ma->spec, ma->jail_id, ma->ns_flags, ma->cg, ma->lease, ma->ops,
+                             ma->monitor_sock);
         _exit(m < 0 ? 1 : 0);
 }
 
 /* ---- caller side ---- */
 
-int holder_spawn(const struct jaula_spec *spec, const char *jail_id, struct jaula_cgroup *cg,
-                 const struct jaula_lease *lease, struct holder_proc *ret, struct jaula_err *err)
+int holder_spawn(const struct jaula_spec *spec, const char *jail_id, unsigned long ns_flags,
+                 struct jaula_cgroup *cg, const struct jaula_lease *lease,
+                 const struct holder_ops *ops, struct holder_proc *ret, struct jaula_err *err)
 {
         int sp[2], status, r;
         struct msg m;
@@ -728,7 +734,7 @@ int holder_spawn(const struct jaula_spec *spec, const char *jail_id, struct jaul
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
                 return jaula_err_errno(err, -errno, "socketpair failed");
         {
-                struct monitor_args ma = { spec, jail_id, cg, lease, sp[0], sp[1] };
+                struct monitor_args ma = { spec, jail_id, ns_flags, cg, lease, ops, sp[0], sp[1] };
 
                 mid = jaula_spawn_shared(intermediate_main, &ma, INTERMEDIATE_STACK);
         }
@@ -793,11 +799,22 @@ int holder_commit(struct holder_proc *hp)
         return r;
 }
 
+int holder_wait_pidfd(int pidfd, int timeout_ms)
+{
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        int r;
+
+        do
+                r = poll(&p, 1, timeout_ms);
+        while (r < 0 && errno == EINTR);
+        return r > 0 ? 0 : r == 0 ? -ETIMEDOUT : -errno;
+}
+
 void holder_abort(struct holder_proc *hp)
 {
         if (hp->holder_pidfd >= 0) {
                 syscall(SYS_pidfd_send_signal, hp->holder_pidfd, SIGKILL, NULL, 0);
-                jail_wait_pidfd(hp->holder_pidfd, 5000);
+                holder_wait_pidfd(hp->holder_pidfd, 5000);
         }
         /* EOF makes the monitor exit if it still runs. */
         close_nointr(hp->sock);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* hostcheck.c — the findings of `jaula check-host`, and the policy judged
  * against what the running host can grant (kept capabilities).  Reading
  * /proc needs no privilege. */
@@ -15,7 +16,7 @@
 #include "jaula/confine.h"
 #include "jaula/hostcheck.h"
 #include "jaula/util.h"
-#include "policy-internal.h"
+#include "policy-types.h"
 
 /* ------------------------------------------------------------- findings */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ipam.c — address pools and leases of jail networks.
  * The pool arithmetic needs no privilege; the lease store writes under
  * <state_dir>/net/ (root only, like the rest of the state directory).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* jail.c — the jail lifecycle: open (find or create, register a session),
  * find the caller's jail, enter, close, destroy, gc.  Needs root.  This is
  * the one file that knows the order of the steps (docs/design.md, "A jail and
@@ -24,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jail-internal.h"
+#include "holder.h"
 #include "jaula/ipam.h"
 #include "jaula/jail.h"
 #include "jaula/ns.h"
@@ -49,7 +50,8 @@ struct jaula_handle {
         bool cg_open;
 };
 
-unsigned long jail_ns_flags(const struct jaula_spec *spec)
+/* Namespaces the jail of spec unshares (mount and pid always). */
+static unsigned long jail_ns_flags(const struct jaula_spec *spec)
 {
         unsigned long f = spec->ns_flags ? spec->ns_flags & JAULA_NS_ALL : JAULA_NS_ALL;
 
@@ -58,7 +60,9 @@ unsigned long jail_ns_flags(const struct jaula_spec *spec)
         return f | CLONE_NEWNS | CLONE_NEWPID;
 }
 
-const char *jail_key_ns(unsigned long ns_flags)
+/* The namespace type that identifies a jail from inside it ("net", or
+ * "uts"/"ipc" for a jail without one of its own network). */
+static const char *jail_key_ns(unsigned long ns_flags)
 {
         /* Only a namespace the jail owns can identify it: a shared one is
          * the host's, where every process lives. */
@@ -69,17 +73,6 @@ const char *jail_key_ns(unsigned long ns_flags)
         if (ns_flags & CLONE_NEWIPC)
                 return "ipc";
         return NULL;
-}
-
-int jail_wait_pidfd(int pidfd, int timeout_ms)
-{
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
-        int r;
-
-        do
-                r = poll(&p, 1, timeout_ms);
-        while (r < 0 && errno == EINTR);
-        return r > 0 ? 0 : r == 0 ? -ETIMEDOUT : -errno;
 }
 
 static int pidfd_signal(int pidfd, int sig)
@@ -123,7 +116,7 @@ static void release_locked(int sfd, const char *state_dir, const struct jaula_ja
         } else if (pidfd >= 0 && pidfd_signal(pidfd, SIGKILL) == 0) {
                 /* Once the pidfd polls readable, PID 1 has exited and the
                  * kernel has killed everything else in its pid namespace. */
-                jail_wait_pidfd(pidfd, TEARDOWN_WAIT_MS);
+                holder_wait_pidfd(pidfd, TEARDOWN_WAIT_MS);
         } else {
                 /* A holder that jail_close already killed may still be
                  * exiting (waiting for the rest of its pid namespace): its
@@ -138,7 +131,7 @@ static void release_locked(int sfd, const char *state_dir, const struct jaula_ja
                 uint64_t ino;
 
                 if (dying >= 0 && jaula_ns_ino(st->holder_pid, "mnt", &ino) < 0)
-                        jail_wait_pidfd(dying, TEARDOWN_WAIT_MS);
+                        holder_wait_pidfd(dying, TEARDOWN_WAIT_MS);
         }
         jaula_state_spec(st, state_dir, &spec, &net);
         jaula_cgroup_destroy(&spec, st->id);
@@ -149,8 +142,12 @@ static void release_locked(int sfd, const char *state_dir, const struct jaula_ja
         jaula_state_remove(sfd, st);
 }
 
-void jail_teardown_locked(int sfd, const struct jaula_spec *spec, const struct jaula_jail_state *st,
-                          int lock_fd)
+/* Under the jail's lock: kill the holder (if still alive), release the
+ * cgroup and the lease, remove the state, then release and unlink the
+ * lock.  The cgroup and lease are found from st (what the jail was made
+ * with), not from today's policy. */
+static void jail_teardown_locked(int sfd, const struct jaula_spec *spec,
+                                 const struct jaula_jail_state *st, int lock_fd)
 {
         release_locked(sfd, spec->state_dir, st);
         jaula_state_unlock_remove(sfd, st->id, lock_fd);
@@ -241,6 +238,13 @@ static int state_fill(struct jaula_jail_state *st, const struct jaula_spec *spec
 }
 
 static int sweep_all(int sfd, const char *state_dir, size_t budget);
+static void jail_recover(const char *state_dir, const char *id);
+
+/* What the monitor of a jail does with its record when the jail ends. */
+static const struct holder_ops jail_holder_ops = {
+        .teardown_locked = jail_teardown_locked,
+        .recover = jail_recover,
+};
 
 /* Under the lock of id: make the jail and register sid in it.
  *
@@ -290,7 +294,8 @@ static int create_locked(int sfd, const struct jaula_spec *spec, const char *id,
         if (r < 0)
                 goto fail;
         leased = true;
-        r = holder_spawn(spec, id, cg, &lease, &hp, err);
+        r = holder_spawn(spec, id, jail_ns_flags(spec), cg, &lease, &jail_holder_ops, &hp,
+                         err);
         jaula_cgroup_free(TAKE_PTR(cg));
         if (r < 0)
                 goto fail;
@@ -1003,7 +1008,11 @@ JAULA_EXPORT int jaula_jail_gc(const char *state_dir, struct jaula_err *err)
         return r < 0 ? jaula_err_errno(err, r, "Cannot sweep '%s'", state_dir) : 0;
 }
 
-void jail_recover(const char *state_dir, const char *id)
+/* The caller of a jail being created went away before COMMIT (killed, or
+ * failed): wait for the jail's lock and, if the record under it is an
+ * intent or a jail whose holder is dead, release what it names.  For the
+ * orphaned monitor, which runs it after killing its holder. */
+static void jail_recover(const char *state_dir, const char *id)
 {
         _cleanup_close_ int sfd = jaula_state_dir_open(state_dir, NULL);
         struct jaula_jail_state st;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* log.c — logging sink and error objects.  No privilege needed, but for
  * jaula_log_system's fallback file (root). */
 #define _GNU_SOURCE

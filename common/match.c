@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* match.c — deciding who is jailed and how: the ordered match rules, then
  * the resolved struct jaula_spec.  No privilege needed and no I/O: the
  * identity comes in already looked up (user.c), so matching costs no NSS
@@ -14,7 +15,8 @@
 #include "jaula/policy.h"
 #include "jaula/spec.h"
 #include "jaula/util.h"
-#include "policy-internal.h"
+#include "policy-safety.h"
+#include "policy-types.h"
 
 static bool rule_matches(const struct pol_rule *ru, const struct jaula_user *u)
 {

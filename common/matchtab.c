@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* matchtab.c — writing the match table (see matchtab.h) next to the policy
  * cache, from a policy that was validated or read from a valid cache.
  * Needs root (the cache directory is root's, mode 0700).
@@ -19,7 +20,8 @@
 
 #include "jaula/util.h"
 #include "matchtab.h"
-#include "policy-internal.h"
+#include "policy-cache.h"
+#include "policy-types.h"
 
 struct mt_buf {
         char *p;

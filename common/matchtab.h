@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* matchtab.h — the match table: the policy's ordered match rules alone,
  * precompiled next to the policy cache, so that the thin pam_jaula.so can
  * tell "not jailed" with libc only (pam_module/pam_jaula_thin.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* matchtab_read.c — reading the match table and deciding from it (see
  * matchtab.h).  libc only: the thin pam_jaula.so links this file alone, so
  * it must call nothing else of libjaula.  Reading the table needs root

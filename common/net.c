@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* net.c — per-group bridges, one veth per jail, the jail's own interfaces.
  * Host side needs CAP_NET_ADMIN; jaula_net_configure_inside needs it in
  * the jail's network namespace (the holder has it until it drops caps).

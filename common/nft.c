@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nft.c — the host firewall of jail networks: one nftables table,
  * "inet jaula", through libnftables (and one libmnl request to see whether
  * it still exists).  Needs CAP_NET_ADMIN.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ns.c — namespace identity, joining, cloning.  Needs root. */
 #define _GNU_SOURCE
 #include <errno.h>

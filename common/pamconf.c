@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pamconf.c — the PAM stacks of the login services as libpam loads them,
  * and whether pam_jaula in the session stack really jails every login.
  * No privilege needed; files come through a reader callback.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy_cache.c — the validated policy kept in binary form under
  * /run/jaula-policy so a login does not parse it again.  Reading and
  * writing need root (the directory is root's, mode 0700); anyone else
@@ -33,7 +34,8 @@
 
 #include "jaula/util.h"
 #include "matchtab.h"
-#include "policy-internal.h"
+#include "policy-cache.h"
+#include "policy-data.h"
 
 #define CACHE_MAGIC "JAULAPC2"
 #define CACHE_MAX (64 * 1024 * 1024)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy_safety.c — what a policy may not give a jailed user: the host.
  * The judging pass works on the validated structs and needs nothing; the
  * file checks behind check-config read the rootfs and mount sources (read
@@ -28,7 +29,8 @@
 
 #include "jaula/policy.h"
 #include "jaula/util.h"
-#include "policy-internal.h"
+#include "policy-data.h"
+#include "policy-safety.h"
 
 #define SAFETY_PATH 4096
 

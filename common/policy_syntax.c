@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy_syntax.c — a syntax pass over policy text before libconfig sees
  * it.  No privilege needed.
  *
@@ -27,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy-internal.h"
+#include "policy-syntax.h"
 
 #define MAX_DEPTH 64
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* rootfs.c — the jail's mounts and pivot_root.  Runs as root in the
  * holder, inside its fresh (private) mount namespace; nothing it mounts
  * is ever visible on the host.

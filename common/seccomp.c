@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* seccomp.c — the jail's system call filter (libseccomp).  Building needs
  * no privilege; loading happens in jaula_confine after no_new_privs, so it
  * needs none either.

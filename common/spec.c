@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spec.c — freeing the resolved jail description and user identities.
  * No privilege needed. */
 #include <stdlib.h>

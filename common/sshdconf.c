@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* sshdconf.c — sshd's effective settings for a jailed user (the text of
  * `sshd -T -C …`), judged for everything that runs outside jailsh on the
  * host or skips pam_jaula, and placed at the sshd_config line to change.

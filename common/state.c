@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* state.c — the state registry: lock files, atomic state files, sessions,
  * process identity by pid + start time.  Needs root (the directory is
  * root-only); the parsers are pure. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* template.c — %-templates in hostnames and paths of the policy.  No
  * privilege needed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* user.c — the identity of the user being jailed, through NSS (files,
  * LDAP, SSSD alike).  No privilege needed.
  *
@@ -25,7 +26,7 @@
 
 /* Name of gid; a group without a name is given its number, which a rule
  * can never name by accident because the policy refuses numeric group
- * names (see policy.c). */
+ * names (see policy_validate.c). */
 static int group_name(gid_t gid, char **ret)
 {
         _cleanup_free_ char *buf = NULL;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pam_jaula.c — PAM session module: puts a matched user's session into
  * their jail.  Runs as root inside the PAM application (sshd's [priv]
  * monitor, login, su) during pam_open_session/pam_close_session.

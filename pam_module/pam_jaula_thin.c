@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pam_jaula_thin.c — pam_jaula.so, the module PAM stacks name: decides
  * "not jailed" with libc alone and hands every other session to the full
  * module, pam_jaula_full.so (pam_jaula.c), which it loads only then.  Runs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # demo.sh — jaula end to end on a fresh Debian 12, as root: install the
 # dependencies, build, make a rootfs, create a demo user, install into a
 # staging directory, write a demo policy, log the user in over SSH through

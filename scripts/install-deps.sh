@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs every Debian package jaula needs to build, test, benchmark and
 # run its demo.  Debian 12 (bookworm); run as root.
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The test command of README.md: installs the dependencies, builds, and
 # runs every test this machine can run (`make check`).  Run as root for
 # the integration tests.

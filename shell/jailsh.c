@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* jailsh.c — the login shell of jailed users.  Setuid root.
  *
  *   -bash style argv0        interactive login shell in the jail

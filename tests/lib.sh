@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Shared helpers for integration tests (sourced, bash).  Each test prints
 #   ok - what            a check that held
 #   not ok - what        a check that failed (with detail lines starting '#')

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs the unit tests (cmocka, as TAP) and, as root, the integration tests
 # (tests/integration/t-*.sh), then prints one closing line:
 #   check: N passed, N failed, N skipped

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench.c — time what every login pays for the policy: load (open, owner
  * checks, drop-in scan, parse, validate), NSS lookup of the user, resolve,
  * free.  Not a test: prints figures.

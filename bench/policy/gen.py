@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Write a large jaula policy: PROFILES profiles and RULES match rules.
 
 The rules are written so that the benchmark user (root, through its

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Benchmark of what each login pays for the policy (not a test).
 # Generates a policy with 200 profiles and 1000 match rules in which the
 # user matches only the last rule, then times load + NSS lookup + resolve,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgroup.h — cgroup v2 and v1 behind one interface.  Needs root.
  * Hierarchy: <mount>/<cgroup_path>/<group>/<jail>; aggregate limits on the
  * group node, per-jail limits on the jail node.  docs/cgroups.md describes

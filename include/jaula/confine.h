@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* confine.h — the last steps before execve in jailsh: credentials,
  * capabilities, no_new_privs, seccomp.  Needs root on entry; none after. */
 #pragma once

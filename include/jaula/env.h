@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* env.h — the environment a jailed login may carry from the host side:
  * one allow-list, shared by jailsh (what it passes into the jail) and
  * pam_jaula (what it leaves in a jailed session's PAM environment, which

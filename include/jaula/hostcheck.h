@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* hostcheck.h — judging the host around jaula for `jaula check-host`: the
  * PAM session stacks of the login services, sshd's effective settings for
  * jailed users, and the capabilities the host can actually grant.

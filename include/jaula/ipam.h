@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ipam.h — address pools and leases of jail networks.
  *
  * The pure part (pool arithmetic, stable addresses, bridge choice, names)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* jail.h — the jail lifecycle: find or create, join, leave, destroy, gc.
  * Needs root.  jail.c alone knows the order of the steps (docs/design.md,
  * "A jail and its life"); the front ends call only these functions. */

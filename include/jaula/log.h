@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* log.h — one logging function with a sink installed by the front end.
  * The library logs at debug level only; front ends log decisions. */
 #pragma once

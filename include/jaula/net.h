@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* net.h — per-group bridges, one veth per jail, address leases.
  * Host side needs CAP_NET_ADMIN; jaula_net_configure_inside runs in the
  * holder, inside the jail's network namespace, before pivot_root.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ns.h — namespaces: identity, joining through a pidfd, spawning the
  * holder with clone3.  Needs root (CAP_SYS_ADMIN) for everything but
  * jaula_ns_ino. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* policy.h — loading, validating and resolving the libconfig policy.
  * Parsing works from memory so it can be unit-tested and fuzzed. */
 #pragma once

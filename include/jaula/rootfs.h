@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* rootfs.h — the jail's file system: read-only base (directory or loop-
  * mounted image), writable layer, /proc, /dev, /tmp, home, extra binds,
  * generated /etc files, pivot_root.  Runs in the holder, inside its new

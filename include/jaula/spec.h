@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spec.h — the resolved jail description.
  *
  * The policy resolver (policy.c/match.c) turns (policy, user identity) into

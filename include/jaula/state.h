@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* state.h — the root-only state registry of live jails.  Needs root.
  *
  * Layout under spec->state_dir (mode 0700, owned by root):

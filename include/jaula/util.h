@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* util.h — small helpers shared by the library and its front ends:
  * cleanup attributes, ownership hand-off, errno-preserving close. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz_policy.c — libFuzzer target over the policy parser.  Feeds the
  * input to jaula_policy_parse as a policy file; when it parses, resolves it
  * for two made-up users (one matched by group, one by uid) and asks for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* adv_escape.c — test helper: escape attempts from inside a jail, run as
  * the jailed user (t-70 … t-79).  It is copied, statically linked, into a
  * test rootfs, so it uses libc only.  Each attempt prints one line

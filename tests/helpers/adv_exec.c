@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* adv_exec.c — test helper: exec a program the way a hostile caller of a
  * setuid binary might (t-71).  No privilege needed.
  *

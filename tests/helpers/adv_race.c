@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* adv_race.c — test helper: swap two paths back and forth with
  * renameat2(RENAME_EXCHANGE) for a while, as fast as possible (t-72: a
  * home directory that is a symlink for every other instant).  Runs as the

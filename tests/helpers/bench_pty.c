@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench_pty.c — run a command on a fresh pty, as sshd runs a login shell
  * (bench/pty.sh).  Needs nothing special.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench_runas.c — the one runner every command of the cold-login benchmark
  * goes through (bench/cold.sh), so that its cost is the same for jailsh
  * and for the peers and cancels out.  Needs root.

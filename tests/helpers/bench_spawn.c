@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench_spawn.c — create many per-user jails one after the other and time
  * each login (bench/scale.sh).  Needs root.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench_users.c — add and remove a batch of throwaway users for the scale
  * benchmark (bench/scale.sh).  Needs root.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgroup_bench.c — what cgroups add to one jail's life, timed per phase
  * (bench/cgroup.sh runs it).  Needs root.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgroup_hog.c — workloads for the cgroup tests.  No privilege needed.
  *
  *   cgroup_hog mem MB           allocate and touch MB MiB, 1 MiB at a time,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgroup_run.c — test driver for common/cgroup.c.  Needs root.
  *
  * Builds a struct jaula_spec by hand (no policy file), so the cgroup

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* confine_probe.c — test helper: sets itself up the way jailsh would
  * (root, about to exec the jail's shell), calls jaula_confine with a spec
  * built from its options, then runs one probe and prints what happened,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Shared by the t-3* network tests (sourced after tests/lib.sh, bash).
 #
 # Every test runs in its own network namespace, the "test host": bridges,

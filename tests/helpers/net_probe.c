@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* net_probe.c — drives the network facility without the jail core, for
  * the t-3* integration tests and bench/net.sh.  Needs root.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pam_login.c — a login-style PAM driver for the integration tests.  Root.
  *
  *   pam_login [-v] -C CONFDIR [-s SERVICE] USER [-c CMD]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pty_fill — open pty masters until the kernel refuses one (t-24).
  *
  *   pty_fill [PTMX [HOLD_SECONDS]]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* sig_setup.c — test helper (t-77): send a signal to a program while it
  * sets up, and say whether the signal ended it.  No privilege needed.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # adversary-lib.sh — shared by the adversarial and fault tests (t-70 …
 # t-89), sourced after tests/lib.sh and tests/integration/jail-lib.sh (which
 # give TDIR, STATE, CONF, ROOTFS, new_user, jail, jails_left, wait_gone).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # cgroup-lib.sh — shared by the cgroup tests (tests/integration/t-4*.sh),
 # sourced after tests/lib.sh.  The same tests run on this host's backend and,
 # through t-49, under qemu with cgroup v2.

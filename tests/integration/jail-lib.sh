@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # jail-lib.sh — shared set-up for the jail/jailsh integration tests
 # (t-10 … t-19; sourced after lib.sh).  Gives every test:
 #   TDIR     a private root-only temp dir (removed in the trap)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # rootfs.sh — test root file systems, built once and cached (sourced, bash).
 #
 #   source tests/integration/rootfs.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # sshd.sh — a private sshd for end-to-end login tests (sourced, bash,
 # after tests/lib.sh; root).  Debian's real /usr/sbin/sshd on 127.0.0.1, a
 # free port, its own host key, authorized keys and PAM service, which are

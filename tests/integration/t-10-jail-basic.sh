@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-10: a jail from the inside — hostname, PID 1, its own processes only,
 # host files invisible, read-only base, names in /etc/passwd, no
 # capabilities, no_new_privs, seccomp, mount/unshare refused, exit codes and

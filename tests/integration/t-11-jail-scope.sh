@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-11: scope user — concurrent logins of one user end in ONE jail and see
 # each other's processes; scope session — a fresh jail per login.
 source "$(dirname "$0")/../lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-12: lifetimes — session with linger (kept, reused, then ended by its
 # monitor), processes (lives while anything runs in it), a session whose
 # owner is SIGKILLed (its monitor notices), a killed monitor (the holder

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-13: the writable layer — tmpfs (writes gone with the jail, base
 # untouched), persistent (kept per user in a root-owned upper), none
 # (read-only); /tmp is a sized tmpfs of the jail's own.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-14: the home bind (writable, persists, never through a symlink, owner
 # checked) and the profile's extra bind mounts (ro, rw, optional).
 source "$(dirname "$0")/../lib.sh"

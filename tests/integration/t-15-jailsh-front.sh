@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-15: jailsh as a front end — what a non-root caller may pass (through a
 # real setuid copy), the environment allow-list against a hostile
 # environment, commands passed untouched, stdio closed, and clean refusals

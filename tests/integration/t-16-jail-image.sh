@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-16: a rootfs image (squashfs, and ISO when the tools exist),
 # loop-mounted read-only inside the jail's mount namespace only; the loop
 # device goes away with the jail.

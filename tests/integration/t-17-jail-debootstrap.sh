@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-17: the real thing — a debootstrap minbase rootfs with bash as the
 # jail's shell, names everywhere, and interactive use on a pty the way sshd
 # hands it over: tty names the device, /dev/tty prompts work, job control

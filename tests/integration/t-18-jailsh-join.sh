@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-18: jailsh joining a jail that someone else (pam_jaula) opened: the
 # caller already sits in the jail's net/uts/ipc namespaces (nsenter plays
 # the PAM module here); jailsh finds that jail by its network namespace,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-19: a jail on a cgroup v2 host — the holder and every shell are born in
 # the jail's cgroup (clone3 CLONE_INTO_CGROUP), the cgroup namespace is
 # rooted there, and the node goes away with the jail.  On a v1/hybrid host

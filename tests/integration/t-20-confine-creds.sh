@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-20: jaula_confine leaves a root process with the user's ids and groups,
 # no capability in any set, no_new_privs, a seccomp filter and undumpable;
 # a kept capability is the only one left, in every set, and survives exec.

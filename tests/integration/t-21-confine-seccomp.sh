@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-21: after jaula_confine the escape and admin surface fails with EPERM
 # (clone3 with ENOSYS), ordinary calls still work, TIOCSTI is refused on
 # the controlling pty (also with a high bit set in the request), and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-22: a capability the policy keeps works for the jailed user, and only
 # it: with CAP_NET_BIND_SERVICE kept a bind to port 80 succeeds in a private
 # network namespace, without it the bind is refused, and the other

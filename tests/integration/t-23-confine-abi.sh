@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-23: secondary ABIs.  The x32 ABI (bit 30 set on an x86_64 number) and,
 # unless allow_x86, the i386 ABI (int 0x80) kill the process with SIGSYS;
 # with allow_x86 i386 calls run and the same deny rules apply to them.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-24: each jail has a devpts instance of its own.  Allocating ptys in a
 # jail stops at the profile's pty_max (0: none) while the host and other
 # jails still get theirs, and a jail allowed more than the kernel's pool

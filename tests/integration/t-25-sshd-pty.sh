@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-25 — terminals of jailed ssh logins through Debian's real sshd, now
 # that a jail has a devpts of its own: under `ssh -tt` the login's pty
 # (allocated by sshd on the host) is /dev/console in the jail, `tty`

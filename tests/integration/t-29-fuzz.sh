@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-29: the policy parser survives ~60 s of libFuzzer with ASan and UBSan
 # (no crash, no leak, no timeout, no undefined behaviour).  Builds the
 # target with `make fuzz` (clang, build/fuzz/), starting from the seed

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-30: one network — bridge made on first use, one veth per jail, the
 # jail's side (address, MTU, route), jail-to-gateway and jail-to-jail
 # traffic, host services out of reach, stable addresses, no CAP_NET_ADMIN

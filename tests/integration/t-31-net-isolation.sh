@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-31: isolation — jails of two networks cannot reach each other even
 # when the host forwards (ip_forward=1 in the test host); isolate = true
 # keeps members of one bridge apart while each still reaches the gateway.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-32: NAT — with nat = true a jail reaches an "outside" host (its own
 # network namespace behind the test host) under the host's address;
 # without it, or after jaula_net_nat_remove, it does not.  Re-applying

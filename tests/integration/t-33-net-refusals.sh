@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-33: refusals leave nothing behind — pool exhaustion, a missing uplink,
 # an uplink owned by another bridge, a bridge name that cannot be an
 # interface, an interface that is not a bridge.  And a present uplink is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-34: 200 jails up at once on one bridge, then all ended the way jail.c
 # ends them (holder killed, lease released; the veths die with their
 # namespaces): no veth, lease or record is left.  And jaula_net_gc

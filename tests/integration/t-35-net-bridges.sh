@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-35: a network over two bridges — the pool's first 1022 addresses are
 # served by the first bridge, the next 1022 by the second (so no bridge
 # ever passes its port limit); the second bridge routes its share of the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-36: real jails through jailsh with a network — eth0 with the user's
 # stable address, the route, resolv.conf, the gateway reachable only where
 # the admin allows, the same address on the next login, nothing left after

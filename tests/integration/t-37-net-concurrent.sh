@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-37: concurrent first logins — twenty jails of a network that does not
 # exist yet start at once: one bridge is made, every jail gets its own
 # address (the symlink claim is atomic), and the table holds the network

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-38: a user's own setuid jailsh (no PAM: real uid = the user) sets up a
 # network whose firewall is not there yet.  libnftables initialises
 # libxtables, which _exit(111)s when the real and effective uids differ;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A fork bomb in a jail stops at pids.max, the host keeps forking, and
 # destroy kills the bomb (freezer or cgroup.kill) and leaves no cgroup.
 . "$(dirname "$0")/../lib.sh"

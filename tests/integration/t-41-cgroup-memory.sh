@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A memory hog in a jail is OOM-killed inside its cgroup; processes outside
 # (a bystander, the driver itself) live on.
 . "$(dirname "$0")/../lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A CPU-bound loop in a jail with a quota of half a CPU gets half a CPU:
 # measured from the jail's own accounting (cpuacct.usage / cpu.stat) over
 # the kernel's count of bandwidth periods, not from wall time.

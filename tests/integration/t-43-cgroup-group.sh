@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Group limits are aggregate: they hold across two jails of one group.  The
 # group node is shared, follows policy changes, and goes with its last jail.
 . "$(dirname "$0")/../lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A process moved into a jail's cgroup and running as an unprivileged user
 # cannot move itself out, into the parent or the root, nor raise its limits;
 # in its own cgroup namespace it sees its node as the root.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Destroy leaves nothing (live processes included); open + attach is how a
 # second login joins; a stale empty jail node is reused, a live one is not;
 # concurrent create/destroy in one group never fails nor leaks; usage reports.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-46: no host-wide denial of service from one jail.  Every tmpfs of the
 # jail (/dev/shm, the tmpfs writable layer, /tmp) stops at its size, and
 # the jail's System V shm at shm_size; persistent_size puts the persistent

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-47: the OOM scores of t-46 where root may lower them: in a VM
 # (tests/qemu/run-in-vm.sh), whose root has CAP_SYS_RESOURCE, which this
 # project's own test host withholds.  The holder and monitor run at -1000;

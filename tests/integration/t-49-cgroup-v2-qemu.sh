@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The cgroup tests t-40..t-45 against the v2 backend for real: in a VM
 # (tests/qemu/run-in-vm.sh: Debian's cloud kernel under qemu TCG) whose
 # only cgroup hierarchy is a unified cgroup2.  Each guest result line comes

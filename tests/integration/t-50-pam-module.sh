@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-50 — pam_jaula.so through real Linux-PAM: pamtester (a service in
 # /etc/pam.d/jaula-pt-TAG) and the login-style driver tests/helpers/pam_login
 # (pam_start_confdir with a test confdir).  Options, unmatched and exempt

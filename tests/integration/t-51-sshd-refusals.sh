@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-51 — Debian's real sshd with pam_jaula: the PAM service it really uses,
 # the recommended Match block, unmatched users logging in normally, and
 # every way a matched user's login must be refused without ever giving

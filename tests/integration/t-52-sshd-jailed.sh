@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-52 — jailed logins through Debian's real sshd: `ssh user CMD` runs CMD
 # in the jail; `ssh -tt` gets a working terminal (tty, window size that
 # follows the client, job control); exit status and stdin pass through;

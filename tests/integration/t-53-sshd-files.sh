@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-53 — file transfer into a jail through Debian's real sshd: sftp, scp in
 # SFTP mode and in legacy mode (-O), rsync.  Each runs `jailsh -c …`, so the
 # server side (sftp-server, scp, rsync) runs inside the jail, from its rootfs.

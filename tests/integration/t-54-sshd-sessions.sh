@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-54 — sessions and jails through Debian's real sshd: scope user (two
 # logins share one jail), scope session (one jail each), a ControlMaster
 # connection (many channels, one PAM session), and the end of every jail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-55 — ssh port forwarding of a jailed user stays in the jail's network:
 # pam_jaula moved sshd's monitor (and so the child that opens forwarded
 # connections) into the jail's network namespace.  -L reaches a service in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-56 — the other login paths: `su -l USER -c CMD` (util-linux su, PAM
 # service su-l), `login -f USER` on a pty (util-linux login, service
 # login), and the login-style driver tests/helpers/pam_login running an

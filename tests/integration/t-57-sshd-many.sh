@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-57 — 50 simultaneous jailed ssh logins (10 users × 5) through Debian's
 # real sshd: every one lands in its user's jail, the five logins of a user
 # share one jail (scope user), ten jails in all, and everything is gone

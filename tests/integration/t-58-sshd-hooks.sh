@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-58 — sshd and PAM run nothing of a jailed user's on the host.  The test
 # sshd runs Debian's stock sshd_config and /etc/pam.d/sshd plus only what
 # README adds (sshd.sh).  For each host-side hook a jailed user tries it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-59 — conf/pam-auth-update/jaula with Debian's real pam-auth-update, in a
 # private mount namespace over copies of /etc/pam.d, /usr/share/pam-configs,
 # /var/lib/pam and the debconf cache (the host's files are never touched):

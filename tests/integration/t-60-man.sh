@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-60-man — the manual pages render without a single warning (man-db and
 # groff), and stay in step with the code: jaula.8 documents every command
 # `jaula --help` lists, and jaula.conf.5 every key of the annotated example
-# policy.  Needs no root.
+# policy.  And every tracked C source, header and shell script carries the
+# project's SPDX licence line near its top.  Needs no root.
 source "$(dirname "$0")/../lib.sh"
 need_cmd groff man
 cd "$TOP" || exit 1
@@ -46,5 +48,21 @@ if [ -f conf/jaula.conf ]; then
 	done
 else
 	skip "jaula.conf.5 against conf/jaula.conf: no example policy"
+fi
+
+# The licence line: first line, or second after a shebang.
+if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+	missing=()
+	while IFS= read -r -d '' f; do
+		head -n 2 "$f" | grep -q 'SPDX-License-Identifier: LGPL-2\.1-or-later' || missing+=("$f")
+	done < <(git -C "$TOP" ls-files -z -- '*.c' '*.h' '*.sh')
+	if [ ${#missing[@]} -eq 0 ]; then
+		ok "every tracked *.c, *.h and *.sh names its licence (SPDX)"
+	else
+		not_ok "every tracked *.c, *.h and *.sh names its licence (SPDX)"
+		printf '%s\n' "${missing[@]}" | diag
+	fi
+else
+	skip "SPDX lines: not a git checkout"
 fi
 finish

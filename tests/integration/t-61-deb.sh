@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-61-deb — the Debian package: `dpkg-buildpackage -us -uc -b` on a copy
 # of HEAD (git archive) builds a .deb that lintian accepts without errors,
 # with jailsh setuid root, /etc/jaula/jaula.conf a conffile, the PAM

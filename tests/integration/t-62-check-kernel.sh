@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-62-check-kernel — `jaula check-kernel`: every probe reports, the text
 # and JSON forms agree, the exit status follows the required checks, and a
 # non-root run reports what it could not try instead of guessing.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-63-mkroot — `jaula mkroot`: argument and target checks (fast), the
 # directories `make install` creates against the package's, missing
 # parents created (README's step 3 after `make install`), then one

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-64-jails — `jaula list`, `show`, `enter`, `stop`, `gc`, `bridges` against
 # real jails started through jailsh (busybox rootfs, a private state_dir, a
 # jb-… bridge): table, JSON and Prometheus output, entering as root and as

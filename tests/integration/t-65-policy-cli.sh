@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-65: `jaula check-config` and `jaula explain` against real NSS users
 # and groups: matching by supplementary group, uid range and name, exempt
 # and unmatched users, drop-ins, refusals and every documented exit status.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-66-check-kernel-vm — `jaula check-kernel` on a second, different kernel:
 # Debian's cloud kernel under qemu (tests/qemu/run-in-vm.sh) with a unified
 # cgroup v2 hierarchy and IA-32 emulation, and with the modules jaula needs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-67-check-host.sh — `jaula check-host` against the real sshd (sshd -T)
 # and real PAM files: private copies of the host's /etc/pam.d and of
 # Debian's stock sshd_config plus conf/sshd_config.d-jaula.conf, a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-68: policies that would give a jailed user the host.  Each is refused
 # by `jaula check-config` (exit 1, FILE:LINE and the reason) and by a login
 # through jailsh (non-zero, no jail left); a risk the profile accepts in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-69-demo — README's first command in its quick form: `scripts/demo.sh
 # --quick` builds, installs into a staging directory, logs the demo user in
 # over SSH through PAM into a jail, shows the jail from inside and from the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-70: escapes attempted from inside a jail, as the jailed user, with a
 # static probe (tests/helpers/adv_escape.c) in a private rootfs copy —
 # chroot with a saved fd / fchdir / a second chroot, the mount family and

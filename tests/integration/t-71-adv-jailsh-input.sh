@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-71: hostile input to the setuid jailsh from a non-root caller — the
 # loader and libc variables (LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT,
 # GCONV_PATH, LOCPATH, NLSPATH, MALLOC_*, GLIBC_TUNABLES with an overflow

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-72: paths and state the login path must not trust — a home that is a
 # symlink to /etc or /root; a home the user swaps with a symlink to /etc
 # while logins run (renameat2 RENAME_EXCHANGE in a loop: /etc must never

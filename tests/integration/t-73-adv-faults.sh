@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-73: faults — the holder SIGKILLed mid-session; the session owner
 # (standalone jailsh) and the monitor SIGKILLed together, swept by another
 # user's login; the state directory wiped under a live jail (as after a

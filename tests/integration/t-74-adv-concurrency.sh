@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-74: concurrency — 100 simultaneous logins of one user (scope user) end
 # in exactly one jail holding all 100 sessions; 200 simultaneous logins of
 # 200 different users (added in one locked rewrite by bench_users, matched

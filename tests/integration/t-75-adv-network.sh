@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-75: network attacks and faults through real jails (jailsh), as the
 # jailed user, in a private test-host network namespace (net_lib.sh):
 # raw sockets, address/MAC/link changes and IP_TRANSPARENT on eth0; a

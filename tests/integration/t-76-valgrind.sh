@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-76 — valgrind (memcheck) over jailsh and over pam_jaula.so through
 # pamtester: no memory error and no definite or indirect leak, in the
 # process started and in every process valgrind follows through fork (the

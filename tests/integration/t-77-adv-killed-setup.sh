@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-77: a user killing or starving their own jail set-up leaves nothing.
 # As the jailed user, through a real setuid jailsh, in a private test-host
 # network namespace (net_lib.sh) with a network profile (lease + veth on a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-78: concurrent first logins — four users of two Unix groups, matched
 # by two rules into two jail groups (each with a group cgroup node and
 # group limits), log in through jailsh at the same instant, each creating

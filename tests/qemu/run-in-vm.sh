@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # run-in-vm.sh — run a script as root in a throwaway VM booted from Debian's
 # own kernel under qemu (TCG emulation, no KVM), with a unified cgroup v2
 # hierarchy; for tests that need a kernel setup this host does not have.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_caps.c — capability names, bitmasks and the keep check.  Needs no
  * privilege (nothing here changes the process's sets). */
 #include <setjmp.h>

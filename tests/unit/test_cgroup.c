@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_cgroup.c — the cgroup facility's pure parts: limits to (file, value)
  * writes for v1 and v2, weight conversions, the v1 quota clamp, values read
  * back, and mode detection from mountinfo text and from a fake hierarchy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_creds.c — the credential switch.  The refusals need no privilege;
  * the real switch runs in a forked child and only when the test runs as
  * root (it is skipped otherwise: an unprivileged process cannot change

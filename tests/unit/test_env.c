@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_env.c — the environment allow-list of jailed logins: which names
  * pass, which values pass into the jail and which a host program may see.
  * No privilege needed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_ipam.c — pool arithmetic, stable addresses, bridge choice, names,
  * and the lease store in a throwaway directory (also under concurrent
  * first claims).  Needs no privilege. */

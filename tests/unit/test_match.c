@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_match.c — who is jailed, by which rule, into what: the ordered
  * match rules against fake identities (no NSS), and the NSS lookup itself
  * on root.  No privilege needed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_matchtab.c — the match table of the thin pam_jaula.so: the thin
  * matcher (matchtab_read.c) decides exactly as match.c for every case of a
  * policy that exercises each selector and first-match-wins, through a
@@ -20,7 +21,8 @@
 #include "jaula/policy.h"
 #include "jaula/spec.h"
 #include "matchtab.h"
-#include "policy-internal.h"
+#include "policy-cache.h"
+#include "policy-types.h"
 
 static const char *const policies[] = {
         /* every selector, exempt rules between jailing ones, a catch-all */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_net.c — the parts of net.c that need no privilege: resolv.conf
  * text, and the refusals that come before any netlink request. */
 #include <setjmp.h>

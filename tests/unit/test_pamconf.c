@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_pamconf.c — PAM stack parsing (include, @include, substack,
  * controls, continuation lines) and the session-stack judge, on fixture
  * text served from memory.  No privilege, no files. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_policy.c — the policy checker: the shipped conf/jaula.conf, one
  * invalid policy per diagnostic (exact message and line), drop-ins and the
  * ownership checks of jaula_policy_load (as root), and a mutation run that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_policy_safety.c — the safety pass of the policy checker: each
  * refusal with its file:line, each risk refused without its `unsafe` entry
  * and reported as a warning with it (only when warnings are asked for),
@@ -25,7 +26,8 @@
 #include "jaula/policy.h"
 #include "jaula/spec.h"
 #include "jaula/util.h"
-#include "policy-internal.h"
+#include "policy-parse.h"
+#include "policy-safety.h"
 
 /* Line 1: a rootfs; line 2: global; the profile starts on line 3. */
 #define HEAD                                                                                       \

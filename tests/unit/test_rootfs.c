@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_rootfs.c — the text the jail's /etc/passwd, /etc/group and
  * /etc/hosts get, and the path check used before a path reaches an
  * overlayfs option.  Needs no privilege (no mount happens here). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_seccomp.c — the seccomp profiles: effective deny lists, name
  * checks, and the generated filter (exported as libseccomp pseudo code).
  * Needs no privilege: nothing is loaded. */

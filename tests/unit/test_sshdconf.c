@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_sshdconf.c — sshd -T output, sshd_config flattening (Include,
  * Match), Match evaluation, locating the line that sets a keyword, and
  * the judge of sshd's settings for a jailed user.  No privilege, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_state.c — the state registry's pure parts: state file text, jail
  * and session ids, /proc/PID/stat parsing, the lifetime verdict; plus the
  * lock and atomic-write helpers on a private temp directory.  Needs no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_template.c — %-templates: what they expand to, and every value and
  * template they refuse.  No privilege needed. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* syscalls.c — LD_PRELOAD library for t-76 (tests only, never installed):
  * the system calls that jaula needs and valgrind 3.19 (Debian 12) does not
  * implement, made natively, with the checks valgrind's own wrappers make.

@@ -1,5 +1,26 @@
-/* policy-internal.h — the validated policy as policy.c builds it and
- * match.c / template.c read it.  Private to libjaula (and its unit tests).
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* policy-types.h — the validated policy: plain structs, no functions.
+ * Private to libjaula (and its unit tests).
+ *
+ * Inside the library the policy is a stack of layers, each including only
+ * the headers of the layers below it (no cycle):
+ *
+ *   policy.c           jaula_policy_parse/_load: read and check the files,
+ *                      ask the cache, else run the parser        (top)
+ *     policy_cache.c   the binary copy of a validated policy    policy-cache.h
+ *     the parser                                                policy-parse.h
+ *       policy_validate.c  each section of one file (first pass)
+ *       policy_resolve.c   the whole policy (second pass)
+ *       policy_schema.c    the keys, the typed readers, the context
+ *   policy_safety.c    what a policy may not give away          policy-safety.h
+ *   policy_syntax.c    the token pass before libconfig          policy-syntax.h
+ *   policy_data.c      arena, diagnostics, lookup, free         policy-data.h
+ *   policy-types.h     these structs                             (bottom)
+ *
+ * The cache serialises these structs and rebuilds them with the data
+ * layer; it never calls the parser, and the parser never calls the cache.
+ * match.c (resolving a login) and hostcheck.c read a loaded policy: they
+ * sit beside policy.c and use the layers below it.
  *
  * Every string lives in the policy's arena, so freeing a policy is one walk
  * over a few chunks and no error path in the parser can leak. */
@@ -174,79 +195,3 @@ enum {
         POL_UNSAFE_HOST_NETWORK = 1u << 2,    /* "host-network" */
         POL_UNSAFE_RW_HOST_MOUNT = 1u << 3,   /* "rw-host-mount" */
 };
-
-/* Bit of the risk called NAME, or 0 for an unknown name; the names in
- * order for messages. */
-unsigned jaula_policy_unsafe_bit(const char *name);
-extern const char *const jaula_policy_unsafe_names[];
-
-/* Add one diagnostic (policy.c); -ENOMEM when it could not be stored. */
-int jaula_diags_push(struct jaula_diags *d, bool warning, const char *file, int line,
-                     const char *msg);
-
-/* The safety pass (policy_safety.c), run once the whole policy is in and
- * its references resolved: refuses what would give a jailed user the host
- * and, for the risks a profile accepted in `unsafe`, reports a warning.
- * REPORT is called once per finding. */
-typedef void (*jaula_policy_report_fn)(void *ctx, bool warning, const char *file, int line,
-                                       const char *msg);
-void jaula_policy_judge(const struct jaula_policy *p, jaula_policy_report_fn report, void *ctx);
-
-/* At resolve time (match.c), once templates are expanded: false when the
- * user's home (INSIDE the jail, bound from HOST) or a writable mount
- * SOURCE is acceptable, else true with the reason in why.  A literal
- * source was judged whole at load, so only the outright refusals are
- * checked again; one FROM_TEMPLATE was not, and what `unsafe` could
- * accept (e.g. "/%u" becoming /home) is refused too: an administrator who
- * wants that writes it literally. */
-bool jaula_policy_home_refused(const struct jaula_policy *p, const char *inside, const char *host,
-                               char *why, size_t why_size);
-bool jaula_policy_rw_source_refused(const struct jaula_policy *p, const char *source,
-                                    bool from_template, char *why, size_t why_size);
-
-/* jaula_policy_parse with JAULA_POLICY_* flags (JAULA_POLICY_WARNINGS). */
-int jaula_policy_parse_ex(const char *text, const char *name, unsigned flags,
-                          struct jaula_policy **ret, struct jaula_diags *diags);
-
-/* arena (policy.c) */
-void *jaula_arena_alloc(struct jaula_policy *p, size_t size); /* zeroed */
-void *jaula_arena_alloc_raw(struct jaula_policy *p, size_t size);
-char *jaula_arena_strdup(struct jaula_policy *p, const char *s);
-
-/* Look a named item up (policy.c); NULL when absent. */
-const struct pol_rootfs *jaula_policy_find_rootfs(const struct jaula_policy *p, const char *name);
-const struct pol_net *jaula_policy_find_net(const struct jaula_policy *p, const char *name);
-const struct pol_profile *jaula_policy_find_profile(const struct jaula_policy *p, const char *name);
-const struct pol_group *jaula_policy_find_group(const struct jaula_policy *p, const char *name);
-
-/* The token structure of libconfig's grammar (policy_syntax.c): 0, or
- * -EINVAL with the line and a message ("syntax error: …", or an integer
- * libconfig would misread) for the first error. */
-int jaula_policy_syntax_check(const char *text, int *ret_line, char *msg, size_t msg_size,
-                              char **ret_compact);
-/* (ret_compact, when not NULL, receives a malloc'd copy of the text with
- * comments and blank runs squeezed out and every newline kept, which
- * libconfig parses about twice as fast with the same line numbers.) */
-
-/* The identity of one source file or directory (policy_cache.c): what must
- * be unchanged for a cached policy to be used. */
-struct jaula_file_id {
-        uint32_t present; /* 0: the drop-in directory did not exist */
-        uint64_t dev, ino, size;
-        int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
-        uint32_t mode, uid;
-};
-
-struct stat;
-void jaula_file_id_set(struct jaula_file_id *id, const struct stat *st);
-
-/* 0 and a policy when the cache for PATH is valid for the open main file
- * (and the drop-ins it recorded); a negative errno otherwise. */
-int jaula_policy_cache_read(const char *cache_dir, const char *path, int main_fd,
-                            struct jaula_policy **ret);
-/* Best effort: write the cache for a policy that loaded without errors.
- * ids[0] is the main file, ids[1] the drop-in directory (named by its
- * path), the rest the drop-ins (named relative to it). */
-void jaula_policy_cache_write(const char *cache_dir, const char *path,
-                              const struct jaula_policy *p, const struct jaula_file_id *ids,
-                              const char *const *id_names, size_t n_ids);
