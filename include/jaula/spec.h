@@ -114,6 +114,9 @@ struct jaula_seccomp_spec {
         char **deny;    /* NULL-terminated extra syscall names to deny */
         size_t n_deny;
         bool allow_x86; /* rootfs arch is i386: allow the x86 ABI besides x86_64 */
+        /* Where jaula_confine keeps compiled filters: NULL for
+         * JAULA_POLICY_CACHE_DIR, "" for nowhere (tests); not owned. */
+        const char *cache_dir;
 };
 
 struct jaula_spec {

@@ -6,7 +6,9 @@
  *
  * confine_probe --uid U --gid G [--groups G1,G2] [--profile P]
  *               [--allow NAME]... [--deny NAME]... [--keep CAP]...
- *               [--x86] [--netns] [--ctty] PROBE [ARGS]
+ *               [--x86] [--netns] [--ctty] [--seccomp-cache DIR] PROBE [ARGS]
+ * The library's debug lines go to stdout as "log=MESSAGE" (where the
+ * seccomp filter came from: compiled or the cache).
  * PROBE: status | syscalls | bind80 | int80 | int80-unshare | x32 |
  *        tiocsti | exec PROG ARGS... */
 #define _GNU_SOURCE
@@ -240,6 +242,11 @@ static int make_ctty(void)
         return 0;
 }
 
+static void log_to_stdout(int prio, const char *msg, void *userdata)
+{
+        printf("log=%s\n", msg);
+}
+
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -248,6 +255,7 @@ int main(int argc, char **argv)
                 { "allow", required_argument, NULL, 'a' },  { "deny", required_argument, NULL, 'd' },
                 { "keep", required_argument, NULL, 'k' },   { "x86", no_argument, NULL, 'x' },
                 { "netns", no_argument, NULL, 'n' },        { "ctty", no_argument, NULL, 't' },
+                { "seccomp-cache", required_argument, NULL, 'C' },
                 {},
         };
         char *allow[MAX_NAMES + 1] = { 0 }, *deny[MAX_NAMES + 1] = { 0 };
@@ -298,6 +306,9 @@ int main(int argc, char **argv)
                 case 'x':
                         spec.seccomp.allow_x86 = true;
                         break;
+                case 'C':
+                        spec.seccomp.cache_dir = optarg;
+                        break;
                 case 'n':
                         netns = true;
                         break;
@@ -326,6 +337,8 @@ int main(int argc, char **argv)
                 return 2;
         }
 
+        jaula_log_set_sink(log_to_stdout, NULL);
+        jaula_log_set_level(LOG_DEBUG);
         r = jaula_confine(&spec, &err);
         printf("confine=%s\n", r < 0 ? strerrorname_np(-r) : "ok");
         if (r < 0) {
