@@ -81,7 +81,8 @@ int jaula_caps_raise_ambient(uint64_t keep, struct jaula_err *err);
  * = keep. */
 int jaula_caps_verify(uint64_t keep, struct jaula_err *err);
 
-/* The whole sequence in its required order: check keep, build the filter →
+/* The whole sequence in its required order: check keep, build the filter
+ * (or take spec->seccomp.compiled) →
  * bounding set → credentials → ambient → PR_SET_DUMPABLE 0 → capability
  * verification → PR_SET_NO_NEW_PRIVS → seccomp.  On error the caller must
  * not exec (some steps may have been done). */

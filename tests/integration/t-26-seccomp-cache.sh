@@ -6,8 +6,8 @@
 # writable, another owner, a symlink, a size that is not whole
 # instructions, garbage, or another spec's valid filter put under this
 # spec's name — is not used: the filter is compiled again and the file
-# rewritten.  A cache directory open to others is not used at all.  The
-# real jailsh keeps its filters in /run/jaula-policy.  Needs root.
+# rewritten.  A cache directory open to others is not used at all, and
+# jaula_confine uses none unless told (jailsh's own use is t-28).  Needs root.
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd useradd userdel
@@ -83,9 +83,16 @@ expect_match "cache directory mode 755: not used" "compiled, not cached" "$(val 
 expect_eq "cache directory mode 755: still confined" "EPERM ok" "$(val "$out" mount) $(val "$out" getpid)"
 chmod 0700 "$CACHE"
 
-# The default: /run/jaula-policy, where jailsh looks.
+# jaula_confine alone uses no cache: it may run in a jail's mount
+# namespace, whose /run is the jail's (jailsh compiles beforehand, t-28).
+# Without --in-confine the probe compiles first as jailsh does, and then
+# the default is /run/jaula-policy (what t-21 and t-23 use).
 out=$("$PROBE" --uid "$uid" --gid "$gid" syscalls 2>&1)
-expect_match "default cache directory is /run/jaula-policy" \
+expect_match "precompiled: the default cache is /run/jaula-policy" \
 	'(compiled and cached in|from the cache) /run/jaula-policy/sf-[0-9a-f]{16}\.bpf$' "$(val "$out" log)"
 expect_eq "/run/jaula-policy is root's, 700" "0 700" "$(stat -c '%u %a' /run/jaula-policy)"
+out=$("$PROBE" --uid "$uid" --gid "$gid" --in-confine syscalls 2>&1)
+expect_match "confine without a cache directory compiles and caches nothing" \
+	'compiled, not cached' "$(val "$out" log)"
+expect_eq "and still confines" "EPERM ok" "$(val "$out" mount) $(val "$out" getpid)"
 finish
