@@ -47,9 +47,9 @@
 #endif
 
 #define SF_MAGIC "JAULASF1"
-#define SF_HEADER 16        /* magic, key length, instruction count */
-#define SF_KEY_MAX 65536    /* a spec naming every syscall twice fits */
-#define SF_KEEP 64          /* compiled filters kept; the oldest go first */
+#define SF_HEADER 16     /* magic, key length, instruction count */
+#define SF_KEY_MAX 65536 /* a spec naming every syscall twice fits */
+#define SF_KEEP 64       /* compiled filters kept; the oldest go first */
 
 struct keybuf {
         char *p;
@@ -205,8 +205,8 @@ static int cache_read(int dfd, const char *name, const struct keybuf *k,
                 return neg_errno();
         if (fstat(fd, &st) < 0)
                 return neg_errno();
-        if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0077) || st.st_size < SF_HEADER ||
-            st.st_size % 8 != 0 ||
+        if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0077) ||
+            st.st_size < SF_HEADER || st.st_size % 8 != 0 ||
             (size_t) st.st_size > SF_HEADER + pad8(SF_KEY_MAX) + BPF_MAXINSNS * sizeof *insns)
                 return -ESTALE;
         size = (size_t) st.st_size;

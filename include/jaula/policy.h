@@ -55,8 +55,9 @@ enum {
 
 /* jaula_policy_load with a cache directory ("": none; NULL: the default,
  * jaula_policy_cache_dir_for(path)) and JAULA_POLICY_* flags.
- * jaula_policy_load uses the default: a login whose installed policy files have not changed since they were
- * last validated reads the validated result instead of parsing again. */
+ * jaula_policy_load uses the default: a login whose installed policy
+ * files have not changed since they were last validated reads the
+ * validated result instead of parsing again. */
 int jaula_policy_load_ex(const char *path, const char *cache_dir, unsigned flags,
                          struct jaula_policy **ret, struct jaula_diags *diags);
 /* Whether p came from the cache (for tests and benchmarks). */

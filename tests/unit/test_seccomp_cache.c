@@ -142,7 +142,8 @@ static void test_allow_x86(void **state)
 static void test_specs_kept_apart(void **state)
 {
         char *d1[] = { "getpid", NULL }, *d2[] = { "getppid", NULL };
-        struct jaula_seccomp_spec a = spec("none", NULL, d1, false), b = spec("none", NULL, d2, false);
+        struct jaula_seccomp_spec a = spec("none", NULL, d1, false);
+        struct jaula_seccomp_spec b = spec("none", NULL, d2, false);
         struct jaula_seccomp_prog pa = { 0 }, pb = { 0 }, wa = { 0 }, wb = { 0 };
         struct jaula_err err = { 0 };
 
