@@ -46,27 +46,31 @@ static int oom_reset(struct jaula_err *err)
         return 0;
 }
 
-static inline void seccomp_ctx_releasep(jaula_scmp_ctx *ctx)
-{
-        if (*ctx)
-                jaula_seccomp_release(*ctx);
-}
+#define _cleanup_seccomp_prog_ _cleanup_(jaula_seccomp_prog_free)
 
 JAULA_EXPORT int jaula_confine(const struct jaula_spec *spec, struct jaula_err *err)
 {
-        _cleanup_(seccomp_ctx_releasep) jaula_scmp_ctx filter = NULL;
+        _cleanup_seccomp_prog_ struct jaula_seccomp_prog filter = { 0 };
+        const struct jaula_seccomp_prog *prog = NULL;
         uint64_t keep = spec->caps_keep;
         int r;
 
         r = jaula_caps_check_keep(keep, err);
         if (r < 0)
                 return r;
-        /* Build the filter while a policy error can still refuse cleanly,
-         * before anything is dropped; it is loaded last. */
-        if (!jaula_seccomp_is_empty(&spec->seccomp)) {
-                r = jaula_seccomp_build(&spec->seccomp, &filter, err);
+        /* Compile the filter (unless the caller did) while a policy error
+         * can still refuse cleanly, before anything is dropped; it is
+         * loaded last.  No default cache here: by now the mount namespace
+         * may be the jail's, and its /run the jail's too. */
+        if (spec->seccomp.compiled) {
+                prog = spec->seccomp.compiled;
+        } else if (!jaula_seccomp_is_empty(&spec->seccomp)) {
+                r = jaula_seccomp_compile(&spec->seccomp,
+                                          spec->seccomp.cache_dir ? spec->seccomp.cache_dir : "",
+                                          &filter, NULL, err);
                 if (r < 0)
                         return r;
+                prog = &filter;
         }
 
         /* 0. The OOM score, while CAP_SYS_RESOURCE still allows it. */
@@ -105,8 +109,8 @@ JAULA_EXPORT int jaula_confine(const struct jaula_spec *spec, struct jaula_err *
                 return jaula_err_set(err, -EPERM, "confine: no_new_privs did not stick");
 
         /* 5. Seccomp last: the steps above need calls it denies. */
-        if (filter) {
-                r = jaula_seccomp_load(filter, err);
+        if (prog) {
+                r = jaula_seccomp_prog_load(prog, err);
                 if (r < 0)
                         return r;
                 if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2)

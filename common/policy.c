@@ -318,11 +318,9 @@ JAULA_EXPORT int jaula_policy_load_ex(const char *path, const char *cache_dir, u
         c.p = p;
         if (!path)
                 path = JAULA_DEFAULT_CONFIG;
-        /* The default cache is for installed policies only: a policy under
-         * /etc.  Test suites and ad-hoc --config files elsewhere leave
-         * nothing behind in /run. */
+        /* The default cache is for administrators' files (cachedir.c). */
         if (!cache_dir)
-                cache_dir = strncmp(path, "/etc/", 5) == 0 ? JAULA_POLICY_CACHE_DIR : "";
+                cache_dir = jaula_policy_cache_dir_for(path);
         p->file = jaula_arena_strdup(p, path);
         if (!p->file)
                 return -ENOMEM;

@@ -541,6 +541,7 @@ static int wait_child(pid_t child, const sigset_t *set)
 static int run(int argc, char **argv)
 {
         _cleanup_spec_ struct jaula_spec *spec = NULL;
+        _cleanup_(jaula_seccomp_prog_free) struct jaula_seccomp_prog filter = { 0 };
         struct jaula_policy *policy = NULL;
         struct jaula_diags diags = { 0 };
         struct jaula_user user = { 0 };
@@ -610,6 +611,17 @@ static int run(int argc, char **argv)
                 return refuse("the jail policy cannot jail you; login refused", "%s", err.msg);
         }
         jaula_user_clear(&user);
+        /* The seccomp filter, compiled or read from /run/jaula-policy here,
+         * in the host's mount namespace: the child confines itself inside
+         * the jail's, where /run belongs to the jail.  A filter that cannot
+         * be built refuses the login before any jail is made. */
+        if (!jaula_seccomp_is_empty(&spec->seccomp)) {
+                r = jaula_seccomp_compile(&spec->seccomp, NULL, &filter, NULL, &err);
+                if (r < 0)
+                        return refuse("the jail policy cannot jail you; login refused", "%s",
+                                      err.msg);
+                spec->seccomp.compiled = &filter;
+        }
         r = env_finish(&env, spec);
         if (r < 0)
                 return refuse("bad environment in the jail profile; login refused",

@@ -38,7 +38,9 @@ int jaula_cgroup_create(const struct jaula_spec *spec, const char *jail_id,
  * are the host's; the handle's fds stay valid after setns. */
 int jaula_cgroup_open(const struct jaula_spec *spec, const char *jail_id,
                       struct jaula_cgroup **ret, struct jaula_err *err);
-/* Move pid (0: the caller) into the jail node of every hierarchy. */
+/* Move pid (0: the caller) into the jail node of every hierarchy.  On v1
+ * a caller of one thread moves itself through the tasks files (no wait
+ * for the kernel's global threadgroup lock). */
 int jaula_cgroup_attach(struct jaula_cgroup *cg, pid_t pid);
 /* v2: directory fd of the jail node for clone3(CLONE_INTO_CGROUP), owned by
  * cg (do not close it); -1 on v1 and hybrid. */

@@ -19,6 +19,27 @@ void jaula_seccomp_release(jaula_scmp_ctx ctx);
 /* Load a built filter into the calling thread (needs no_new_privs or
  * CAP_SYS_ADMIN). */
 int jaula_seccomp_load(jaula_scmp_ctx ctx, struct jaula_err *err);
+/* A compiled filter: classic BPF, as the kernel takes it. */
+struct sock_filter;
+struct jaula_seccomp_prog {
+        struct sock_filter *insns;
+        size_t n;
+};
+/* The filter built from ctx as libseccomp would load it, exported. */
+int jaula_seccomp_export(jaula_scmp_ctx ctx, struct jaula_seccomp_prog *ret,
+                         struct jaula_err *err);
+/* The compiled filter for sc: read from the cache in cache_dir (NULL:
+ * JAULA_POLICY_CACHE_DIR; "": none) when a valid one for exactly this spec,
+ * architecture, libseccomp and build is there, else built, exported and
+ * written there.  The cache is used only with euid 0.  *ret_cached (may be
+ * NULL) tells which.  Errors as jaula_seccomp_build. */
+int jaula_seccomp_compile(const struct jaula_seccomp_spec *sc, const char *cache_dir,
+                          struct jaula_seccomp_prog *ret, bool *ret_cached,
+                          struct jaula_err *err);
+/* Load a compiled filter into the calling thread (needs no_new_privs or
+ * CAP_SYS_ADMIN). */
+int jaula_seccomp_prog_load(const struct jaula_seccomp_prog *prog, struct jaula_err *err);
+void jaula_seccomp_prog_free(struct jaula_seccomp_prog *prog);
 /* Profile "none" with no extra deny: no filter is loaded at all. */
 bool jaula_seccomp_is_empty(const struct jaula_seccomp_spec *sc);
 /* The entries the profile denies (NULL-terminated, in a malloc'd array;
@@ -61,7 +82,8 @@ int jaula_caps_raise_ambient(uint64_t keep, struct jaula_err *err);
  * = keep. */
 int jaula_caps_verify(uint64_t keep, struct jaula_err *err);
 
-/* The whole sequence in its required order: check keep, build the filter →
+/* The whole sequence in its required order: check keep, build the filter
+ * (or take spec->seccomp.compiled) →
  * bounding set → credentials → ambient → PR_SET_DUMPABLE 0 → capability
  * verification → PR_SET_NO_NEW_PRIVS → seccomp.  On error the caller must
  * not exec (some steps may have been done). */

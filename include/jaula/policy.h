@@ -41,6 +41,10 @@ int jaula_policy_load(const char *path, struct jaula_policy **ret, struct jaula_
 
 /* Where validated policies are cached in binary form (root only). */
 #define JAULA_POLICY_CACHE_DIR "/run/jaula-policy"
+/* The cache directory jaula_policy_load uses for path: JAULA_POLICY_CACHE_DIR
+ * for a policy under /etc/ or an absolute path whose every directory is
+ * root's and not writable by others (sticky ones excepted), else "". */
+const char *jaula_policy_cache_dir_for(const char *path);
 
 enum {
         JAULA_POLICY_NO_CACHE_READ = 1 << 0,  /* parse and validate even if a cache is valid */
@@ -51,10 +55,10 @@ enum {
 };
 
 /* jaula_policy_load with a cache directory ("": none; NULL: the default,
- * JAULA_POLICY_CACHE_DIR, for a policy under /etc/ and none for any other
- * path) and JAULA_POLICY_* flags.  jaula_policy_load uses the default: a
- * login whose installed policy files have not changed since they were
- * last validated reads the validated result instead of parsing again. */
+ * jaula_policy_cache_dir_for(path)) and JAULA_POLICY_* flags.
+ * jaula_policy_load uses the default: a login whose installed policy
+ * files have not changed since they were last validated reads the
+ * validated result instead of parsing again. */
 int jaula_policy_load_ex(const char *path, const char *cache_dir, unsigned flags,
                          struct jaula_policy **ret, struct jaula_diags *diags);
 /* Whether p came from the cache (for tests and benchmarks). */

@@ -108,6 +108,8 @@ struct jaula_net_spec {
         unsigned mtu; /* 0: the bridge's */
 };
 
+struct jaula_seccomp_prog;
+
 struct jaula_seccomp_spec {
         char *profile;  /* "default", "strict" or "none" */
         char **allow;   /* NULL-terminated syscall names removed from the deny list */
@@ -115,6 +117,12 @@ struct jaula_seccomp_spec {
         char **deny;    /* NULL-terminated extra syscall names to deny */
         size_t n_deny;
         bool allow_x86; /* rootfs arch is i386: allow the x86 ABI besides x86_64 */
+        /* For jaula_confine, neither owned: the filter compiled beforehand
+         * (jaula_seccomp_compile, in the host's mount namespace), else the
+         * directory of compiled filters it may use (NULL: none — confine
+         * runs in the jail's mount namespace, where /run is the jail's). */
+        const struct jaula_seccomp_prog *compiled;
+        const char *cache_dir;
 };
 
 struct jaula_spec {

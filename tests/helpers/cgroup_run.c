@@ -20,14 +20,20 @@
  *   -c         run: the child is born in the jail with clone3(CLONE_INTO_CGROUP)
  *              on jaula_cgroup_fd() instead of attaching itself (v2 only:
  *              prints "clone_into=unsupported" and exits 3 on v1)
+ *   -T         run: the child starts a second thread before attaching, and
+ *              after attaching prints "task TID: LINE" for every line of
+ *              every thread's /proc/self/task/TID/cgroup (then execs)
+ *   -S         run: the same listing for a child of one thread
  *
  * run prints "exit=N" or "signal=N", then "usage mem=B pids=N cpu_usec=U"
  * measured after the child ended and before destroy, then "skipped=MASK".
  * The child is moved in by itself (jaula_cgroup_attach(cg, 0)) before exec,
  * as jailsh and the holder's parent do. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
@@ -116,9 +122,50 @@ static void print_usage(const struct jaula_spec *spec, const char *jail)
                        u.memory_bytes, u.pids, u.cpu_usec);
 }
 
-static int child(struct jaula_cgroup *cg, uid_t uid, bool newns, bool born_in, char **argv)
+static void *idle_thread(void *arg)
 {
-        int r = born_in ? 0 : jaula_cgroup_attach(cg, 0);
+        for (;;)
+                pause();
+        return arg;
+}
+
+/* Where every thread of the calling process is, one line per hierarchy. */
+static void print_tasks(void)
+{
+        DIR *d = opendir("/proc/self/task");
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+                char path[300], line[512];
+                FILE *f;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof path, "/proc/self/task/%s/cgroup", de->d_name);
+                f = fopen(path, "re");
+                while (f && fgets(line, sizeof line, f))
+                        printf("task %s: %s", de->d_name, line);
+                if (f)
+                        fclose(f);
+        }
+        if (d)
+                closedir(d);
+        fflush(stdout);
+}
+
+static int child(struct jaula_cgroup *cg, uid_t uid, bool newns, bool born_in, int tasks,
+                 char **argv)
+{
+        pthread_t t;
+        int r;
+
+        if (tasks == 2 && pthread_create(&t, NULL, idle_thread, NULL) != 0) {
+                fprintf(stderr, "cgroup_run: pthread_create failed\n");
+                _exit(123);
+        }
+        r = born_in ? 0 : jaula_cgroup_attach(cg, 0);
+        if (tasks)
+                print_tasks();
 
         if (r < 0) {
                 fprintf(stderr, "cgroup_run: attach: %s\n", strerror(-r));
@@ -156,14 +203,14 @@ int main(int argc, char **argv)
         uid_t uid = (uid_t) -1;
         bool newns = false, keep = false, reuse = false, born_in = false;
         double timeout = 0;
-        int opt, r, status = 0;
+        int opt, r, status = 0, tasks = 0;
         pid_t pid;
 
         unset(&spec.limits);
         unset(&spec.group_limits);
         spec.group_name = "g";
         spec.state_dir = "/run/jaula-test";
-        while ((opt = getopt(argc, argv, "+p:g:j:r:l:G:u:nt:koc")) != -1) {
+        while ((opt = getopt(argc, argv, "+p:g:j:r:l:G:u:nt:kocTS")) != -1) {
                 switch (opt) {
                 case 'p':
                         spec.cgroup_path = optarg;
@@ -202,6 +249,12 @@ int main(int argc, char **argv)
                         break;
                 case 'c':
                         born_in = true;
+                        break;
+                case 'T':
+                        tasks = 2;
+                        break;
+                case 'S':
+                        tasks = 1;
                         break;
                 default:
                         usage_exit();
@@ -297,7 +350,7 @@ int main(int argc, char **argv)
                 return 1;
         }
         if (pid == 0)
-                child(cg, uid, newns, born_in, argv + optind);
+                child(cg, uid, newns, born_in, tasks, argv + optind);
 
         if (timeout > 0) {
                 double end = now() + timeout;

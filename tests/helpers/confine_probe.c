@@ -7,7 +7,13 @@
  *
  * confine_probe --uid U --gid G [--groups G1,G2] [--profile P]
  *               [--allow NAME]... [--deny NAME]... [--keep CAP]...
- *               [--x86] [--netns] [--ctty] PROBE [ARGS]
+ *               [--x86] [--netns] [--ctty] [--seccomp-cache DIR] [--in-confine]
+ *               PROBE [ARGS]
+ * Like jailsh, it compiles the seccomp filter first (or reads it from
+ * DIR, default /run/jaula-policy; "" for no cache) and hands it to
+ * jaula_confine; --in-confine leaves the compiling to jaula_confine (with
+ * DIR only when given).  The library's debug lines go to stdout as
+ * "log=MESSAGE" (where the filter came from: compiled or the cache).
  * PROBE: status | syscalls | bind80 | int80 | int80-unshare | x32 |
  *        tiocsti | exec PROG ARGS... */
 #define _GNU_SOURCE
@@ -241,6 +247,11 @@ static int make_ctty(void)
         return 0;
 }
 
+static void log_to_stdout(int prio, const char *msg, void *userdata)
+{
+        printf("log=%s\n", msg);
+}
+
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -249,13 +260,16 @@ int main(int argc, char **argv)
                 { "allow", required_argument, NULL, 'a' },  { "deny", required_argument, NULL, 'd' },
                 { "keep", required_argument, NULL, 'k' },   { "x86", no_argument, NULL, 'x' },
                 { "netns", no_argument, NULL, 'n' },        { "ctty", no_argument, NULL, 't' },
+                { "seccomp-cache", required_argument, NULL, 'C' },
+                { "in-confine", no_argument, NULL, 'I' },
                 {},
         };
         char *allow[MAX_NAMES + 1] = { 0 }, *deny[MAX_NAMES + 1] = { 0 };
         gid_t gids[MAX_NAMES];
         struct jaula_spec spec = { 0 };
         struct jaula_err err = { 0 };
-        bool netns = false, ctty = false;
+        struct jaula_seccomp_prog prog = { 0 };
+        bool netns = false, ctty = false, in_confine = false;
         const char *probe;
         int c, r;
 
@@ -299,6 +313,12 @@ int main(int argc, char **argv)
                 case 'x':
                         spec.seccomp.allow_x86 = true;
                         break;
+                case 'C':
+                        spec.seccomp.cache_dir = optarg;
+                        break;
+                case 'I':
+                        in_confine = true;
+                        break;
                 case 'n':
                         netns = true;
                         break;
@@ -327,7 +347,15 @@ int main(int argc, char **argv)
                 return 2;
         }
 
-        r = jaula_confine(&spec, &err);
+        jaula_log_set_sink(log_to_stdout, NULL);
+        jaula_log_set_level(LOG_DEBUG);
+        r = 0;
+        if (!in_confine && !jaula_seccomp_is_empty(&spec.seccomp)) {
+                r = jaula_seccomp_compile(&spec.seccomp, spec.seccomp.cache_dir, &prog, NULL, &err);
+                spec.seccomp.compiled = &prog;
+        }
+        if (r == 0)
+                r = jaula_confine(&spec, &err);
         printf("confine=%s\n", r < 0 ? strerrorname_np(-r) : "ok");
         if (r < 0) {
                 printf("confine_error=%s\n", err.msg);

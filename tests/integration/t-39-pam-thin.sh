@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# t-48 — the thin pam_jaula.so through real Linux-PAM (pamtester): it is
+# t-39 — the thin pam_jaula.so through real Linux-PAM (pamtester): it is
 # linked against libc and libpam only; for a user no rule jails it decides
 # from the match table beside the policy cache and maps none of the full
 # module's libraries into the PAM application (read from /proc/PID/maps by
