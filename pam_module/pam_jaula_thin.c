@@ -240,9 +240,11 @@ static int thin_decide(pam_handle_t *pamh, const struct options *o, const char *
         long rule = -1;
         int r;
 
-        /* The library caches only policies under /etc/ (policy.c). */
+        /* The fast path trusts a table only for a policy under /etc/ (the
+         * cache also serves other root-closed directories, but the thin
+         * module does not re-check a whole path's directories). */
         if (strncmp(o->config, "/etc/", 5) != 0) {
-                *ret_why = "the policy is not under /etc, so it has no match table";
+                *ret_why = "the policy is not under /etc, so its match table is not used";
                 return 1;
         }
         r = jaula_matchtab_load(JAULA_POLICY_CACHE_DIR, o->config, build_stamp, &t, &tbuf);
