@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/warm.sh — the warm join against the host's own `sh -c true`, and
 # where a warm join's system calls go (root; never a test).
 #

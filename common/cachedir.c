@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cachedir.c — which policy files may use the shared policy cache in
  * /run/jaula-policy.  Reads only file metadata; needs no privilege.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* seccomp_cache.c — the jail's compiled system call filter, kept as a
  * ready classic-BPF program beside the policy cache so a login does not
  * compile it again, and loaded with prctl(PR_SET_SECCOMP) directly.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-26: the compiled seccomp filter kept on disk.  The first confinement of
 # a spec compiles the filter and writes it (root's, 0600), the next reads
 # it; both filters behave exactly as one compiled without any cache, for

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-27: the validated policy cache (/run/jaula-policy) also serves a policy
 # outside /etc when every directory above it is root's and closed to
 # others (/tmp counts: sticky), and still not one in a directory a user

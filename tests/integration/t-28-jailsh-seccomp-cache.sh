@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-28: jailsh keeps its compiled seccomp filter in the host's
 # /run/jaula-policy, read before it enters the jail (never the jail's
 # /run): a login without the file compiles and writes it, the next login

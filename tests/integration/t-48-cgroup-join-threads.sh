@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # t-48: joining a jail's cgroups moves the whole process, in every
 # hierarchy where the jail has a node.  On v1 a process of one thread (as
 # jailsh's child is) moves itself through the tasks files, which spares it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test_seccomp_cache.c — the compiled filter kept on disk is the program
  * libseccomp generates: for every profile shape, what jaula_seccomp_compile
  * returns, compiled and then read back from the cache, equals a fresh
