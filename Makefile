@@ -49,7 +49,7 @@ HEADERS     := $(wildcard include/jaula/*.h) $(wildcard common/*.h)
 # it cannot decide alone (pam_module/pam_jaula_thin.c).
 PAM_SRC     := pam_module/pam_jaula.c
 PAM_FULL_SO := pam_module/pam_jaula_full.so
-PAM_THIN_SRC := pam_module/pam_jaula_thin.c common/matchtab_read.c
+PAM_THIN_SRC := pam_module/pam_jaula_thin.c common/matchtab_read.c common/cachefile.c
 PAM_SO      := pam_module/pam_jaula.so
 SHELL_SRC   := $(sort $(wildcard shell/*.c))
 JAILSH      := shell/jailsh
@@ -76,7 +76,7 @@ $(PAM_FULL_SO): $(PAM_SRC) $(LIB) pam_module/pam_jaula.map $(HEADERS)
 		-Wl,--version-script=pam_module/pam_jaula.map $(LIBS)
 
 # Linked against libpam alone, on purpose: -Icommon for matchtab.h, no
-# libjaula.a and no pkg-config libraries.
+# libjaula.a and no pkg-config libraries (cachefile.c is libc only).
 $(PAM_SO): $(PAM_THIN_SRC) pam_module/pam_jaula.map $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -Icommon -shared -o $@ $(PAM_THIN_SRC) $(ALL_LDFLAGS) \
 		-Wl,--version-script=pam_module/pam_jaula.map -lpam

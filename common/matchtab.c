@@ -14,94 +14,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "jaula/util.h"
+#include "cachefile.h"
 #include "matchtab.h"
 #include "policy-cache.h"
 #include "policy-types.h"
-
-struct mt_buf {
-        char *p;
-        size_t n, cap;
-        bool oom;
-};
-
-static void put(struct mt_buf *w, const void *data, size_t len)
-{
-        if (w->oom)
-                return;
-        if (w->n + len > w->cap) {
-                size_t cap = w->cap ? w->cap : 4096;
-                char *np;
-
-                while (cap < w->n + len)
-                        cap *= 2;
-                np = realloc(w->p, cap);
-                if (!np) {
-                        w->oom = true;
-                        return;
-                }
-                w->p = np;
-                w->cap = cap;
-        }
-        memcpy(w->p + w->n, data, len);
-        w->n += len;
-}
-
-static void put_u32(struct mt_buf *w, uint32_t v)
-{
-        put(w, &v, sizeof v);
-}
-
-static void put_u64(struct mt_buf *w, uint64_t v)
-{
-        put(w, &v, sizeof v);
-}
-
-static void put_str(struct mt_buf *w, const char *s)
-{
-        size_t len = strlen(s);
-
-        put_u32(w, (uint32_t) len);
-        put(w, s, len + 1);
-}
-
-static void put_strv(struct mt_buf *w, const char *const *v, size_t n)
-{
-        put_u32(w, (uint32_t) n);
-        for (size_t i = 0; i < n; i++)
-                put_str(w, v[i]);
-}
 
 int jaula_matchtab_build(const struct jaula_policy *p, const char *path, const char *stamp,
                          const struct jaula_file_id *ids, const char *const *id_names,
                          size_t n_ids, char **ret_buf, size_t *ret_len)
 {
-        struct mt_buf w = { 0 };
+        struct jaula_cf_wbuf w = { .first_cap = 4096 };
 
         if (n_ids < 2 || n_ids > JAULA_MATCHTAB_MAX_IDS || p->rules.n > JAULA_MATCHTAB_MAX_RULES)
                 return -E2BIG;
-        put(&w, JAULA_MATCHTAB_MAGIC, 8);
-        put_str(&w, stamp);
-        put_str(&w, path);
-        put_u32(&w, (uint32_t) n_ids);
+        jaula_cf_put(&w, JAULA_MATCHTAB_MAGIC, 8);
+        jaula_cf_put_str(&w, stamp);
+        jaula_cf_put_str(&w, path);
+        jaula_cf_put_u32(&w, (uint32_t) n_ids);
         for (size_t i = 0; i < n_ids; i++) {
-                put_str(&w, id_names[i]);
-                put_u32(&w, ids[i].present);
-                put_u64(&w, ids[i].dev);
-                put_u64(&w, ids[i].ino);
-                put_u64(&w, ids[i].size);
-                put_u64(&w, (uint64_t) ids[i].mtime_s);
-                put_u64(&w, (uint64_t) ids[i].mtime_ns);
-                put_u64(&w, (uint64_t) ids[i].ctime_s);
-                put_u64(&w, (uint64_t) ids[i].ctime_ns);
-                put_u32(&w, ids[i].mode);
-                put_u32(&w, ids[i].uid);
+                jaula_cf_put_str(&w, id_names[i]);
+                jaula_cf_put_id(&w, &ids[i]);
         }
-        put_u32(&w, (uint32_t) p->rules.n);
+        jaula_cf_put_u32(&w, (uint32_t) p->rules.n);
         for (size_t i = 0; i < p->rules.n; i++) {
                 const struct pol_rule *ru = POL_AT(p->rules, struct pol_rule, i);
 
@@ -110,18 +48,18 @@ int jaula_matchtab_build(const struct jaula_policy *p, const char *path, const c
                         free(w.p);
                         return -E2BIG;
                 }
-                put_str(&w, ru->name);
-                put_u32(&w, (ru->exempt ? JAULA_MATCHTAB_EXEMPT : 0) |
+                jaula_cf_put_str(&w, ru->name);
+                jaula_cf_put_u32(&w, (ru->exempt ? JAULA_MATCHTAB_EXEMPT : 0) |
                                     (ru->any_user ? JAULA_MATCHTAB_ANY_USER : 0));
-                put_strv(&w, ru->users, ru->n_users);
-                put_u32(&w, (uint32_t) ru->n_uids);
+                jaula_cf_put_strv(&w, ru->users, ru->n_users);
+                jaula_cf_put_u32(&w, (uint32_t) ru->n_uids);
                 for (size_t k = 0; k < ru->n_uids; k++) {
-                        put_u32(&w, ru->uids[k].lo);
-                        put_u32(&w, ru->uids[k].hi);
+                        jaula_cf_put_u32(&w, ru->uids[k].lo);
+                        jaula_cf_put_u32(&w, ru->uids[k].hi);
                 }
-                put_strv(&w, ru->groups, ru->n_groups);
+                jaula_cf_put_strv(&w, ru->groups, ru->n_groups);
         }
-        put(&w, "END", 4);
+        jaula_cf_put(&w, "END", 4);
         if (w.oom) {
                 free(w.p);
                 return -ENOMEM;
@@ -158,9 +96,7 @@ void jaula_matchtab_write(int dfd, const char *path, const char *stamp,
                           const char *const *id_names, size_t n_ids)
 {
         _cleanup_free_ char *buf = NULL;
-        _cleanup_close_ int fd = -1;
-        char name[64], tmp[96];
-        struct rlimit rl;
+        char name[64];
         size_t len;
 
         if (jaula_matchtab_build(p, path, stamp, ids, id_names, n_ids, &buf, &len) < 0)
@@ -168,26 +104,6 @@ void jaula_matchtab_write(int dfd, const char *path, const char *stamp,
         jaula_matchtab_name(path, name, sizeof name);
         if (same_table(dfd, name, buf, len))
                 return;
-        /* jailsh is setuid: its caller chooses RLIMIT_FSIZE (see the cache). */
-        if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-            rl.rlim_cur < (rlim_t) len)
-                return;
-        snprintf(tmp, sizeof tmp, ".%s.%d.tmp", name, (int) getpid());
-        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return;
-        for (size_t off = 0; off < len;) {
-                ssize_t k = write(fd, buf + off, len - off);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0) {
-                        unlinkat(dfd, tmp, 0);
-                        return;
-                }
-                off += (size_t) k;
-        }
         /* Atomic: the thin module sees the old table or the new one. */
-        if (renameat(dfd, tmp, dfd, name) < 0)
-                unlinkat(dfd, tmp, 0);
+        jaula_cf_write_atomic(dfd, name, buf, len);
 }

@@ -6,7 +6,8 @@
  *
  * The writer (matchtab.c) is part of libjaula and runs where a validated
  * policy was just loaded; the reader and the matcher (matchtab_read.c)
- * need nothing but libc, so the thin module links them alone.
+ * need nothing but libc (and cachefile.c, libc only too), so the thin
+ * module links them alone.
  *
  * File layout, native byte order (the table never leaves the host):
  *   "JAULAMT1"  str build-stamp  str policy-path
@@ -25,6 +26,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cachefile.h"
+
 #define JAULA_MATCHTAB_MAGIC "JAULAMT1"
 #define JAULA_MATCHTAB_MAX (4 * 1024 * 1024)
 /* Bounds the reader enforces; the writer writes no table past them. */
@@ -41,12 +44,10 @@ enum {
  * ".match" for ".cache". */
 void jaula_matchtab_name(const char *path, char *buf, size_t size);
 
+/* One source's name and recorded identity. */
 struct jaula_matchtab_id {
         const char *name;
-        uint32_t present;
-        uint64_t dev, ino, size;
-        int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
-        uint32_t mode, uid;
+        struct jaula_file_id id;
 };
 
 struct jaula_matchtab_rule {
@@ -108,7 +109,6 @@ int jaula_matchtab_decide(const struct jaula_matchtab *t, const char *name, uid_
  * with the sources' identities (as jaula_policy_cache_write takes them).
  * 0 and a malloc'd buffer, or -ENOMEM / -E2BIG. */
 struct jaula_policy;
-struct jaula_file_id;
 int jaula_matchtab_build(const struct jaula_policy *p, const char *path, const char *stamp,
                          const struct jaula_file_id *ids, const char *const *id_names,
                          size_t n_ids, char **ret_buf, size_t *ret_len);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* matchtab_read.c — reading the match table and deciding from it (see
- * matchtab.h).  libc only: the thin pam_jaula.so links this file alone, so
- * it must call nothing else of libjaula.  Reading the table needs root
- * (the cache directory is root's, mode 0700).
+ * matchtab.h).  libc only: the thin pam_jaula.so links this file and
+ * cachefile.c alone, so it must call nothing else of libjaula.  Reading
+ * the table needs root (the cache directory is root's, mode 0700).
  *
  * The table is trusted only as far as the policy cache is: the same
  * root-only directory, the same identities of every source file, and a
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "jaula/util.h"
+#include "cachefile.h"
 #include "matchtab.h"
 
 /* The policy cache's naming (policy_cache.c): FNV-1a of the path. */
@@ -33,75 +34,9 @@ void jaula_matchtab_name(const char *path, char *buf, size_t size)
         snprintf(buf, size, "%016llx.match", (unsigned long long) h);
 }
 
-struct rd {
-        const char *d;
-        size_t n, off;
-        bool bad;
-};
-
-static bool rd_need(struct rd *r, size_t len)
+static const char **rd_strv(struct jaula_cf_rbuf *r, size_t *ret_n)
 {
-        if (r->bad || len > r->n - r->off) {
-                r->bad = true;
-                return false;
-        }
-        return true;
-}
-
-static uint32_t rd_u32(struct rd *r)
-{
-        uint32_t v = 0;
-
-        if (rd_need(r, sizeof v)) {
-                memcpy(&v, r->d + r->off, sizeof v);
-                r->off += sizeof v;
-        }
-        return v;
-}
-
-static uint64_t rd_u64(struct rd *r)
-{
-        uint64_t v = 0;
-
-        if (rd_need(r, sizeof v)) {
-                memcpy(&v, r->d + r->off, sizeof v);
-                r->off += sizeof v;
-        }
-        return v;
-}
-
-/* Never NULL on success: the table has no absent strings. */
-static const char *rd_str(struct rd *r)
-{
-        uint32_t len = rd_u32(r);
-        const char *s;
-
-        if (!rd_need(r, (size_t) len + 1) || r->d[r->off + len] != '\0' ||
-            memchr(r->d + r->off, '\0', len)) {
-                r->bad = true;
-                return NULL;
-        }
-        s = r->d + r->off;
-        r->off += (size_t) len + 1;
-        return s;
-}
-
-/* A count bounded by MAX and by what is left (each item takes at least
- * MIN_SIZE bytes), so a damaged count cannot make us allocate much. */
-static size_t rd_count(struct rd *r, size_t max, size_t min_size)
-{
-        uint32_t n = rd_u32(r);
-
-        if (r->bad || n > max || (size_t) n > (r->n - r->off) / min_size) {
-                r->bad = true;
-                return 0;
-        }
-        return n;
-}
-
-static const char **rd_strv(struct rd *r, size_t *ret_n)
-{
-        size_t n = rd_count(r, JAULA_MATCHTAB_MAX_ITEMS, 5);
+        size_t n = jaula_cf_get_count(r, JAULA_MATCHTAB_MAX_ITEMS, 5);
         const char **v;
 
         if (r->bad)
@@ -112,7 +47,7 @@ static const char **rd_strv(struct rd *r, size_t *ret_n)
                 return NULL;
         }
         for (size_t i = 0; i < n && !r->bad; i++)
-                v[i] = rd_str(r);
+                v[i] = jaula_cf_get_str(r, false);
         *ret_n = n;
         return v;
 }
@@ -132,14 +67,14 @@ void jaula_matchtab_clear(struct jaula_matchtab *t)
 int jaula_matchtab_parse(const char *buf, size_t len, struct jaula_matchtab *ret)
 {
         struct jaula_matchtab t = { 0 };
-        struct rd r = { .d = buf, .n = len };
+        struct jaula_cf_rbuf r = { .d = buf, .n = len };
 
         if (len < 8 || memcmp(buf, JAULA_MATCHTAB_MAGIC, 8) != 0)
                 return -EBADMSG;
         r.off = 8;
-        t.stamp = rd_str(&r);
-        t.path = rd_str(&r);
-        t.n_ids = rd_count(&r, JAULA_MATCHTAB_MAX_IDS, 5 + 4 + 7 * 8 + 8);
+        t.stamp = jaula_cf_get_str(&r, false);
+        t.path = jaula_cf_get_str(&r, false);
+        t.n_ids = jaula_cf_get_count(&r, JAULA_MATCHTAB_MAX_IDS, 5 + 4 + 7 * 8 + 8);
         if (r.bad || t.n_ids < 2)
                 goto bad;
         t.ids = calloc(t.n_ids, sizeof *t.ids);
@@ -148,24 +83,15 @@ int jaula_matchtab_parse(const char *buf, size_t len, struct jaula_matchtab *ret
         for (size_t i = 0; i < t.n_ids && !r.bad; i++) {
                 struct jaula_matchtab_id *id = &t.ids[i];
 
-                id->name = rd_str(&r);
-                id->present = rd_u32(&r);
-                id->dev = rd_u64(&r);
-                id->ino = rd_u64(&r);
-                id->size = rd_u64(&r);
-                id->mtime_s = (int64_t) rd_u64(&r);
-                id->mtime_ns = (int64_t) rd_u64(&r);
-                id->ctime_s = (int64_t) rd_u64(&r);
-                id->ctime_ns = (int64_t) rd_u64(&r);
-                id->mode = rd_u32(&r);
-                id->uid = rd_u32(&r);
+                id->name = jaula_cf_get_str(&r, false);
+                jaula_cf_get_id(&r, &id->id);
                 /* Only the directory may be absent; drop-ins are plain
                  * names inside it. */
-                if (id->present > 1 || (!id->present && i != 1) ||
+                if (id->id.present > 1 || (!id->id.present && i != 1) ||
                     (i >= 2 && (strchr(id->name ? id->name : "/", '/') || !id->name[0])))
                         r.bad = true;
         }
-        t.n_rules = rd_count(&r, JAULA_MATCHTAB_MAX_RULES, 5 + 4 + 3 * 4);
+        t.n_rules = jaula_cf_get_count(&r, JAULA_MATCHTAB_MAX_RULES, 5 + 4 + 3 * 4);
         if (r.bad)
                 goto bad;
         t.rules = calloc(t.n_rules ? t.n_rules : 1, sizeof *t.rules);
@@ -176,12 +102,12 @@ int jaula_matchtab_parse(const char *buf, size_t len, struct jaula_matchtab *ret
         for (size_t i = 0; i < t.n_rules && !r.bad; i++) {
                 struct jaula_matchtab_rule *ru = &t.rules[i];
 
-                ru->name = rd_str(&r);
-                ru->flags = rd_u32(&r);
+                ru->name = jaula_cf_get_str(&r, false);
+                ru->flags = jaula_cf_get_u32(&r);
                 if (ru->flags & ~(uint32_t) (JAULA_MATCHTAB_EXEMPT | JAULA_MATCHTAB_ANY_USER))
                         r.bad = true;
                 ru->users = rd_strv(&r, &ru->n_users);
-                ru->n_uids = rd_count(&r, JAULA_MATCHTAB_MAX_ITEMS, 8);
+                ru->n_uids = jaula_cf_get_count(&r, JAULA_MATCHTAB_MAX_ITEMS, 8);
                 if (r.bad)
                         break;
                 ru->uids = calloc(ru->n_uids ? ru->n_uids : 1, sizeof *ru->uids);
@@ -190,29 +116,19 @@ int jaula_matchtab_parse(const char *buf, size_t len, struct jaula_matchtab *ret
                         break;
                 }
                 for (size_t k = 0; k < ru->n_uids; k++) {
-                        ru->uids[k][0] = rd_u32(&r);
-                        ru->uids[k][1] = rd_u32(&r);
+                        ru->uids[k][0] = jaula_cf_get_u32(&r);
+                        ru->uids[k][1] = jaula_cf_get_u32(&r);
                 }
                 ru->groups = rd_strv(&r, &ru->n_groups);
         }
-        if (r.bad || !rd_need(&r, 4) || memcmp(buf + r.off, "END", 4) != 0 || r.off + 4 != len)
+        if (r.bad || !jaula_cf_need(&r, 4) || memcmp(buf + r.off, "END", 4) != 0 ||
+            r.off + 4 != len)
                 goto bad;
         *ret = t;
         return 0;
 bad:
         jaula_matchtab_clear(&t);
         return -EBADMSG;
-}
-
-static bool id_matches(const struct jaula_matchtab_id *id, const struct stat *st)
-{
-        return id->present == 1 && id->dev == (uint64_t) st->st_dev &&
-               id->ino == (uint64_t) st->st_ino && id->size == (uint64_t) st->st_size &&
-               id->mtime_s == (int64_t) st->st_mtim.tv_sec &&
-               id->mtime_ns == (int64_t) st->st_mtim.tv_nsec &&
-               id->ctime_s == (int64_t) st->st_ctim.tv_sec &&
-               id->ctime_ns == (int64_t) st->st_ctim.tv_nsec && id->mode == (uint32_t) st->st_mode &&
-               id->uid == (uint32_t) st->st_uid;
 }
 
 /* The same sources, looked at the same way as jaula_policy_cache_read
@@ -226,17 +142,18 @@ int jaula_matchtab_fresh(const struct jaula_matchtab *t)
 
         if (!t || t->n_ids < 2 || !t->path || strcmp(t->ids[0].name, t->path) != 0)
                 return -ESTALE;
-        if (stat(t->path, &st) < 0 || !id_matches(&t->ids[0], &st))
+        if (stat(t->path, &st) < 0 || !jaula_file_id_matches(&t->ids[0].id, &st))
                 return -ESTALE;
         incfd = open(t->ids[1].name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (incfd < 0) {
-                if (errno != ENOENT || t->ids[1].present || t->n_ids != 2)
+                if (errno != ENOENT || t->ids[1].id.present || t->n_ids != 2)
                         return -ESTALE;
-        } else if (fstat(incfd, &st) < 0 || !id_matches(&t->ids[1], &st)) {
+        } else if (fstat(incfd, &st) < 0 || !jaula_file_id_matches(&t->ids[1].id, &st)) {
                 return -ESTALE;
         }
         for (size_t i = 2; i < t->n_ids; i++)
-                if (fstatat(incfd, t->ids[i].name, &st, 0) < 0 || !id_matches(&t->ids[i], &st))
+                if (fstatat(incfd, t->ids[i].name, &st, 0) < 0 ||
+                    !jaula_file_id_matches(&t->ids[i].id, &st))
                         return -ESTALE;
         return 0;
 }
@@ -251,13 +168,10 @@ int jaula_matchtab_load(const char *dir, const char *path, const char *stamp,
         struct stat st;
         int r;
 
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        /* Never created here; one not root's 0700 makes the table stale. */
+        dfd = jaula_cf_open_dir(dir, false, -ESTALE);
         if (dfd < 0)
-                return neg_errno();
-        if (fstat(dfd, &st) < 0)
-                return neg_errno();
-        if (st.st_uid != 0 || (st.st_mode & 0077))
-                return -ESTALE;
+                return dfd;
         jaula_matchtab_name(path, name, sizeof name);
         /* O_NONBLOCK: a FIFO planted there must not hang a login. */
         fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
@@ -271,15 +185,8 @@ int jaula_matchtab_load(const char *dir, const char *path, const char *stamp,
         buf = malloc((size_t) st.st_size);
         if (!buf)
                 return -ENOMEM;
-        for (size_t off = 0; off < (size_t) st.st_size;) {
-                ssize_t k = read(fd, buf + off, (size_t) st.st_size - off);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return -ESTALE;
-                off += (size_t) k;
-        }
+        if (jaula_cf_read_all(fd, buf, (size_t) st.st_size) < 0)
+                return -ESTALE;
         r = jaula_matchtab_parse(buf, (size_t) st.st_size, &t);
         if (r == -ENOMEM)
                 return r;

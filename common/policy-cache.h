@@ -9,19 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cachefile.h"
 #include "policy-types.h"
 
-/* The identity of one source file or directory (policy_cache.c): what must
- * be unchanged for a cached policy to be used. */
-struct jaula_file_id {
-        uint32_t present; /* 0: the drop-in directory did not exist */
-        uint64_t dev, ino, size;
-        int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
-        uint32_t mode, uid;
-};
-
-struct stat;
-void jaula_file_id_set(struct jaula_file_id *id, const struct stat *st);
 
 /* 0 and a policy when the cache for PATH is valid for the open main file
  * (and the drop-ins it recorded); a negative errno otherwise. */

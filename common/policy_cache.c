@@ -21,18 +21,17 @@
  * checks every length against the file size, so a damaged file is just a
  * cache miss. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "jaula/util.h"
+#include "cachefile.h"
 #include "matchtab.h"
 #include "policy-cache.h"
 #include "policy-data.h"
@@ -46,30 +45,6 @@
 #error "JAULA_SRC_STAMP must name the build (see the Makefile)"
 #endif
 static const char build_stamp[] = "jaula " JAULA_SRC_STAMP;
-
-void jaula_file_id_set(struct jaula_file_id *id, const struct stat *st)
-{
-        *id = (struct jaula_file_id){
-                .present = 1,
-                .dev = (uint64_t) st->st_dev,
-                .ino = (uint64_t) st->st_ino,
-                .size = (uint64_t) st->st_size,
-                .mtime_s = (int64_t) st->st_mtim.tv_sec,
-                .mtime_ns = (int64_t) st->st_mtim.tv_nsec,
-                .ctime_s = (int64_t) st->st_ctim.tv_sec,
-                .ctime_ns = (int64_t) st->st_ctim.tv_nsec,
-                .mode = (uint32_t) st->st_mode,
-                .uid = (uint32_t) st->st_uid,
-        };
-}
-
-static bool id_equal(const struct jaula_file_id *a, const struct jaula_file_id *b)
-{
-        return a->present == b->present && a->dev == b->dev && a->ino == b->ino &&
-               a->size == b->size && a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns &&
-               a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns && a->mode == b->mode &&
-               a->uid == b->uid;
-}
 
 /* FNV-1a of the policy path: one cache file per policy file name. */
 static void cache_name(const char *path, char *buf, size_t size)
@@ -87,85 +62,21 @@ static void cache_name(const char *path, char *buf, size_t size)
  * and closed to everyone else. */
 static int open_cache_dir(const char *dir, bool create)
 {
-        _cleanup_close_ int fd = -1;
-        struct stat st;
-
-        if (!dir || !*dir)
-                return -ENOENT;
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT && create) {
-                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                        return neg_errno();
-                fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        }
-        if (fd < 0)
-                return neg_errno();
-        if (fstat(fd, &st) < 0)
-                return neg_errno();
-        if (st.st_uid != 0 || (st.st_mode & 0077))
-                return -EPERM;
-        return TAKE_FD(fd);
+        return jaula_cf_open_dir(dir, create, -EPERM);
 }
 
 /* ---------------------------------------------------------------- writer */
 
-struct wbuf {
-        char *p;
-        size_t n, cap;
-        bool oom;
-};
-
-static void w_raw(struct wbuf *w, const void *data, size_t len)
-{
-        if (w->oom)
-                return;
-        if (w->n + len > w->cap) {
-                size_t cap = w->cap ? w->cap : 65536;
-                char *np;
-
-                while (cap < w->n + len)
-                        cap *= 2;
-                np = realloc(w->p, cap);
-                if (!np) {
-                        w->oom = true;
-                        return;
-                }
-                w->p = np;
-                w->cap = cap;
-        }
-        memcpy(w->p + w->n, data, len);
-        w->n += len;
-}
-
-static void w_u32(struct wbuf *w, uint32_t v)
-{
-        w_raw(w, &v, sizeof v);
-}
-
-static void w_u64(struct wbuf *w, uint64_t v)
-{
-        w_raw(w, &v, sizeof v);
-}
-
-/* Strings: length + bytes + NUL, so the reader can point into the buffer.
- * UINT32_MAX stands for NULL. */
-static void w_str(struct wbuf *w, const char *s)
-{
-        if (!s) {
-                w_u32(w, UINT32_MAX);
-                return;
-        }
-        size_t len = strlen(s);
-        w_u32(w, (uint32_t) len);
-        w_raw(w, s, len + 1);
-}
-
-static void w_strv(struct wbuf *w, const char *const *v, size_t n)
-{
-        w_u32(w, (uint32_t) n);
-        for (size_t i = 0; i < n; i++)
-                w_str(w, v[i]);
-}
+/* The caches' growing buffer and encoding (cachefile.h), under short names:
+ * w_policy calls them a hundred times.  Strings are length + bytes + NUL,
+ * so the reader can point into the buffer; UINT32_MAX stands for NULL. */
+#define wbuf jaula_cf_wbuf
+#define w_raw jaula_cf_put
+#define w_u32 jaula_cf_put_u32
+#define w_u64 jaula_cf_put_u64
+#define w_str jaula_cf_put_str
+#define w_strv jaula_cf_put_strv
+#define w_id jaula_cf_put_id
 
 static void w_limits(struct wbuf *w, const struct jaula_limits *l)
 {
@@ -176,20 +87,6 @@ static void w_limits(struct wbuf *w, const struct jaula_limits *l)
         w_u64(w, (uint64_t) l->cpu_weight);
         w_u64(w, (uint64_t) l->pids_max);
         w_u64(w, (uint64_t) l->io_weight);
-}
-
-static void w_id(struct wbuf *w, const struct jaula_file_id *id)
-{
-        w_u32(w, id->present);
-        w_u64(w, id->dev);
-        w_u64(w, id->ino);
-        w_u64(w, id->size);
-        w_u64(w, (uint64_t) id->mtime_s);
-        w_u64(w, (uint64_t) id->mtime_ns);
-        w_u64(w, (uint64_t) id->ctime_s);
-        w_u64(w, (uint64_t) id->ctime_ns);
-        w_u32(w, id->mode);
-        w_u32(w, id->uid);
 }
 
 static void w_policy(struct wbuf *w, const struct jaula_policy *p)
@@ -312,88 +209,27 @@ static bool racy(const struct jaula_file_id *id, time_t now)
         return id->present && (id->mtime_s >= now - RACY_SECONDS || id->ctime_s >= now - RACY_SECONDS);
 }
 
-struct entry {
-        char name[64];
-        struct timespec mtime;
-};
-
-static int cmp_entry_age(const void *a, const void *b)
-{
-        const struct entry *x = a, *y = b;
-
-        if (x->mtime.tv_sec != y->mtime.tv_sec)
-                return x->mtime.tv_sec > y->mtime.tv_sec ? -1 : 1;
-        return x->mtime.tv_nsec > y->mtime.tv_nsec ? -1 : x->mtime.tv_nsec < y->mtime.tv_nsec;
-}
-
 /* One cache per policy path: a host that loads policies from many paths
  * (test suites with temporary files) would otherwise fill /run.  Keep the
- * CACHE_KEEP most recently written, and never the one just written. */
-#define CACHE_KEEP 32
-
-static void prune(int dfd, const char *keep)
-{
-        struct entry *v = NULL;
-        size_t n = 0, cap = 0;
-        struct dirent *de;
-        DIR *dir;
-        int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-
-        if (fd < 0)
-                return;
-        dir = fdopendir(fd);
-        if (!dir) {
-                close_nointr(fd);
-                return;
-        }
-        while ((de = readdir(dir))) {
-                size_t len = strlen(de->d_name);
-                struct stat st;
-
-                /* A writer that died mid-way leaves its temporary file. */
-                if (de->d_name[0] == '.' && len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0) {
-                        if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                            st.st_mtim.tv_sec < time(NULL) - 60)
-                                unlinkat(dfd, de->d_name, 0);
-                        continue;
-                }
-                if (len < 7 || len >= sizeof v->name || strcmp(de->d_name + len - 6, ".cache") ||
-                    de->d_name[0] == '.' || strcmp(de->d_name, keep) == 0)
-                        continue;
-                if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        continue;
-                if (n == cap) {
-                        struct entry *nv = realloc(v, sizeof *v * (cap ? cap * 2 : 64));
-
-                        if (!nv)
-                                break;
-                        v = nv;
-                        cap = cap ? cap * 2 : 64;
-                }
-                memcpy(v[n].name, de->d_name, len + 1);
-                v[n].mtime = st.st_mtim;
-                n++;
-        }
-        closedir(dir);
-        if (n >= CACHE_KEEP) {
-                qsort(v, n, sizeof *v, cmp_entry_age);
-                for (size_t i = CACHE_KEEP - 1; i < n; i++) {
-                        unlinkat(dfd, v[i].name, 0);
-                        /* its match table: "X.cache" → "X.match" */
-                        memcpy(v[i].name + strlen(v[i].name) - 6, ".match", 6);
-                        unlinkat(dfd, v[i].name, 0);
-                }
-        }
-        free(v);
-}
+ * 32 most recently written, and never the one just written.  A cache's
+ * match table ("X.cache" → "X.match") goes with it, and so do temporary
+ * files a writer that died mid-way left (of any cache in the directory). */
+static const struct jaula_cf_prune cache_files = {
+        .prefix = "",
+        .suffix = ".cache",
+        .max_name = 64,
+        .keep = 32,
+        .companion = ".match",
+        .sweep_tmp = true,
+};
 
 void jaula_policy_cache_write(const char *cache_dir, const char *path,
                               const struct jaula_policy *p, const struct jaula_file_id *ids,
                               const char *const *id_names, size_t n_ids)
 {
-        _cleanup_close_ int dfd = -1, fd = -1;
-        struct wbuf w = { 0 };
-        char name[64], tmp[96];
+        _cleanup_close_ int dfd = -1;
+        struct wbuf w = { .first_cap = 65536 };
+        char name[64];
         time_t now = time(NULL);
 
         for (size_t i = 0; i < n_ids; i++)
@@ -416,34 +252,9 @@ void jaula_policy_cache_write(const char *cache_dir, const char *path,
         if (w.oom)
                 goto out;
 
-        /* jailsh is setuid: its caller chooses RLIMIT_FSIZE, and a write
-         * past it would kill the login with SIGXFSZ halfway through. */
-        struct rlimit rl;
-        if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-            rl.rlim_cur < (rlim_t) w.n)
-                goto out;
-
         cache_name(path, name, sizeof name);
-        snprintf(tmp, sizeof tmp, ".%s.%d.tmp", name, (int) getpid());
-        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                goto out;
-        for (size_t off = 0; off < w.n;) {
-                ssize_t k = write(fd, w.p + off, w.n - off);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0) {
-                        unlinkat(dfd, tmp, 0);
-                        goto out;
-                }
-                off += (size_t) k;
-        }
-        /* rename() is atomic: a reader sees the old cache or the new one. */
-        if (renameat(dfd, tmp, dfd, name) < 0) {
-                unlinkat(dfd, tmp, 0);
-        } else {
-                prune(dfd, name);
+        if (jaula_cf_write_atomic(dfd, name, w.p, w.n) == 0) {
+                jaula_cf_prune(dfd, name, &cache_files);
                 jaula_matchtab_write(dfd, path, build_stamp, p, ids, id_names, n_ids);
         }
 out:
@@ -452,83 +263,42 @@ out:
 
 /* ---------------------------------------------------------------- reader */
 
+/* The shared bounded reader, and the policy whose arena gets the arrays. */
 struct rbuf {
+        struct jaula_cf_rbuf b;
         struct jaula_policy *p;
-        const char *d;
-        size_t n, off;
-        bool bad;
 };
-
-static bool r_need(struct rbuf *r, size_t len)
-{
-        if (r->bad || len > r->n - r->off) {
-                r->bad = true;
-                return false;
-        }
-        return true;
-}
 
 static uint32_t r_u32(struct rbuf *r)
 {
-        uint32_t v = 0;
-
-        if (r_need(r, sizeof v)) {
-                memcpy(&v, r->d + r->off, sizeof v);
-                r->off += sizeof v;
-        }
-        return v;
+        return jaula_cf_get_u32(&r->b);
 }
 
 static uint64_t r_u64(struct rbuf *r)
 {
-        uint64_t v = 0;
-
-        if (r_need(r, sizeof v)) {
-                memcpy(&v, r->d + r->off, sizeof v);
-                r->off += sizeof v;
-        }
-        return v;
+        return jaula_cf_get_u64(&r->b);
 }
 
+/* Strings may be absent (NULL) in the cache. */
 static const char *r_str(struct rbuf *r)
 {
-        uint32_t len = r_u32(r);
-        const char *s;
-
-        if (r->bad || len == UINT32_MAX)
-                return NULL;
-        if (!r_need(r, (size_t) len + 1) || r->d[r->off + len] != '\0' ||
-            memchr(r->d + r->off, '\0', len)) {
-                r->bad = true;
-                return NULL;
-        }
-        s = r->d + r->off;
-        r->off += (size_t) len + 1;
-        return s;
+        return jaula_cf_get_str(&r->b, true);
 }
 
-/* A count of items of at least min_size bytes each that must fit in what
- * is left, so a damaged count cannot make us allocate gigabytes. */
 static size_t r_count(struct rbuf *r, size_t min_size)
 {
-        uint32_t n = r_u32(r);
-
-        if (r->bad || (size_t) n > (r->n - r->off) / min_size) {
-                r->bad = true;
-                return 0;
-        }
-        return n;
+        return jaula_cf_get_count(&r->b, SIZE_MAX, min_size);
 }
 
 static void *r_alloc(struct rbuf *r, size_t size)
 {
         void *v;
 
-        if (r->bad)
+        if (r->b.bad)
                 return NULL;
         v = jaula_arena_alloc(r->p, size ? size : 1);
         if (!v)
-                r->bad = true;
+                r->b.bad = true;
         return v;
 }
 
@@ -542,7 +312,7 @@ static const char **r_strv(struct rbuf *r, size_t *ret_n)
         for (size_t i = 0; i < n; i++) {
                 v[i] = r_str(r);
                 if (!v[i])
-                        r->bad = true;
+                        r->b.bad = true;
         }
         *ret_n = n;
         return v;
@@ -559,30 +329,16 @@ static void r_limits(struct rbuf *r, struct jaula_limits *l)
         l->io_weight = (int64_t) r_u64(r);
 }
 
-static void r_id(struct rbuf *r, struct jaula_file_id *id)
-{
-        id->present = r_u32(r);
-        id->dev = r_u64(r);
-        id->ino = r_u64(r);
-        id->size = r_u64(r);
-        id->mtime_s = (int64_t) r_u64(r);
-        id->mtime_ns = (int64_t) r_u64(r);
-        id->ctime_s = (int64_t) r_u64(r);
-        id->ctime_ns = (int64_t) r_u64(r);
-        id->mode = r_u32(r);
-        id->uid = r_u32(r);
-}
-
 /* min: the fewest bytes one serialized item can take. */
 static void *r_vec(struct rbuf *r, struct pol_vec *v, size_t item, size_t min)
 {
         size_t n = r_count(r, min);
 
-        if (r->bad)
+        if (r->b.bad)
                 return NULL;
         v->v = calloc(n ? n : 1, item);
         if (!v->v) {
-                r->bad = true;
+                r->b.bad = true;
                 return NULL;
         }
         v->n = v->cap = n;
@@ -602,7 +358,7 @@ static void r_policy(struct rbuf *r)
 
         if (!r_vec(r, &p->rootfs, sizeof(struct pol_rootfs), 28))
                 return;
-        for (size_t i = 0; i < p->rootfs.n && !r->bad; i++) {
+        for (size_t i = 0; i < p->rootfs.n && !r->b.bad; i++) {
                 struct pol_rootfs *x = POL_AT(p->rootfs, struct pol_rootfs, i);
 
                 x->name = r_str(r);
@@ -615,7 +371,7 @@ static void r_policy(struct rbuf *r)
         }
         if (!r_vec(r, &p->nets, sizeof(struct pol_net), 64))
                 return;
-        for (size_t i = 0; i < p->nets.n && !r->bad; i++) {
+        for (size_t i = 0; i < p->nets.n && !r->b.bad; i++) {
                 struct pol_net *x = POL_AT(p->nets, struct pol_net, i);
 
                 x->name = r_str(r);
@@ -636,7 +392,7 @@ static void r_policy(struct rbuf *r)
         }
         if (!r_vec(r, &p->profiles, sizeof(struct pol_profile), 160))
                 return;
-        for (size_t i = 0; i < p->profiles.n && !r->bad; i++) {
+        for (size_t i = 0; i < p->profiles.n && !r->b.bad; i++) {
                 struct pol_profile *x = POL_AT(p->profiles, struct pol_profile, i);
 
                 x->name = r_str(r);
@@ -658,7 +414,7 @@ static void r_policy(struct rbuf *r)
                 x->pty_max = r_u32(r);
                 x->n_mounts = r_count(r, 16);
                 x->mounts = r_alloc(r, sizeof *x->mounts * x->n_mounts);
-                for (size_t k = 0; k < x->n_mounts && !r->bad; k++) {
+                for (size_t k = 0; k < x->n_mounts && !r->b.bad; k++) {
                         x->mounts[k].source = r_str(r);
                         x->mounts[k].target = r_str(r);
                         x->mounts[k].writable = r_u32(r);
@@ -672,7 +428,7 @@ static void r_policy(struct rbuf *r)
                 x->caps_keep = r_u64(r);
                 x->n_env = r_count(r, 8);
                 x->env = r_alloc(r, sizeof *x->env * x->n_env);
-                for (size_t k = 0; k < x->n_env && !r->bad; k++) {
+                for (size_t k = 0; k < x->n_env && !r->b.bad; k++) {
                         x->env[k].name = r_str(r);
                         x->env[k].value = r_str(r);
                 }
@@ -684,7 +440,7 @@ static void r_policy(struct rbuf *r)
         }
         if (!r_vec(r, &p->groups, sizeof(struct pol_group), 68))
                 return;
-        for (size_t i = 0; i < p->groups.n && !r->bad; i++) {
+        for (size_t i = 0; i < p->groups.n && !r->b.bad; i++) {
                 struct pol_group *x = POL_AT(p->groups, struct pol_group, i);
 
                 x->name = r_str(r);
@@ -695,7 +451,7 @@ static void r_policy(struct rbuf *r)
         }
         if (!r_vec(r, &p->rules, sizeof(struct pol_rule), 52))
                 return;
-        for (size_t i = 0; i < p->rules.n && !r->bad; i++) {
+        for (size_t i = 0; i < p->rules.n && !r->b.bad; i++) {
                 struct pol_rule *x = POL_AT(p->rules, struct pol_rule, i);
 
                 x->name = r_str(r);
@@ -705,7 +461,7 @@ static void r_policy(struct rbuf *r)
                 x->groups = r_strv(r, &x->n_groups);
                 x->n_uids = r_count(r, 8);
                 x->uids = r_alloc(r, sizeof *x->uids * x->n_uids);
-                for (size_t k = 0; k < x->n_uids && !r->bad; k++) {
+                for (size_t k = 0; k < x->n_uids && !r->b.bad; k++) {
                         x->uids[k].lo = r_u32(r);
                         x->uids[k].hi = r_u32(r);
                 }
@@ -799,19 +555,12 @@ int jaula_policy_cache_read(const char *cache_dir, const char *path, int main_fd
                 res = -ENOMEM;
                 goto fail;
         }
-        for (size_t off = 0; off < (size_t) st.st_size;) {
-                ssize_t k = read(fd, buf + off, (size_t) st.st_size - off);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        goto fail;
-                off += (size_t) k;
-        }
-        r = (struct rbuf){ .p = p, .d = buf, .n = (size_t) st.st_size };
+        if (jaula_cf_read_all(fd, buf, (size_t) st.st_size) < 0)
+                goto fail;
+        r = (struct rbuf){ .b = { .d = buf, .n = (size_t) st.st_size }, .p = p };
         if (memcmp(buf, CACHE_MAGIC, 8) != 0)
                 goto fail;
-        r.off = 8;
+        r.b.off = 8;
         const char *stamp = r_str(&r), *cpath = r_str(&r);
         if (!stamp || strcmp(stamp, build_stamp) != 0 || !cpath || strcmp(cpath, path) != 0)
                 goto fail;
@@ -819,7 +568,7 @@ int jaula_policy_cache_read(const char *cache_dir, const char *path, int main_fd
         /* The sources: [0] the main file, [1] the drop-in directory, then
          * every drop-in it held. */
         n_ids = r_count(&r, 64);
-        if (r.bad || n_ids < 2)
+        if (r.b.bad || n_ids < 2)
                 goto fail;
         ids = calloc(n_ids, sizeof *ids);
         id_names = calloc(n_ids, sizeof *id_names);
@@ -831,8 +580,8 @@ int jaula_policy_cache_read(const char *cache_dir, const char *path, int main_fd
                 const char *id_name = r_str(&r);
                 struct jaula_file_id want, have = { 0 };
 
-                r_id(&r, &want);
-                if (r.bad || !id_name)
+                jaula_cf_get_id(&r.b, &want);
+                if (r.b.bad || !id_name)
                         goto fail;
                 if (i == 0) {
                         if (fstat(main_fd, &st) < 0)
@@ -853,14 +602,15 @@ int jaula_policy_cache_read(const char *cache_dir, const char *path, int main_fd
                                 goto fail;
                         jaula_file_id_set(&have, &st);
                 }
-                if (!id_equal(&want, &have))
+                if (!jaula_file_id_equal(&want, &have))
                         goto fail;
                 ids[i] = want;
                 id_names[i] = id_name;
         }
         p->file = cpath;
         r_policy(&r);
-        if (r.bad || !r_need(&r, 4) || memcmp(buf + r.off, "END", 4) != 0 || !relink(p))
+        if (r.b.bad || !jaula_cf_need(&r.b, 4) || memcmp(buf + r.b.off, "END", 4) != 0 ||
+            !relink(p))
                 goto fail;
         p->from_cache = true;
         /* The thin pam_jaula.so reads the match table: write it again if

@@ -23,7 +23,6 @@
  * kernel checks the program once more when it is loaded.  /run is a tmpfs:
  * a reboot starts without a cache. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -35,13 +34,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "jaula/confine.h"
 #include "jaula/policy.h"
+#include "cachefile.h"
 
 #ifndef JAULA_SRC_STAMP
 #error "JAULA_SRC_STAMP must name the build (see the Makefile)"
@@ -50,39 +48,14 @@
 #define SF_MAGIC "JAULASF1"
 #define SF_HEADER 16     /* magic, key length, instruction count */
 #define SF_KEY_MAX 65536 /* a spec naming every syscall twice fits */
-#define SF_KEEP 64       /* compiled filters kept; the oldest go first */
 
-struct keybuf {
-        char *p;
-        size_t n, cap;
-        bool oom;
-};
-
-static void key_add(struct keybuf *k, const char *s)
+/* The key: NUL-separated items in the caches' growing buffer. */
+static void key_add(struct jaula_cf_wbuf *k, const char *s)
 {
-        size_t len = strlen(s) + 1; /* the NUL separates items */
-
-        if (k->oom)
-                return;
-        if (k->n + len > k->cap) {
-                size_t cap = k->cap ? k->cap * 2 : 512;
-                char *np;
-
-                while (cap < k->n + len)
-                        cap *= 2;
-                np = realloc(k->p, cap);
-                if (!np) {
-                        k->oom = true;
-                        return;
-                }
-                k->p = np;
-                k->cap = cap;
-        }
-        memcpy(k->p + k->n, s, len);
-        k->n += len;
+        jaula_cf_put(k, s, strlen(s) + 1); /* the NUL separates items */
 }
 
-static void key_list(struct keybuf *k, const char *what, char *const *v, size_t n)
+static void key_list(struct jaula_cf_wbuf *k, const char *what, char *const *v, size_t n)
 {
         char buf[48];
         size_t count = 0;
@@ -96,7 +69,7 @@ static void key_list(struct keybuf *k, const char *what, char *const *v, size_t 
 }
 
 /* Everything the generated program depends on, as NUL-separated items. */
-static int make_key(const struct jaula_seccomp_spec *sc, struct keybuf *k)
+static int make_key(const struct jaula_seccomp_spec *sc, struct jaula_cf_wbuf *k)
 {
         const struct scmp_version *v = seccomp_version();
         char buf[96];
@@ -121,7 +94,7 @@ static int make_key(const struct jaula_seccomp_spec *sc, struct keybuf *k)
 }
 
 /* FNV-1a of the key: only a file name (the key itself is compared). */
-static void file_name(const struct keybuf *k, char *buf, size_t size)
+static void file_name(const struct jaula_cf_wbuf *k, char *buf, size_t size)
 {
         uint64_t h = UINT64_C(14695981039346656037);
 
@@ -137,60 +110,8 @@ static size_t pad8(size_t n)
         return (n + 7) & ~(size_t) 7;
 }
 
-/* The directory the policy cache uses, under the same rule: created if
- * missing, trusted only when root's and closed to everyone else. */
-static int open_dir(const char *dir, bool create)
-{
-        _cleanup_close_ int fd = -1;
-        struct stat st;
-
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT && create) {
-                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                        return neg_errno();
-                fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        }
-        if (fd < 0)
-                return neg_errno();
-        if (fstat(fd, &st) < 0)
-                return neg_errno();
-        if (st.st_uid != 0 || (st.st_mode & 0077))
-                return -EPERM;
-        return TAKE_FD(fd);
-}
-
-static int read_all(int fd, void *buf, size_t len)
-{
-        for (size_t off = 0; off < len;) {
-                ssize_t k = pread(fd, (char *) buf + off, len - off, (off_t) off);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return neg_errno();
-                if (k == 0)
-                        return -EIO;
-                off += (size_t) k;
-        }
-        return 0;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-        for (size_t off = 0; off < len;) {
-                ssize_t k = write(fd, (const char *) buf + off, len - off);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return k < 0 ? neg_errno() : -EIO;
-                off += (size_t) k;
-        }
-        return 0;
-}
-
 /* The cached program for key K in DFD/NAME, or -ESTALE/-errno. */
-static int cache_read(int dfd, const char *name, const struct keybuf *k,
+static int cache_read(int dfd, const char *name, const struct jaula_cf_wbuf *k,
                       struct jaula_seccomp_prog *ret)
 {
         _cleanup_close_ int fd = -1;
@@ -214,7 +135,7 @@ static int cache_read(int dfd, const char *name, const struct keybuf *k,
         buf = malloc(size);
         if (!buf)
                 return -ENOMEM;
-        r = read_all(fd, buf, size);
+        r = jaula_cf_read_all(fd, buf, size);
         if (r < 0)
                 return r == -EIO ? -ESTALE : r;
         memcpy(&key_len, buf + 8, 4);
@@ -231,84 +152,25 @@ static int cache_read(int dfd, const char *name, const struct keybuf *k,
         return 0;
 }
 
-struct entry {
-        char name[40];
-        struct timespec mtime;
-};
-
-static int cmp_newest_first(const void *a, const void *b)
-{
-        const struct entry *x = a, *y = b;
-
-        if (x->mtime.tv_sec != y->mtime.tv_sec)
-                return x->mtime.tv_sec > y->mtime.tv_sec ? -1 : 1;
-        return x->mtime.tv_nsec > y->mtime.tv_nsec ? -1 : x->mtime.tv_nsec < y->mtime.tv_nsec;
-}
-
 /* A host whose policy changes often (or a test suite) would otherwise
- * fill /run with filters nobody loads any more. */
-static void prune(int dfd, const char *keep)
-{
-        struct entry *v = NULL;
-        size_t n = 0, cap = 0;
-        struct dirent *de;
-        DIR *dir;
-        int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-
-        if (fd < 0)
-                return;
-        dir = fdopendir(fd);
-        if (!dir) {
-                close_nointr(fd);
-                return;
-        }
-        while ((de = readdir(dir))) {
-                size_t len = strlen(de->d_name);
-                struct stat st;
-
-                if (strncmp(de->d_name, "sf-", 3) != 0 || len < 8 || len >= sizeof v->name ||
-                    strcmp(de->d_name + len - 4, ".bpf") != 0 || strcmp(de->d_name, keep) == 0)
-                        continue;
-                if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        continue;
-                if (n == cap) {
-                        struct entry *nv = realloc(v, sizeof *v * (cap ? cap * 2 : 64));
-
-                        if (!nv)
-                                break;
-                        v = nv;
-                        cap = cap ? cap * 2 : 64;
-                }
-                memcpy(v[n].name, de->d_name, len + 1);
-                v[n].mtime = st.st_mtim;
-                n++;
-        }
-        closedir(dir);
-        if (n >= SF_KEEP) {
-                qsort(v, n, sizeof *v, cmp_newest_first);
-                for (size_t i = SF_KEEP - 1; i < n; i++)
-                        unlinkat(dfd, v[i].name, 0);
-        }
-        free(v);
-}
+ * fill /run with filters nobody loads any more: the 64 newest stay.  The
+ * policy cache's pruning sweeps the temporary files of the directory. */
+static const struct jaula_cf_prune filter_files = {
+        .prefix = "sf-",
+        .suffix = ".bpf",
+        .max_name = 40,
+        .keep = 64,
+};
 
 /* Best effort: a login whose cache cannot be written still gets its
  * filter, compiled.  True when the file is in place. */
-static bool cache_write(int dfd, const char *name, const struct keybuf *k,
+static bool cache_write(int dfd, const char *name, const struct jaula_cf_wbuf *k,
                         const struct jaula_seccomp_prog *prog)
 {
-        _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         size_t size = SF_HEADER + pad8(k->n) + prog->n * sizeof *prog->insns;
         uint32_t key_len = (uint32_t) k->n, n = (uint32_t) prog->n;
-        struct rlimit rl;
-        char tmp[64];
 
-        /* jailsh is setuid: its caller chooses RLIMIT_FSIZE, and a write
-         * past it would kill the login with SIGXFSZ. */
-        if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-            rl.rlim_cur < (rlim_t) size)
-                return false;
         buf = calloc(1, size);
         if (!buf)
                 return false;
@@ -318,16 +180,10 @@ static bool cache_write(int dfd, const char *name, const struct keybuf *k,
         memcpy(buf + SF_HEADER, k->p, k->n);
         memcpy(buf + SF_HEADER + pad8(k->n), prog->insns, prog->n * sizeof *prog->insns);
 
-        snprintf(tmp, sizeof tmp, ".%s.%d.tmp", name, (int) getpid());
-        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return false;
         /* A reader sees the old file or the new one, never half of one. */
-        if (write_all(fd, buf, size) < 0 || renameat(dfd, tmp, dfd, name) < 0) {
-                unlinkat(dfd, tmp, 0);
+        if (jaula_cf_write_atomic(dfd, name, buf, size) < 0)
                 return false;
-        }
-        prune(dfd, name);
+        jaula_cf_prune(dfd, name, &filter_files);
         return true;
 }
 
@@ -358,7 +214,7 @@ JAULA_EXPORT int jaula_seccomp_export(jaula_scmp_ctx ctx, struct jaula_seccomp_p
         insns = malloc(n * sizeof *insns);
         if (!insns)
                 return jaula_err_set(err, -ENOMEM, "seccomp: out of memory");
-        r = read_all(fd, insns, n * sizeof *insns);
+        r = jaula_cf_read_all(fd, insns, n * sizeof *insns);
         if (r < 0) {
                 free(insns);
                 return jaula_err_errno(err, r, "seccomp: cannot read the exported filter");
@@ -372,7 +228,7 @@ JAULA_EXPORT int jaula_seccomp_compile(const struct jaula_seccomp_spec *sc, cons
                                        struct jaula_err *err)
 {
         _cleanup_close_ int dfd = -1;
-        struct keybuf k = { 0 };
+        struct jaula_cf_wbuf k = { .first_cap = 512 };
         struct jaula_seccomp_prog prog = { 0 };
         jaula_scmp_ctx ctx = NULL;
         char name[40] = "";
@@ -385,7 +241,7 @@ JAULA_EXPORT int jaula_seccomp_compile(const struct jaula_seccomp_spec *sc, cons
          * key is simply compiled. */
         if (*cache_dir && geteuid() == 0 && make_key(sc, &k) == 0) {
                 file_name(&k, name, sizeof name);
-                dfd = open_dir(cache_dir, true);
+                dfd = jaula_cf_open_dir(cache_dir, true, -EPERM);
                 if (dfd >= 0 && cache_read(dfd, name, &k, &prog) == 0)
                         cached = true;
         }
