@@ -27,6 +27,11 @@ trap 'exit 130' INT TERM
 if [ "$(id -u)" = 0 ] && [ ! -e /var/log/jaula.log ] && [ ! -S /dev/log ]; then
 	on_exit "rm -f /var/log/jaula.log"
 fi
+# Logins fill the policy and filter cache (/run/jaula-policy) for the
+# test's policies: a test that made the directory removes it.
+if [ "$(id -u)" = 0 ] && [ ! -e /run/jaula-policy ]; then
+	on_exit "rm -rf /run/jaula-policy"
+fi
 
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; _failed=1; }
