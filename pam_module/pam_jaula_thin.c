@@ -15,7 +15,7 @@
  *
  * Everything else goes to the full module, which then decides for itself:
  * a jailed user, an unknown user, a second pam_jaula line, options this
- * module does not know, a policy outside /etc (it has no cache), and a
+ * module does not know, a policy outside /etc (its table is not used), a
  * table that is missing, stale, not root's, open to others or malformed.
  * The full module lives in the same directory as this one; a failure to
  * load it refuses the session (fail closed). */

@@ -454,8 +454,8 @@ static _Noreturn void child_main(struct jaula_handle *h, const struct jaula_spec
          * keeps its inherited fds; ttyname() still finds its jail path. */
         r = jaula_rootfs_tty_adopt(tty);
         if (r < 0)
-                syslog(LOG_NOTICE, "User '%s': terminal kept its host fds: %s", spec->user.name,
-                       strerror(-r));
+                jaula_log(LOG_NOTICE, "User '%s': terminal kept its host fds: %s", spec->user.name,
+                          strerror(-r));
         /* As the user now, so the home's permissions apply to us. */
         if (chdir(spec->home ? spec->home : spec->user.home) < 0 && chdir("/") < 0)
                 child_fail(report_fd, -errno, "Cannot chdir in the jail");
@@ -658,11 +658,11 @@ static int run(int argc, char **argv)
          * the jail replaces the host's in SSH_TTY.  Without a bind the
          * session still works, only unnamed: no reason to refuse it. */
         if (jaula_rootfs_tty_grab(&tty, &err) < 0)
-                syslog(LOG_NOTICE, "User '%s': %s; the session's terminal has no name in the jail",
-                       spec->user.name, err.msg);
+                jaula_log(LOG_NOTICE, "User '%s': %s; the session's terminal has no name in the jail",
+                          spec->user.name, err.msg);
         else if (tty.present && env_has(&env, "SSH_TTY") &&
                  env_set(&env, "SSH_TTY", "/dev/" JAULA_ROOTFS_TTY_NAME) < 0)
-                syslog(LOG_NOTICE, "User '%s': SSH_TTY not updated", spec->user.name);
+                jaula_log(LOG_NOTICE, "User '%s': SSH_TTY not updated", spec->user.name);
         err = (struct jaula_err){ 0 };
 
         r = jaula_jail_enter(h, CLONE_NEWPID, &err);
