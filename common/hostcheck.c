@@ -107,19 +107,11 @@ JAULA_EXPORT void jaula_finding_format(const struct jaula_finding *x, char *buf,
 
 #define TEXT_MAX (4 * 1024 * 1024)
 
-static int read_text(const char *path, char **ret)
+JAULA_EXPORT int jaula_read_fd_text(int fd, size_t max, char **ret)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, cap = 0;
-        struct stat st;
 
-        if (fd < 0)
-                return neg_errno();
-        if (fstat(fd, &st) < 0)
-                return neg_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
         for (;;) {
                 ssize_t k;
 
@@ -127,7 +119,7 @@ static int read_text(const char *path, char **ret)
                         char *nb;
 
                         cap = cap ? cap * 2 : 4096;
-                        if (cap > TEXT_MAX)
+                        if (cap > max)
                                 return -EFBIG;
                         nb = realloc(buf, cap);
                         if (!nb)
@@ -147,6 +139,20 @@ static int read_text(const char *path, char **ret)
         buf[len] = '\0';
         *ret = TAKE_PTR(buf);
         return 0;
+}
+
+static int read_text(const char *path, char **ret)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+
+        if (fd < 0)
+                return neg_errno();
+        if (fstat(fd, &st) < 0)
+                return neg_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        return jaula_read_fd_text(fd, TEXT_MAX, ret);
 }
 
 JAULA_EXPORT int jaula_read_in_dir(void *ud, const char *name, char **ret_text, char **ret_path)
