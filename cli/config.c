@@ -60,12 +60,6 @@ int cli_load_policy(const char *path, struct jaula_policy **ret, FILE *err)
 
 /* ------------------------------------------------------------ check-config */
 
-static void print_warning(const char *file, int line, const char *msg, void *ud)
-{
-        (void) ud;
-        printf("%s:%d: warning: %s\n", file ? file : "?", line, msg);
-}
-
 int cmd_check_config(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -151,7 +145,6 @@ int cmd_check_config(int argc, char **argv)
         if (r < 0)
                 fprintf(stderr, "jaula check-config: cannot read the bounding sets to judge kept "
                                 "capabilities: %s\n", strerror(-r));
-        jaula_policy_warnings(p, print_warning, NULL);
         if (rc != JAULA_EXIT_OK)
                 return rc;
         printf("OK\n");

@@ -186,38 +186,8 @@ static int glob_include(void *ud, const char *pattern, char ***ret)
         return 0;
 }
 
-static int read_all_fd(int fd, char **ret)
-{
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
-
-        for (;;) {
-                ssize_t k;
-
-                if (len + 1 >= cap) {
-                        char *nb;
-
-                        cap = cap ? cap * 2 : 16384;
-                        if (cap > (16u << 20))
-                                return -EFBIG;
-                        nb = realloc(buf, cap);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                }
-                k = read(fd, buf + len, cap - len - 1);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-        }
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
+/* sshd -T prints a few kilobytes; a runaway child is cut off here. */
+#define SSHD_OUTPUT_MAX (16u << 20)
 
 /* Run `sshd -T -C user=…` and return its output; on failure, its stderr
  * in ret_err.  sshd refuses to start without its privilege separation
@@ -266,7 +236,7 @@ static int sshd_test(const char *sshd, const char *config, const char *user, boo
                 _exit(127);
         }
         close(pfd[1]);
-        r = read_all_fd(pfd[0], ret_out);
+        r = jaula_read_fd_text(pfd[0], SSHD_OUTPUT_MAX, ret_out);
         close(pfd[0]);
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
@@ -274,7 +244,7 @@ static int sshd_test(const char *sshd, const char *config, const char *user, boo
         if (r < 0)
                 return r;
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                if (lseek(errfd, 0, SEEK_SET) == 0 && read_all_fd(errfd, ret_err) == 0) {
+                if (lseek(errfd, 0, SEEK_SET) == 0 && jaula_read_fd_text(errfd, SSHD_OUTPUT_MAX, ret_err) == 0) {
                         char *e = *ret_err + strlen(*ret_err);
 
                         while (e > *ret_err && (e[-1] == '\n' || e[-1] == ' '))

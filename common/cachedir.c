@@ -6,13 +6,13 @@
  * whose identity (device, inode, size, mtime, ctime, mode, owner) still
  * matches, and the loader takes only root-owned files closed to writes by
  * others; a file swapped in by whoever controls a parent directory has
- * another identity and is parsed.  So the cache is as safe as parsing for
- * any path.  It used to be kept for policies under /etc only, so that test
- * suites and ad-hoc --config files left nothing in /run; it is now also
- * kept for a policy elsewhere whose every directory, from / down, is
- * root's and not writable by anyone else — an administrator's file, not a
- * scratch copy.  A directory writable by all but sticky (/tmp) counts as
- * closed: no one else may rename or remove root's entries there. */
+ * another identity and is parsed.  So the cache would be as safe as
+ * parsing for any path; it is kept only for a policy under /etc, or one
+ * elsewhere whose every directory, from / down, is root's and not writable
+ * by anyone else — an administrator's file — so that test suites and
+ * ad-hoc --config copies leave nothing in /run.  A directory writable by
+ * all but sticky (/tmp) counts as closed: no one else may rename or remove
+ * root's entries there. */
 #include <limits.h>
 #include <stdbool.h>
 #include <string.h>

@@ -16,6 +16,7 @@
 #include "jaula/confine.h"
 #include "jaula/hostcheck.h"
 #include "jaula/util.h"
+#include "policy-data.h"
 #include "policy-types.h"
 
 /* ------------------------------------------------------------- findings */
@@ -106,19 +107,11 @@ JAULA_EXPORT void jaula_finding_format(const struct jaula_finding *x, char *buf,
 
 #define TEXT_MAX (4 * 1024 * 1024)
 
-static int read_text(const char *path, char **ret)
+JAULA_EXPORT int jaula_read_fd_text(int fd, size_t max, char **ret)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, cap = 0;
-        struct stat st;
 
-        if (fd < 0)
-                return neg_errno();
-        if (fstat(fd, &st) < 0)
-                return neg_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
         for (;;) {
                 ssize_t k;
 
@@ -126,7 +119,7 @@ static int read_text(const char *path, char **ret)
                         char *nb;
 
                         cap = cap ? cap * 2 : 4096;
-                        if (cap > TEXT_MAX)
+                        if (cap > max)
                                 return -EFBIG;
                         nb = realloc(buf, cap);
                         if (!nb)
@@ -146,6 +139,20 @@ static int read_text(const char *path, char **ret)
         buf[len] = '\0';
         *ret = TAKE_PTR(buf);
         return 0;
+}
+
+static int read_text(const char *path, char **ret)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+
+        if (fd < 0)
+                return neg_errno();
+        if (fstat(fd, &st) < 0)
+                return neg_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        return jaula_read_fd_text(fd, TEXT_MAX, ret);
 }
 
 JAULA_EXPORT int jaula_read_in_dir(void *ud, const char *name, char **ret_text, char **ret_path)
@@ -257,33 +264,6 @@ JAULA_EXPORT int jaula_caps_host_grantable(uint64_t *ret, char *what, size_t wha
         return 0;
 }
 
-static int diag_push(struct jaula_diags *d, const char *file, int line, const char *fmt, ...)
-        _printf_(4, 5);
-
-static int diag_push(struct jaula_diags *d, const char *file, int line, const char *fmt, ...)
-{
-        struct jaula_diag *nv;
-        char *msg = NULL, *f;
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        f = strdup(file ? file : "?");
-        nv = f ? realloc(d->v, sizeof *nv * (d->n + 1)) : NULL;
-        if (!nv) {
-                free(f);
-                free(msg);
-                return -ENOMEM;
-        }
-        d->v = nv;
-        nv[d->n++] = (struct jaula_diag){.file = f, .line = line, .msg = msg};
-        return 0;
-}
-
 JAULA_EXPORT int jaula_policy_check_caps_grantable(const struct jaula_policy *p, uint64_t grantable,
                                                    const char *what, struct jaula_diags *d)
 {
@@ -292,7 +272,7 @@ JAULA_EXPORT int jaula_policy_check_caps_grantable(const struct jaula_policy *p,
         for (size_t i = 0; p && i < p->profiles.n; i++) {
                 const struct pol_profile *pr = POL_AT(p->profiles, struct pol_profile, i);
                 uint64_t missing = pr->caps_keep & ~grantable;
-                _cleanup_free_ char *names = NULL;
+                _cleanup_free_ char *names = NULL, *msg = NULL;
 
                 if (!missing)
                         continue;
@@ -300,11 +280,16 @@ JAULA_EXPORT int jaula_policy_check_caps_grantable(const struct jaula_policy *p,
                         return -ENOMEM;
                 for (char *c = names; *c; c++)
                         *c = *c == ',' ? ' ' : (char) toupper((unsigned char) *c);
-                if (diag_push(d, pr->file, pr->caps_line > 0 ? pr->caps_line : pr->line,
-                              "profiles.%s.capabilities: keeps %s, which this host cannot grant "
-                              "(not in the bounding set of %s); every login with this profile "
-                              "would fail: remove it from the list",
-                              pr->name, names, what && *what ? what : "this host") < 0)
+                if (asprintf(&msg,
+                             "profiles.%s.capabilities: keeps %s, which this host cannot grant "
+                             "(not in the bounding set of %s); every login with this profile "
+                             "would fail: remove it from the list",
+                             pr->name, names, what && *what ? what : "this host") < 0) {
+                        msg = NULL;
+                        return -ENOMEM;
+                }
+                if (jaula_diags_push(d, false, pr->file,
+                                     pr->caps_line > 0 ? pr->caps_line : pr->line, msg) < 0)
                         return -ENOMEM;
                 n++;
         }

@@ -325,25 +325,6 @@ JAULA_EXPORT size_t jaula_policy_n_profiles(const struct jaula_policy *p)
         return p ? p->profiles.n : 0;
 }
 
-JAULA_EXPORT void jaula_policy_warnings(const struct jaula_policy *p, jaula_policy_warn_fn fn,
-                                        void *ud)
-{
-        char msg[512];
-
-        for (size_t i = 0; p && i < p->profiles.n; i++) {
-                const struct pol_profile *pr = POL_AT(p->profiles, struct pol_profile, i);
-
-                if (pr->writable == JAULA_WRITABLE_PERSISTENT && !pr->persistent_size) {
-                        snprintf(msg, sizeof msg,
-                                 "profiles.%s: writable = \"persistent\" without persistent_size: "
-                                 "each user's layer can grow until the disk of persistent_dir is "
-                                 "full (set persistent_size = \"2G\", for instance)",
-                                 pr->name);
-                        fn(pr->file, pr->line, msg, ud);
-                }
-        }
-}
-
 JAULA_EXPORT const char *jaula_policy_state_dir(const struct jaula_policy *p)
 {
         return p ? p->state_dir : NULL;

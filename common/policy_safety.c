@@ -649,6 +649,12 @@ void jaula_policy_judge(const struct jaula_policy *p, jaula_policy_report_fn rep
                 judge_seccomp(&j, pr, &used);
                 judge_home(&j, pr);
                 judge_mounts(&j, pr, &used);
+                if (pr->writable == JAULA_WRITABLE_PERSISTENT && !pr->persistent_size)
+                        say(&j, true, pr->file, pr->line,
+                            "profiles.%s: writable = \"persistent\" without persistent_size: "
+                            "each user's layer can grow until the disk of persistent_dir is "
+                            "full (set persistent_size = \"2G\", for instance)",
+                            pr->name);
                 for (unsigned k = 0; jaula_policy_unsafe_names[k]; k++)
                         if ((pr->unsafe & ~used) & (1u << k))
                                 say(&j, true, pr->file, pr->unsafe_line,

@@ -109,6 +109,9 @@ bool jaula_pam_line_is(const struct jaula_pam_line *l, const char *module_base);
 int jaula_pam_judge_session(const struct jaula_pam_stack *s,
                             bool (*module_exists)(const char *module), struct jaula_findings *f);
 
+/* All of fd (a file or a pipe) as a NUL-terminated string; -EFBIG when it
+ * does not fit in max bytes with its NUL. */
+int jaula_read_fd_text(int fd, size_t max, char **ret);
 /* Reader for files in a directory (ud: the directory path).  Does I/O. */
 int jaula_read_in_dir(void *ud, const char *name, char **ret_text, char **ret_path);
 

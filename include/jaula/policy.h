@@ -50,7 +50,8 @@ enum {
         JAULA_POLICY_NO_CACHE_READ = 1 << 0,  /* parse and validate even if a cache is valid */
         JAULA_POLICY_NO_CACHE_WRITE = 1 << 1, /* do not write the cache */
         /* Also report, as warnings, the risks profiles accepted in their
-         * `unsafe` lists (for check-config; a login accepts them silently). */
+         * `unsafe` lists and a persistent layer without persistent_size
+         * (for check-config; a login accepts them silently). */
         JAULA_POLICY_WARNINGS = 1 << 2,
 };
 
@@ -129,12 +130,6 @@ int jaula_policy_rule_source(const struct jaula_policy *p, int index, const char
 /* Number of match rules and profiles (for statistics and benchmarks). */
 size_t jaula_policy_n_rules(const struct jaula_policy *p);
 size_t jaula_policy_n_profiles(const struct jaula_policy *p);
-/* Advice on a valid policy, for `jaula check-config`: settings that are
- * allowed but let one user hurt the host (writable = "persistent" without
- * persistent_size: the upper directory grows until the disk is full).
- * fn is called once per warning with where it is and a message. */
-typedef void (*jaula_policy_warn_fn)(const char *file, int line, const char *msg, void *ud);
-void jaula_policy_warnings(const struct jaula_policy *p, jaula_policy_warn_fn fn, void *ud);
 /* global.state_dir (its default when the policy sets none); for the CLI. */
 const char *jaula_policy_state_dir(const struct jaula_policy *p);
 /* global.cgroup_root and global.cgroup_path (their defaults when unset);

@@ -24,6 +24,7 @@
 #include "jaula/policy.h"
 #include "jaula/spec.h"
 #include "jaula/util.h"
+#include "policy-parse.h"
 
 #define CONF "conf/jaula.conf"
 
@@ -588,12 +589,17 @@ static void test_valid_variants(void **state)
 
 /* The sizes of the jail's tmpfs mounts, the persistent image and the
  * per-user caps: defaults, explicit values, "max", and the warning. */
-static void warn_count(const char *file, int line, const char *msg, void *ud)
+/* Warnings among the diagnostics, each the persistent_size one. */
+static int warn_count(const struct jaula_diags *d)
 {
-        (void) file;
-        (void) line;
-        assert_non_null(strstr(msg, "without persistent_size"));
-        (*(int *) ud)++;
+        int n = 0;
+
+        for (size_t i = 0; i < d->n; i++)
+                if (d->v[i].warning) {
+                        assert_non_null(strstr(d->v[i].msg, "without persistent_size"));
+                        n++;
+                }
+        return n;
 }
 
 static void test_sizes_and_caps(void **state)
@@ -617,13 +623,15 @@ static void test_sizes_and_caps(void **state)
                 struct jaula_policy *p = NULL;
                 struct jaula_spec *s = NULL;
                 struct jaula_err err = { 0 };
+                struct jaula_diags d = { 0 };
                 const char *rule = NULL;
-                int n = 0;
 
-                assert_int_equal(jaula_policy_parse(texts[i], "t.conf", &p, NULL), 0);
+                assert_int_equal(jaula_policy_parse_ex(texts[i], "t.conf", JAULA_POLICY_WARNINGS,
+                                                       &p, &d),
+                                 0);
                 assert_int_equal(jaula_policy_resolve(p, &u, &s, &rule, &err), 1);
-                jaula_policy_warnings(p, warn_count, &n);
-                assert_int_equal(n, warnings[i]);
+                assert_int_equal(warn_count(&d), warnings[i]);
+                jaula_diags_free(&d);
                 switch (i) {
                 case 0:
                         assert_true(s->tmp_size == JAULA_DEFAULT_TMP_SIZE);
