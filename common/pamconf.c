@@ -241,7 +241,8 @@ static int add_line(struct loader *ld, const char *path, int lineno, char **w, s
 
         if (strcmp(type, "@include") == 0) {
                 if (n < 2)
-                        return jaula_findings_add(ld->f, JAULA_SEV_WARNING, path, lineno, NULL,
+                        return jaula_findings_add(ld->f, JAULA_SEV_WARNING, path, lineno,
+                                                  "name the file to include, or remove the line",
                                                   "@include without a file name");
                 return load_file(ld, w[1], level, depth + 1, path, lineno);
         }
@@ -259,7 +260,8 @@ static int add_line(struct loader *ld, const char *path, int lineno, char **w, s
                 return load_file(ld, w[2], level, depth + 1, path, lineno);
         if (strcasecmp(w[1], "substack") == 0) {
                 if (level + 1 >= MAX_DEPTH)
-                        return jaula_findings_add(ld->f, JAULA_SEV_WARNING, path, lineno, NULL,
+                        return jaula_findings_add(ld->f, JAULA_SEV_WARNING, path, lineno,
+                                                  "flatten the substacks; this one was not read",
                                                   "substacks nested too deep");
                 l = push(ld);
                 if (!l)
