@@ -149,7 +149,11 @@ expect_match "... an allowed, host-safe value passes (LANGUAGE=fr)" $'(^|\n)LANG
 ssh_as "$JU" 'rm -f ~/.ssh/rc'
 clear_marks
 rm -f "$JHOME/.Xauthority"
-out=$(DISPLAY=:0 ssh_as "$JU" -X -oForwardX11Trusted=no -- 'cat /etc/jaula-ssh-rootfs; echo "DISPLAY=${DISPLAY:-none}"' 2>/dev/null)
+# Trusted: an untrusted request needs a cookie from a live X server, and
+# without one (none runs here) the client never asks, so sshd would have
+# nothing to refuse; a trusted one asks with made-up data.
+out=$(DISPLAY=:0 ssh_as "$JU" -X -oForwardX11Trusted=yes -v -- 'cat /etc/jaula-ssh-rootfs; echo "DISPLAY=${DISPLAY:-none}"' 2>"$JB_DIR/x11.err")
+expect_match "ssh -X: the client asks for X11 forwarding" "Requesting X11 forwarding" "$(cat "$JB_DIR/x11.err")"
 expect_eq "ssh -X: the login works, without a DISPLAY (X11Forwarding no)" \
 	"jaula ssh test rootfs DISPLAY=none" "$(echo $out)"
 if [ -z "$(marks)" ] && [ ! -e "$JHOME/.Xauthority" ]; then ok "... xauth did not run on the host"
