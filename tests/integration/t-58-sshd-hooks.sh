@@ -88,13 +88,16 @@ rm -f "$FHOME/.pam_environment" "$FHOME/.ssh/rc"
 # jailsh_env_of CMD…: run CMD (a login whose command prints "up" and
 # sleeps) and print the environment it gave the jailed user's jailsh
 # (setuid, so /proc/PID/environ still shows what it was executed with,
-# before it cleared it), one variable a line.
+# before it cleared it), one variable a line; the user's agent sockets in
+# the host's /tmp while it ran go to JB_DIR/agent.during.
 jailsh_env_of() {
 	local f=$JB_DIR/sess.out p bg i
 	: > "$f"
 	"$@" > "$f" 2>&1 &
 	bg=$!
 	for i in $(seq 1 150); do grep -q up "$f" && break; sleep 0.1; done
+	# sshd removes an agent socket when the session ends: look while it runs.
+	find /tmp -maxdepth 2 -user "$JUID" -name 'agent.*' > "$JB_DIR/agent.during" 2>/dev/null
 	for p in $(pgrep -x jailsh); do
 		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$JB_JAILSH" ] || continue
 		[ "$(awk '/^Uid:/ {print $2}' "/proc/$p/status" 2>/dev/null)" = "$JUID" ] || continue
@@ -204,7 +207,7 @@ else
 	before=$(find /tmp -maxdepth 2 -user "$JUID" -name 'agent.*' 2>/dev/null)
 	clear_marks
 	env=$(SSH_AUTH_SOCK=$agent_sock jailsh_env -A)
-	after=$(find /tmp -maxdepth 2 -user "$JUID" -name 'agent.*' 2>/dev/null)
+	after=$(cat "$JB_DIR/agent.during")
 	expect_clean "ssh -A: no SSH_AUTH_SOCK for the jailed session" "$env"
 	expect_eq "... and no agent socket of the user's in the host's /tmp" "$before" "$after"
 fi
