@@ -4,8 +4,8 @@
 # service su-l), `login -f USER` on a pty (util-linux login, service
 # login), and the login-style driver tests/helpers/pam_login running an
 # interactive login shell.  su and login read /etc/pam.d, which tests never
-# edit: they run in a private mount namespace where a test file is bound
-# over /etc/pam.d/su-l, su and login.
+# edit: they run in a private mount namespace where copies of the host's
+# su, su-l and login stacks with the pam_jaula line are bound over them.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/sshd.sh"
 need_root
@@ -34,11 +34,19 @@ session  required   pam_permit.so
 session  optional   pam_exec.so quiet $JB_DIR/mark.sh
 session  requisite  $SO config=$JB_POLICY jailsh=$JB_JAILSH
 EOT
-# in_ns CMD…: CMD where su, su-l and login use the test PAM file.
+# The host's own su, su-l and login stacks (dpkg conffiles: pam_env,
+# pam_limits, pam_loginuid, common-session with pam_systemd…) plus the
+# marker and the line README asks for, last, as an administrator would.
+for s in su su-l login; do
+	{ cat "/etc/pam.d/$s"
+	  echo "session  optional   pam_exec.so quiet $JB_DIR/mark.sh"
+	  echo "session  requisite  $SO config=$JB_POLICY jailsh=$JB_JAILSH"; } > "$JB_DIR/pam-$s"
+done
+# in_ns CMD…: CMD where su, su-l and login use those files.
 in_ns() {
 	unshare -m --propagation private bash -c '
-		for s in su su-l login; do mount --bind "$1" /etc/pam.d/$s || exit 97; done
-		shift; exec "$@"' bash "$JB_DIR/pam-test" "$@"
+		for s in su su-l login; do mount --bind "$1-$s" /etc/pam.d/$s || exit 97; done
+		shift; exec "$@"' bash "$JB_DIR/pam" "$@"
 }
 services() { sort -u "$JB_DIR/services" | tr '\n' ' ' | sed 's/ $//'; }
 
@@ -58,8 +66,8 @@ expect_jails_gone "su: the jail ends when su closes the session" 5
 : > "$JB_DIR/services"
 out=$( (sleep 5; printf 'cat /etc/jaula-ssh-rootfs; tty\n'; sleep 3; printf 'exit\n') |
 	timeout 30 unshare -m --propagation private bash -c '
-		for s in su su-l login; do mount --bind "$1" /etc/pam.d/$s || exit 97; done
-		exec script -qec "login -f $2" /dev/null' bash "$JB_DIR/pam-test" "$JU" 2>&1 | tr -d '\r')
+		for s in su su-l login; do mount --bind "$1-$s" /etc/pam.d/$s || exit 97; done
+		exec script -qec "login -f $2" /dev/null' bash "$JB_DIR/pam" "$JU" 2>&1 | tr -d '\r')
 expect_match "login -f USER (util-linux, on a pty) lands in the jail" "jaula ssh test rootfs" "$out"
 expect_match "... with its terminal (bound in as /dev/console)" $'\n/dev/console' "$out"
 expect_eq "... through the PAM service login" "login" "$(services)"

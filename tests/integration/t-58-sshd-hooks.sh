@@ -88,13 +88,16 @@ rm -f "$FHOME/.pam_environment" "$FHOME/.ssh/rc"
 # jailsh_env_of CMD…: run CMD (a login whose command prints "up" and
 # sleeps) and print the environment it gave the jailed user's jailsh
 # (setuid, so /proc/PID/environ still shows what it was executed with,
-# before it cleared it), one variable a line.
+# before it cleared it), one variable a line; the user's agent sockets in
+# the host's /tmp while it ran go to JB_DIR/agent.during.
 jailsh_env_of() {
 	local f=$JB_DIR/sess.out p bg i
 	: > "$f"
 	"$@" > "$f" 2>&1 &
 	bg=$!
 	for i in $(seq 1 150); do grep -q up "$f" && break; sleep 0.1; done
+	# sshd removes an agent socket when the session ends: look while it runs.
+	find /tmp -maxdepth 2 -user "$JUID" -name 'agent.*' > "$JB_DIR/agent.during" 2>/dev/null
 	for p in $(pgrep -x jailsh); do
 		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$JB_JAILSH" ] || continue
 		[ "$(awk '/^Uid:/ {print $2}' "/proc/$p/status" 2>/dev/null)" = "$JUID" ] || continue
@@ -149,7 +152,11 @@ expect_match "... an allowed, host-safe value passes (LANGUAGE=fr)" $'(^|\n)LANG
 ssh_as "$JU" 'rm -f ~/.ssh/rc'
 clear_marks
 rm -f "$JHOME/.Xauthority"
-out=$(DISPLAY=:0 ssh_as "$JU" -X -oForwardX11Trusted=no -- 'cat /etc/jaula-ssh-rootfs; echo "DISPLAY=${DISPLAY:-none}"' 2>/dev/null)
+# Trusted: an untrusted request needs a cookie from a live X server, and
+# without one (none runs here) the client never asks, so sshd would have
+# nothing to refuse; a trusted one asks with made-up data.
+out=$(DISPLAY=:0 ssh_as "$JU" -X -oForwardX11Trusted=yes -v -- 'cat /etc/jaula-ssh-rootfs; echo "DISPLAY=${DISPLAY:-none}"' 2>"$JB_DIR/x11.err")
+expect_match "ssh -X: the client asks for X11 forwarding" "Requesting X11 forwarding" "$(cat "$JB_DIR/x11.err")"
 expect_eq "ssh -X: the login works, without a DISPLAY (X11Forwarding no)" \
 	"jaula ssh test rootfs DISPLAY=none" "$(echo $out)"
 if [ -z "$(marks)" ] && [ ! -e "$JHOME/.Xauthority" ]; then ok "... xauth did not run on the host"
@@ -200,7 +207,7 @@ else
 	before=$(find /tmp -maxdepth 2 -user "$JUID" -name 'agent.*' 2>/dev/null)
 	clear_marks
 	env=$(SSH_AUTH_SOCK=$agent_sock jailsh_env -A)
-	after=$(find /tmp -maxdepth 2 -user "$JUID" -name 'agent.*' 2>/dev/null)
+	after=$(cat "$JB_DIR/agent.during")
 	expect_clean "ssh -A: no SSH_AUTH_SOCK for the jailed session" "$env"
 	expect_eq "... and no agent socket of the user's in the host's /tmp" "$before" "$after"
 fi
