@@ -835,27 +835,32 @@ static int jail_alive(const char *id, void *ud)
 
 /* One jail: drop dead sessions, end it if its lifetime is over.  Busy
  * jails (lock held) are skipped: whoever holds the lock is handling it. */
+/* Under id's lock: a record nobody can read, an intent whose creator
+ * was killed half way, or a jail whose holder (and so its monitor) is
+ * dead is released here, with the lock and its file; true then.
+ * Otherwise the lock stays the caller's and st is the live jail. */
+static bool reclaim_dead_locked(int sfd, const char *state_dir, const char *id, int lock,
+                                struct jaula_jail_state *st)
+{
+        if (jaula_state_load(sfd, id, st) < 0) {
+                struct jaula_jail_state junk = { 0 };
+                snprintf(junk.id, sizeof junk.id, "%s", id);
+                jaula_state_remove(sfd, &junk);
+        } else if (st->creating || !jaula_proc_alive(st->holder_pid, st->holder_start))
+                release_locked(sfd, state_dir, st);
+        else
+                return false;
+        jaula_state_unlock_remove(sfd, id, lock);
+        return true;
+}
+
 static void sweep_one(int sfd, const char *state_dir, const char *id)
 {
         struct jaula_jail_state st;
         int lock = jaula_state_lock(sfd, id, false), n;
 
-        if (lock < 0)
+        if (lock < 0 || reclaim_dead_locked(sfd, state_dir, id, lock, &st))
                 return;
-        if (jaula_state_load(sfd, id, &st) < 0) {
-                struct jaula_jail_state junk = { 0 };
-                snprintf(junk.id, sizeof junk.id, "%s", id);
-                jaula_state_remove(sfd, &junk);
-                jaula_state_unlock_remove(sfd, id, lock);
-                return;
-        }
-        if (st.creating || !jaula_proc_alive(st.holder_pid, st.holder_start)) {
-                /* A creator killed half way, or a dead holder whose monitor
-                 * is gone too. */
-                release_locked(sfd, state_dir, &st);
-                jaula_state_unlock_remove(sfd, id, lock);
-                return;
-        }
         n = jaula_session_sweep(sfd, id);
         if (n >= 0 && jaula_state_verdict(st.lifetime, st.linger_sec, (size_t) n, false) ==
                               JAULA_TEARDOWN) {
@@ -1016,32 +1021,14 @@ static void jail_recover(const char *state_dir, const char *id)
 {
         _cleanup_close_ int sfd = jaula_state_dir_open(state_dir, NULL);
         struct jaula_jail_state st;
-        int lock, r;
+        int lock;
 
         if (sfd < 0)
                 return;
         /* Waits for a creator that is still alive: it cleans up itself. */
         lock = jaula_state_lock(sfd, id, true);
-        if (lock < 0)
-                return;
-        r = jaula_state_load(sfd, id, &st);
-        if (r < 0) {
-                /* Nothing (the creator cleaned up), or a record nobody can
-                 * read: as sweep_one does. */
-                if (r != -ENOENT) {
-                        struct jaula_jail_state junk = { 0 };
-                        snprintf(junk.id, sizeof junk.id, "%s", id);
-                        jaula_state_remove(sfd, &junk);
-                }
-                jaula_state_unlock_remove(sfd, id, lock);
-                return;
-        }
-        if (st.creating || !jaula_proc_alive(st.holder_pid, st.holder_start)) {
-                release_locked(sfd, state_dir, &st);
-                jaula_state_unlock_remove(sfd, id, lock);
-                return;
-        }
-        close_nointr(lock); /* a live jail that took the id since */
+        if (lock >= 0 && !reclaim_dead_locked(sfd, state_dir, id, lock, &st))
+                close_nointr(lock); /* a live jail that took the id since */
 }
 
 /* Like alive_ctx: an "orphan" verdict keeps the id's lock until the next
