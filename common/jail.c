@@ -794,18 +794,24 @@ struct alive_ctx {
         char id[JAULA_ID_MAX];
 };
 
-static void ctx_unlock(struct alive_ctx *c)
+/* Close a lock a sweep took, and remove its file when no jail of that id
+ * exists (the lock is held, so no creator is half way through one). */
+static void unlock_if_gone(int sfd, const char *id, int lock)
 {
         char dir[JAULA_ID_MAX + 8];
         struct stat s;
 
-        if (c->lock < 0)
-                return;
-        snprintf(dir, sizeof dir, "jails/%s", c->id);
-        if (fstatat(c->sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0)
-                jaula_state_unlock_remove(c->sfd, c->id, c->lock);
+        snprintf(dir, sizeof dir, "jails/%s", id);
+        if (fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+                jaula_state_unlock_remove(sfd, id, lock);
         else
-                close_nointr(c->lock);
+                close_nointr(lock);
+}
+
+static void ctx_unlock(struct alive_ctx *c)
+{
+        if (c->lock >= 0)
+                unlock_if_gone(c->sfd, c->id, c->lock);
         c->lock = -1;
 }
 
@@ -893,12 +899,8 @@ static void sweep_entry(int sfd, const char *state_dir, const char *name)
         if (!jaula_state_id_valid(id) || fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) == 0)
                 return;
         lock = jaula_state_lock(sfd, id, false);
-        if (lock < 0)
-                return;
-        if (fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0)
-                jaula_state_unlock_remove(sfd, id, lock);
-        else
-                close_nointr(lock);
+        if (lock >= 0)
+                unlock_if_gone(sfd, id, lock);
 }
 
 /* Entries of netns/ that name no jail: a temporary link of an index
@@ -918,7 +920,7 @@ static void sweep_index(int sfd)
                 return;
         while ((de = readdir(d))) {
                 struct jaula_jail_state st;
-                char id[JAULA_ID_MAX], dir[JAULA_ID_MAX + 8];
+                char id[JAULA_ID_MAX];
                 uint64_t ino;
                 struct stat s;
                 char *end;
@@ -941,11 +943,7 @@ static void sweep_index(int sfd)
                         continue;
                 if (jaula_state_load(sfd, id, &st) < 0 || st.ns_ino != ino)
                         unlinkat(dirfd(d), de->d_name, 0);
-                snprintf(dir, sizeof dir, "jails/%s", id);
-                if (fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-                        jaula_state_unlock_remove(sfd, id, lock);
-                else
-                        close_nointr(lock);
+                unlock_if_gone(sfd, id, lock);
         }
         closedir(d);
 }
