@@ -794,18 +794,24 @@ struct alive_ctx {
         char id[JAULA_ID_MAX];
 };
 
-static void ctx_unlock(struct alive_ctx *c)
+/* Close a lock a sweep took, and remove its file when no jail of that id
+ * exists (the lock is held, so no creator is half way through one). */
+static void unlock_if_gone(int sfd, const char *id, int lock)
 {
         char dir[JAULA_ID_MAX + 8];
         struct stat s;
 
-        if (c->lock < 0)
-                return;
-        snprintf(dir, sizeof dir, "jails/%s", c->id);
-        if (fstatat(c->sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0)
-                jaula_state_unlock_remove(c->sfd, c->id, c->lock);
+        snprintf(dir, sizeof dir, "jails/%s", id);
+        if (fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+                jaula_state_unlock_remove(sfd, id, lock);
         else
-                close_nointr(c->lock);
+                close_nointr(lock);
+}
+
+static void ctx_unlock(struct alive_ctx *c)
+{
+        if (c->lock >= 0)
+                unlock_if_gone(c->sfd, c->id, c->lock);
         c->lock = -1;
 }
 
@@ -835,27 +841,32 @@ static int jail_alive(const char *id, void *ud)
 
 /* One jail: drop dead sessions, end it if its lifetime is over.  Busy
  * jails (lock held) are skipped: whoever holds the lock is handling it. */
+/* Under id's lock: a record nobody can read, an intent whose creator
+ * was killed half way, or a jail whose holder (and so its monitor) is
+ * dead is released here, with the lock and its file; true then.
+ * Otherwise the lock stays the caller's and st is the live jail. */
+static bool reclaim_dead_locked(int sfd, const char *state_dir, const char *id, int lock,
+                                struct jaula_jail_state *st)
+{
+        if (jaula_state_load(sfd, id, st) < 0) {
+                struct jaula_jail_state junk = { 0 };
+                snprintf(junk.id, sizeof junk.id, "%s", id);
+                jaula_state_remove(sfd, &junk);
+        } else if (st->creating || !jaula_proc_alive(st->holder_pid, st->holder_start))
+                release_locked(sfd, state_dir, st);
+        else
+                return false;
+        jaula_state_unlock_remove(sfd, id, lock);
+        return true;
+}
+
 static void sweep_one(int sfd, const char *state_dir, const char *id)
 {
         struct jaula_jail_state st;
         int lock = jaula_state_lock(sfd, id, false), n;
 
-        if (lock < 0)
+        if (lock < 0 || reclaim_dead_locked(sfd, state_dir, id, lock, &st))
                 return;
-        if (jaula_state_load(sfd, id, &st) < 0) {
-                struct jaula_jail_state junk = { 0 };
-                snprintf(junk.id, sizeof junk.id, "%s", id);
-                jaula_state_remove(sfd, &junk);
-                jaula_state_unlock_remove(sfd, id, lock);
-                return;
-        }
-        if (st.creating || !jaula_proc_alive(st.holder_pid, st.holder_start)) {
-                /* A creator killed half way, or a dead holder whose monitor
-                 * is gone too. */
-                release_locked(sfd, state_dir, &st);
-                jaula_state_unlock_remove(sfd, id, lock);
-                return;
-        }
         n = jaula_session_sweep(sfd, id);
         if (n >= 0 && jaula_state_verdict(st.lifetime, st.linger_sec, (size_t) n, false) ==
                               JAULA_TEARDOWN) {
@@ -888,12 +899,8 @@ static void sweep_entry(int sfd, const char *state_dir, const char *name)
         if (!jaula_state_id_valid(id) || fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) == 0)
                 return;
         lock = jaula_state_lock(sfd, id, false);
-        if (lock < 0)
-                return;
-        if (fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0)
-                jaula_state_unlock_remove(sfd, id, lock);
-        else
-                close_nointr(lock);
+        if (lock >= 0)
+                unlock_if_gone(sfd, id, lock);
 }
 
 /* Entries of netns/ that name no jail: a temporary link of an index
@@ -913,7 +920,7 @@ static void sweep_index(int sfd)
                 return;
         while ((de = readdir(d))) {
                 struct jaula_jail_state st;
-                char id[JAULA_ID_MAX], dir[JAULA_ID_MAX + 8];
+                char id[JAULA_ID_MAX];
                 uint64_t ino;
                 struct stat s;
                 char *end;
@@ -936,11 +943,7 @@ static void sweep_index(int sfd)
                         continue;
                 if (jaula_state_load(sfd, id, &st) < 0 || st.ns_ino != ino)
                         unlinkat(dirfd(d), de->d_name, 0);
-                snprintf(dir, sizeof dir, "jails/%s", id);
-                if (fstatat(sfd, dir, &s, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-                        jaula_state_unlock_remove(sfd, id, lock);
-                else
-                        close_nointr(lock);
+                unlock_if_gone(sfd, id, lock);
         }
         closedir(d);
 }
@@ -1016,32 +1019,14 @@ static void jail_recover(const char *state_dir, const char *id)
 {
         _cleanup_close_ int sfd = jaula_state_dir_open(state_dir, NULL);
         struct jaula_jail_state st;
-        int lock, r;
+        int lock;
 
         if (sfd < 0)
                 return;
         /* Waits for a creator that is still alive: it cleans up itself. */
         lock = jaula_state_lock(sfd, id, true);
-        if (lock < 0)
-                return;
-        r = jaula_state_load(sfd, id, &st);
-        if (r < 0) {
-                /* Nothing (the creator cleaned up), or a record nobody can
-                 * read: as sweep_one does. */
-                if (r != -ENOENT) {
-                        struct jaula_jail_state junk = { 0 };
-                        snprintf(junk.id, sizeof junk.id, "%s", id);
-                        jaula_state_remove(sfd, &junk);
-                }
-                jaula_state_unlock_remove(sfd, id, lock);
-                return;
-        }
-        if (st.creating || !jaula_proc_alive(st.holder_pid, st.holder_start)) {
-                release_locked(sfd, state_dir, &st);
-                jaula_state_unlock_remove(sfd, id, lock);
-                return;
-        }
-        close_nointr(lock); /* a live jail that took the id since */
+        if (lock >= 0 && !reclaim_dead_locked(sfd, state_dir, id, lock, &st))
+                close_nointr(lock); /* a live jail that took the id since */
 }
 
 /* Like alive_ctx: an "orphan" verdict keeps the id's lock until the next
