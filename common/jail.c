@@ -413,7 +413,9 @@ static unsigned count_sessions(int jfd, const char *id)
  * and their live sessions.  Runs under the user's lock, which every login
  * of a capped profile takes before it makes or joins a jail, so no other
  * login of this user can be half-way through creating one. */
-static void count_user(int sfd, uid_t uid, unsigned *ret_jails, unsigned *ret_sessions)
+/* The user's live jails and their sessions; a registry that cannot be read
+ * is an error (the caps must not be skipped), one not made yet is none. */
+static int count_user(int sfd, uid_t uid, unsigned *ret_jails, unsigned *ret_sessions)
 {
         _cleanup_close_ int jfd = openat(sfd, "jails", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         char user_id[32], session_prefix[32];
@@ -425,14 +427,16 @@ static void count_user(int sfd, uid_t uid, unsigned *ret_jails, unsigned *ret_se
         snprintf(user_id, sizeof user_id, "u%u", (unsigned) uid);
         snprintf(session_prefix, sizeof session_prefix, "s%u-", (unsigned) uid);
         if (jfd < 0)
-                return;
+                return errno == ENOENT ? 0 : -errno;
         dfd = fcntl(jfd, F_DUPFD_CLOEXEC, 3);
         if (dfd < 0)
-                return;
+                return -errno;
         d = fdopendir(dfd);
         if (!d) {
+                int r = -errno;
+
                 close_nointr(dfd);
-                return;
+                return r;
         }
         while ((de = readdir(d))) {
                 struct jaula_jail_state st;
@@ -448,6 +452,7 @@ static void count_user(int sfd, uid_t uid, unsigned *ret_jails, unsigned *ret_se
                 *ret_sessions += count_sessions(jfd, de->d_name);
         }
         closedir(d);
+        return 0;
 }
 
 /* The profile's per-user caps, for a login that would create a jail
@@ -455,10 +460,17 @@ static void count_user(int sfd, uid_t uid, unsigned *ret_jails, unsigned *ret_se
 static int check_caps(int sfd, const struct jaula_spec *spec, bool creating, struct jaula_err *err)
 {
         unsigned jails, sessions;
+        int r;
 
         if (!spec->max_jails_per_user && !spec->max_sessions_per_user)
                 return 0;
-        count_user(sfd, spec->user.uid, &jails, &sessions);
+        r = count_user(sfd, spec->user.uid, &jails, &sessions);
+        if (r < 0)
+                return jaula_err_errno(err, r,
+                                       "Cannot count the jails of '%s' for the per-user caps of "
+                                       "profile '%s' (state directory 'jails')",
+                                       spec->user.name,
+                                       spec->profile_name ? spec->profile_name : "?");
         if (creating && spec->max_jails_per_user && jails >= spec->max_jails_per_user)
                 return jaula_err_set(err, -EUSERS,
                                      "User '%s' already has %u jails (max_jails_per_user = %u "
