@@ -98,10 +98,16 @@ else
 	"$JAILSH" --config "$CONF" --user "$U" -c 'exec sleep 600' </dev/null >/dev/null 2>&1 &
 	owner=$!
 	disown "$owner"
-	for i in $(seq 100); do [ "$(jails_left)" -gt "$before" ] && break; sleep 0.05; done
-	monitor=$(for f in "$STATE"/jails/*/state; do
-		[ -d "${f%/state}/sessions" ] && ls "${f%/state}/sessions" | grep -q "^p$owner-" &&
-			sed -n 's/^monitor_pid=//p' "$f"; done | head -1)
+	# The jail's directory appears with its intent record, before the
+	# session file and the monitor's pid: wait for the session itself.
+	monitor=
+	for i in $(seq 100); do
+		monitor=$(for f in "$STATE"/jails/*/state; do
+			[ -d "${f%/state}/sessions" ] && ls "${f%/state}/sessions" | grep -q "^p$owner-" &&
+				sed -n 's/^monitor_pid=//p' "$f"; done | head -1)
+		[ -n "$monitor" ] && break
+		sleep 0.05
+	done
 	if [ -z "$monitor" ]; then
 		not_ok "the monitor ends a jail without freezing it (no monitor found)"
 	else
