@@ -60,6 +60,9 @@ UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN    := $(UNIT_SRC:.c=)
 HELPER_SRC  := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN  := $(HELPER_SRC:.c=)
+# Benchmark programs (bench/README.md): libc only, never installed.
+BENCH_SRC   := $(sort $(wildcard bench/*.c))
+BENCH_BIN   := $(BENCH_SRC:.c=)
 
 .PHONY: all check check-unit check-integration install clean indent demo bench
 all: $(LIB) $(PAM_SO) $(PAM_FULL_SO) $(JAILSH) $(CLI)
@@ -116,7 +119,10 @@ check-integration: all $(HELPER_BIN)
 demo:
 	./scripts/demo.sh
 
-bench: all $(HELPER_BIN)
+bench/%: bench/%.c
+	$(CC) -std=gnu11 $(WARN) $(HARDEN_CFLAGS) $(CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+
+bench: all $(HELPER_BIN) $(BENCH_BIN)
 	./bench/run.sh
 
 # The same directories as the Debian package (debian/jaula.dirs), so the
@@ -135,7 +141,7 @@ install: all
 		install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$$s/; done
 
 clean:
-	rm -f common/*.o $(LIB) $(PAM_SO) $(PAM_FULL_SO) $(JAILSH) $(CLI) $(UNIT_BIN) $(HELPER_BIN)
+	rm -f common/*.o $(LIB) $(PAM_SO) $(PAM_FULL_SO) $(JAILSH) $(CLI) $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN)
 
 indent:
 	clang-format -i $(wildcard common/*.[ch] include/jaula/*.h pam_module/*.c shell/*.c cli/*.c tests/unit/*.c tests/helpers/*.c)
