@@ -21,6 +21,7 @@
 #include "jaula/confine.h"
 #include "jaula/log.h"
 #include "jaula/policy.h"
+#include "jaula/precompile.h"
 #include "jaula/spec.h"
 #include "jaula/util.h"
 
@@ -60,20 +61,70 @@ int cli_load_policy(const char *path, struct jaula_policy **ret, FILE *err)
 
 /* ------------------------------------------------------------ check-config */
 
+/* What a login would otherwise build at its first run after a change: the
+ * policy cache with its match table (the path's cache directory, the
+ * same rule as for logins: cachedir.c) and every profile's seccomp filter
+ * (where jailsh reads them).  Each is read back as a login reads it, so
+ * what is reported is what the next login finds.  Returns 0, or an exit
+ * status when a filter cannot be built. */
+static int precompile(const char *path, bool verbose)
+{
+        _cleanup_(policy_freep) struct jaula_policy *w = NULL, *p = NULL;
+        const char *dir = jaula_policy_cache_dir_for(path);
+        struct jaula_precompiled n = { 0 };
+        struct jaula_err err = { 0 };
+        int r;
+
+        if (*dir) {
+                /* Parsed again, cache written (unless a file changed in
+                 * the last seconds: policy_cache.c refuses racy files). */
+                if (cli_load_policy_flags(path, JAULA_POLICY_NO_CACHE_READ, &w, stderr) < 0)
+                        return JAULA_EXIT_CONFIG;
+        }
+        if (cli_load_policy_flags(path, 0, &p, stderr) < 0)
+                return JAULA_EXIT_CONFIG;
+        if (verbose) {
+                if (!*dir)
+                        printf("policy cache: none for %s (a directory above it is not root's "
+                               "alone): logins parse it\n", path);
+                else if (jaula_policy_from_cache(p))
+                        printf("policy cache: %s, with its match table\n", dir);
+                else
+                        printf("policy cache: not written (a policy file changed in the last "
+                               "seconds, or %s is unusable): the first login writes it\n", dir);
+        }
+        r = jaula_policy_precompile(p, NULL, &n, &err);
+        if (r == -ENOMEM) {
+                fprintf(stderr, "jaula check-config: out of memory\n");
+                return JAULA_EXIT_FAILURE;
+        }
+        if (r < 0) {
+                printf("%s: %s\n", path, err.msg);
+                return JAULA_EXIT_CONFIG;
+        }
+        if (verbose)
+                printf("seccomp filters: %zu compiled into %s, %zu there already, %zu not "
+                       "cached (logins compile them), %zu profiles without a filter\n",
+                       n.written, JAULA_POLICY_CACHE_DIR, n.already, n.uncached, n.empty);
+        return 0;
+}
+
 int cmd_check_config(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "no-files", no_argument, NULL, 'n' },
+                { "no-precompile", no_argument, NULL, 'P' },
+                { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         _cleanup_(policy_freep) struct jaula_policy *p = NULL;
         const char *path = NULL;
-        bool files = true;
+        bool files = true, build = true, verbose = false;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "c:nvh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'c':
                         path = optarg;
@@ -81,13 +132,25 @@ int cmd_check_config(int argc, char **argv)
                 case 'n':
                         files = false;
                         break;
+                case 'P':
+                        build = false;
+                        break;
+                case 'v':
+                        verbose = true;
+                        break;
                 case 'h':
-                        printf("Usage: jaula check-config [--no-files] [--config FILE | FILE]\n"
+                        printf("Usage: jaula check-config [--no-files] [--no-precompile] "
+                               "[--verbose]\n"
+                               "                          [--config FILE | FILE]\n"
                                "Checks the policy and its drop-ins, then the rootfs, shells and\n"
                                "mount sources it names (not with --no-files, for a policy\n"
                                "written for another machine); prints every error as\n"
                                "FILE:LINE: key.path: message and every accepted risk as\n"
                                "FILE:LINE: warning: message, then OK when there was no error.\n"
+                               "A good policy checked by root is then precompiled for the\n"
+                               "logins (policy cache, match table, every profile's seccomp\n"
+                               "filter in " JAULA_POLICY_CACHE_DIR "), unless --no-files or\n"
+                               "--no-precompile; --verbose says what was precompiled.\n"
                                "Exit status 0 (warnings only) or 1.\n");
                         return JAULA_EXIT_OK;
                 default:
@@ -147,6 +210,11 @@ int cmd_check_config(int argc, char **argv)
                                 "capabilities: %s\n", strerror(-r));
         if (rc != JAULA_EXIT_OK)
                 return rc;
+        if (build && files && geteuid() == 0) {
+                rc = precompile(path ? path : JAULA_DEFAULT_CONFIG, verbose);
+                if (rc != JAULA_EXIT_OK)
+                        return rc;
+        }
         printf("OK\n");
         return JAULA_EXIT_OK;
 }

@@ -33,8 +33,9 @@ static const struct command {
         const char *args;
         const char *summary;
 } commands[] = {
-        { "check-config", cmd_check_config, "[--no-files] [--config FILE | FILE]",
-          "check the policy and its drop-ins; print OK or every error" },
+        { "check-config", cmd_check_config,
+          "[--no-files] [--no-precompile] [--verbose] [--config FILE | FILE]",
+          "check the policy and its drop-ins; print OK or every error; precompile it" },
         { "explain", cmd_explain, "[--config FILE] [--json] [--no-cache] USER",
           "show how USER would be jailed at login, or why not" },
         { "list", cmd_list, "", "list live jails" },
