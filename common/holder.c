@@ -7,7 +7,7 @@
  *         └ monitor  "jaula-monitor": host side, root creds, no inherited fd
  *             └ clone3(NEWNS|NEWUTS|NEWIPC|NEWPID|NEWNET) → holder
  *                 "jaula-holder": PID 1 of the jail; joins the jail's cgroup
- *                 (the monitor moves it there), unshares the cgroup
+ *                 (born there on v2, moves itself on v1), unshares the cgroup
  *                 namespace, configures lo/eth0, builds the rootfs,
  *                 pivot_roots, then reaps zombies.
  *
@@ -283,7 +283,7 @@ static bool jail_empty(void)
 }
 
 static _Noreturn void holder_main(const struct jaula_spec *spec, const struct jaula_lease *lease,
-                                  int sock, unsigned long ns_flags)
+                                  int sock, unsigned long ns_flags, struct jaula_cgroup *cg)
 {
         struct jaula_err err = { 0 };
         int keep[1] = { sock };
@@ -296,14 +296,23 @@ static _Noreturn void holder_main(const struct jaula_spec *spec, const struct ja
          * socket is at EOF and we exit below. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         set_cmdline("jaula-holder");
+        /* Not born in the jail's cgroup (v1): we move ourselves, while we
+         * still hold the monitor's cgroup fds.  A move of the calling
+         * thread by pid 0 skips the kernel's global threadgroup lock that
+         * the monitor's write of our pid would take, and with it an RCU
+         * grace period (6–12 ms of a cold login here).  A failure is
+         * reported at GO, before anything of the jail is built. */
+        r = cg ? jaula_cgroup_attach(cg, 0) : 0;
         if (sanitize_fds(keep, 1) < 0)
                 _exit(1);
         sock = keep[0];
         if (msg_recv(sock, -1, -1, &m) < 0 || m.type != MSG_GO)
                 _exit(1);
 
-        /* Rooted at the jail's cgroup, where the monitor has put us. */
-        if ((ns_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+        /* Rooted at the jail's cgroup, where we now are. */
+        if (r < 0)
+                jaula_err_errno(&err, r, "Cannot move the holder into the jail's cgroup");
+        else if ((ns_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
                 r = jaula_err_errno(&err, -errno, "Cannot unshare the cgroup namespace");
         /* Only in an IPC namespace of the jail's own: in the host's, these
          * writes would change the host's limits. */
@@ -644,17 +653,11 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
         if (pid == 0) {
                 close(hs[0]);
                 close(csock);
-                holder_main(spec, lease, hs[1], flags);
+                holder_main(spec, lease, hs[1], flags, cgfd >= 0 ? NULL : cg);
         }
         close(hs[1]);
         mon.holder = pid;
         mon.hsock = hs[0];
-        r = cgfd >= 0 ? 0 : jaula_cgroup_attach(cg, pid);
-        if (r < 0) {
-                jaula_err_errno(&err, r, "Cannot move the holder into the jail's cgroup");
-                msg_send(csock, MSG_ERR, 0, 0, r, err.msg);
-                monitor_abandoned(&mon);
-        }
         keep[0] = csock;
         keep[1] = mon.hsock;
         keep[2] = mon.holder_pidfd;
