@@ -12,9 +12,12 @@
 #                   RESULTS.md says so
 #   BENCH_RUNS      hyperfine runs per cold-login command (default 40)
 #   BENCH_SSH_RUNS  hyperfine runs per ssh command (default 30)
-#   BENCH_ONLY      a subset of "cold ssh scale others" (default "cold ssh
-#                   scale"; "others" adds the other authors' bench/*.sh,
-#                   which would take the run past 15 minutes here)
+#   BENCH_ONLY      a subset of "compare cold ssh scale others" (default
+#                   "compare cold ssh scale"; "others" adds the other
+#                   authors' bench/*.sh, which would take the run past 15
+#                   minutes here)
+#   BENCH_COMPARE_REV  a revision bench/compare.sh sets beside the working
+#                   tree (default: none, the working tree alone)
 #   BENCH_NO_APT=1  do not apt-get install the peers
 #
 # RESULTS.md is rewritten from the top down to the line
@@ -26,7 +29,7 @@ TOP=$(pwd)
 OUT=$TOP/bench/out
 RESULTS=$TOP/bench/RESULTS.md
 MARK='<!-- analysis: everything below is kept by bench/run.sh -->'
-ONLY=${BENCH_ONLY:-cold ssh scale}
+ONLY=${BENCH_ONLY:-compare cold ssh scale}
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (sudo make bench)" >&2; exit 1; }
@@ -68,6 +71,7 @@ run_part() { # NAME TIMEOUT CMD…
 	return 0
 }
 
+want compare && run_part compare 900 bash bench/compare.sh ${BENCH_COMPARE_REV:-}
 want cold && run_part cold 900 bash bench/cold.sh local
 # SSH: bench/ssh.sh (its author's) is the ssh comparison this asks for;
 # it writes bench/out/ssh.md.
@@ -115,7 +119,7 @@ analysis=
 		[ -s "$OUT/problems.txt" ] && cat "$OUT/problems.txt"
 		echo
 	fi
-	for s in cold ssh scale; do
+	for s in compare cold ssh scale; do
 		if [ "$s" = ssh ] && want ssh; then
 			echo "## SSH: ssh USER true through one real sshd (bench/ssh.sh)"
 			echo
