@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# t-83: `jaula check-config` precompiles what a login would otherwise build
+# t-79: `jaula check-config` precompiles what a login would otherwise build
 # at its first run after a policy change: the policy cache and its match
 # table (beside it in /run/jaula-policy) and every profile's seccomp filter.
 # After check-config, the first login reads its filter and its policy from
