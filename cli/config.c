@@ -61,17 +61,42 @@ int cli_load_policy(const char *path, struct jaula_policy **ret, FILE *err)
 
 /* ------------------------------------------------------------ check-config */
 
+/* After a clean check: what the first login would otherwise compile. */
+static int prepare_cache(const char *path)
+{
+        struct jaula_diags d = { 0 };
+        struct jaula_err err = { 0 };
+        const char *dir = jaula_policy_cache_dir_for(path);
+        int r;
+
+        if (!*dir) {
+                printf("prepare: %s is not cached (only a policy under /etc, or in directories "
+                       "only root can change, is)\n", path);
+                return JAULA_EXIT_OK;
+        }
+        r = jaula_policy_prepare(path, &d, &err);
+        jaula_diags_free(&d);
+        if (r < 0) {
+                fprintf(stderr, "jaula check-config: cannot prepare %s: %s\n", dir, err.msg);
+                return r == -ENOMEM ? JAULA_EXIT_FAILURE : JAULA_EXIT_CONFIG;
+        }
+        printf("prepare: policy, match table and %d seccomp filter%s compiled in %s\n", r,
+               r == 1 ? "" : "s", dir);
+        return JAULA_EXIT_OK;
+}
+
 int cmd_check_config(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "no-files", no_argument, NULL, 'n' },
+                { "prepare", no_argument, NULL, 'P' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         _cleanup_(policy_freep) struct jaula_policy *p = NULL;
         const char *path = NULL;
-        bool files = true;
+        bool files = true, prepare = false;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
@@ -82,13 +107,19 @@ int cmd_check_config(int argc, char **argv)
                 case 'n':
                         files = false;
                         break;
+                case 'P':
+                        prepare = true;
+                        break;
                 case 'h':
-                        printf("Usage: jaula check-config [--no-files] [--config FILE | FILE]\n"
+                        printf("Usage: jaula check-config [--no-files] [--prepare] [--config FILE | FILE]\n"
                                "Checks the policy and its drop-ins, then the rootfs, shells and\n"
                                "mount sources it names (not with --no-files, for a policy\n"
                                "written for another machine); prints every error as\n"
                                "FILE:LINE: key.path: message and every accepted risk as\n"
                                "FILE:LINE: warning: message, then OK when there was no error.\n"
+                               "--prepare (root): then compile what logins read from\n"
+                               "/run/jaula-policy (the validated policy, its match table, the\n"
+                               "seccomp filters), as jaula-prepare.service does at boot.\n"
                                "Exit status 0 (warnings only) or 1.\n");
                         return JAULA_EXIT_OK;
                 default:
@@ -165,6 +196,8 @@ int cmd_check_config(int argc, char **argv)
         if (rc != JAULA_EXIT_OK)
                 return rc;
         printf("OK\n");
+        if (prepare)
+                return prepare_cache(path ? path : JAULA_DEFAULT_CONFIG);
         return JAULA_EXIT_OK;
 }
 

@@ -65,6 +65,13 @@ int jaula_policy_load_ex(const char *path, const char *cache_dir, unsigned flags
 /* Whether p came from the cache (for tests and benchmarks). */
 int jaula_policy_from_cache(const struct jaula_policy *p);
 
+/* Compile what logins read from the cache (JAULA_POLICY_CACHE_DIR) for
+ * the policy at PATH: the validated policy, its match table and every
+ * profile's seccomp filter.  Root only.  Returns the number of filters
+ * compiled or found current, or -errno with diags / err filled. */
+struct jaula_err;
+int jaula_policy_prepare(const char *path, struct jaula_diags *diags, struct jaula_err *err);
+
 /* Parse and validate TEXT as if read from a file called NAME (no I/O, no
  * ownership checks, no drop-ins). */
 int jaula_policy_parse(const char *text, const char *name, struct jaula_policy **ret,
