@@ -162,7 +162,7 @@ static int check_pam(const char *dir, const char *vendor, struct jaula_findings 
                 for (size_t k = 0; !sd->found && strcmp(services[i].service, "sshd") == 0 &&
                                    k < st.n;
                      k++)
-                        if (!st.v[k].substack && jaula_pam_line_is(&st.v[k], "pam_systemd")) {
+                        if (!st.v[k].substack && jaula_pam_line_is(&st.v[k], "pam_systemd.so")) {
                                 sd->found = true;
                                 sd->line = st.v[k].line;
                                 sd->file = strdup(st.v[k].file);
