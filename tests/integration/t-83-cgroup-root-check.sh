@@ -126,7 +126,12 @@ if [ -z "$bb" ]; then
 	finish
 fi
 guest=$TDIR/guest.sh
-{ echo "J='$JAULA'"; cat <<'GUEST'; } > "$guest"
+# docs/cgroups.md's recipe for a root of jails on a v2 host without
+# systemd, verbatim (t-82 runs the document's other recipes).
+doc_recipe=$(awk '$0 == "```sh recipe=explicit-root-v2" { on = 1; next } on && /^```$/ { exit } on' "$TOP/docs/cgroups.md")
+[ -n "$doc_recipe" ] || not_ok "docs/cgroups.md has the recipe explicit-root-v2"
+printf '%s\n' "$doc_recipe" > "$TDIR/recipe.sh"
+{ echo "J='$JAULA' RECIPE='$TDIR/recipe.sh'"; cat <<'GUEST'; } > "$guest"
 set -u
 mkdir -p /run/jaula-r/bin /run/jaula-conf
 cp /bin/busybox /run/jaula-r/bin/sh
@@ -144,7 +149,13 @@ EOF
 	chmod 0644 /run/jaula-conf/j.conf
 }
 run() { echo "== $1"; "$J" check-config /run/jaula-conf/j.conf 2>&1; echo "rc=$?"; }
-echo "+memory +pids" > /sys/fs/cgroup/cgroup.subtree_control
+echo "== recipe"
+sh -e "$RECIPE" 2>&1; echo "rc=$?"
+conf /sys/fs/cgroup/jails 'memory = "64M"; pids = 50;
+  cpu = "50%";'
+run recipe-root
+# From here the root offers its children memory and pids, not cpu.
+echo "+memory +pids -cpu" > /sys/fs/cgroup/cgroup.subtree_control
 mkdir /sys/fs/cgroup/jaula-t83
 conf /sys/fs/cgroup/jaula-t83 'memory = "64M"; pids = 50;'
 run good
@@ -161,12 +172,15 @@ conf /sys/fs/cgroup 'memory = "64M";'
 run hierroot
 GUEST
 out=$("$TOP/tests/qemu/run-in-vm.sh" -t "${JAULA_VM_TIMEOUT:-300}" -b bash \
-	-b "$JAULA" "$guest" 2>"$TDIR/vm.err"); rc=$?
+	-b "$JAULA" -f "$TDIR/recipe.sh" "$guest" 2>"$TDIR/vm.err"); rc=$?
 if [ $rc -eq 125 ]; then
 	skip "cgroup v2 cases: cannot run the VM: $(tail -1 "$TDIR/vm.err")"
 	finish
 fi
 vsect() { awk -v s="== $1" '$0 == s { on = 1; next } /^== / { on = 0 } on' <<<"$out" | tr '\n' ' '; }
+expect_match "v2: docs/cgroups.md's explicit-root-v2 recipe runs" "^rc=0 $" "$(vsect recipe)"
+expect_match "v2: check-config accepts the recipe's root for memory, pids and cpu limits" \
+	"OK rc=0" "$(vsect recipe-root)"
 expect_match "v2: check-config accepts a cgroup offering memory and pids for those limits" \
 	"OK rc=0" "$(vsect good)"
 expect_match "v2: check-config refuses a cpu limit the root cannot offer, at its line" \
