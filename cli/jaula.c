@@ -33,7 +33,7 @@ static const struct command {
         const char *args;
         const char *summary;
 } commands[] = {
-        { "check-config", cmd_check_config, "[--no-files] [--config FILE | FILE]",
+        { "check-config", cmd_check_config, "[--no-files] [--prepare] [--config FILE | FILE]",
           "check the policy and its drop-ins; print OK or every error" },
         { "explain", cmd_explain, "[--config FILE] [--json] [--no-cache] USER",
           "show how USER would be jailed at login, or why not" },
