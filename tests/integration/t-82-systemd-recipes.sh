@@ -60,8 +60,8 @@ expect_eq "dpkg -i ${deb##*/}" 0 "$rc"
 [ $rc -eq 0 ] || { printf '%s\n' "$out" | tail -10 | diag; finish; }
 expect_eq "the package enables jaula-prepare.service" enabled "$(g 'systemctl is-enabled jaula-prepare.service')"
 expect_eq "… and the installation starts nothing" inactive "$(g 'systemctl is-active jaula-prepare.service')"
-expect_match "jaula.slice is known to systemd, with TasksMax=infinity" "LoadState=loaded.*TasksMax=infinity" \
-	"$(g 'systemctl show -p LoadState -p TasksMax jaula.slice' | tr '\n' ' ')"
+expect_eq "jaula.slice is known to systemd, with TasksMax=infinity" "LoadState=loaded TasksMax=infinity" \
+	"$(g 'systemctl show -p LoadState -p TasksMax jaula.slice' | sort | tr '\n' ' ' | sed 's/ $//')"
 expect_match "jaula-prepare.service runs before ssh.service" "ssh.service" \
 	"$(g 'systemctl show -p Before jaula-prepare.service')"
 
@@ -82,19 +82,28 @@ g "groupadd students && useradd -m -u $JUID -g students -s /usr/sbin/jailsh $JU 
 sed 's/^Match Group jailed$/Match Group students/' "$TOP/conf/sshd_config.d-jaula.conf" > "$kdir/sshd-jaula.conf"
 sdguest_copy_in "$kdir/sshd-jaula.conf" /etc/ssh/sshd_config.d/jaula.conf
 expect_eq "sshd takes the jaula drop-in" active "$(g 'sshd -t && systemctl reload ssh && systemctl is-active ssh')"
+# The next connection may meet sshd while it reloads.
+for _ in $(seq 1 20); do g true 2>/dev/null && break; sleep 1; done
 
 # ------------------------------------------------- jaula-prepare.service
 out=$(g 'systemctl start jaula-prepare.service; systemctl is-active jaula-prepare.service; ls /run/jaula-policy')
 expect_match "started, jaula-prepare.service checks the example policy and stays active" "^active" "$out"
 expect_match "… having compiled the policy, match table and seccomp filters into /run/jaula-policy" \
 	"\.cache .*\.match .*sf-.*\.bpf" "$(tr '\n' ' ' <<<"$out")"
-g 'printf "profiles = { broken = { rootfs = \"nowhere\"; }; };\n" > /etc/jaula/conf.d/50-broken.conf && chmod 0644 /etc/jaula/conf.d/50-broken.conf'
-out=$(g 'systemctl restart jaula-prepare.service; systemctl is-failed jaula-prepare.service; journalctl -b --no-pager -u jaula-prepare.service | tail -5; systemctl is-active ssh')
-expect_match "a broken policy fails jaula-prepare.service" "^failed" "$out"
+# A broken policy, in one guest session: while it is broken pam_jaula
+# refuses every login it cannot decide on, root's ssh included (it fails
+# closed), so the fix goes in the same session.
+out=$(g 'printf "profiles = { broken = { rootfs = \"nowhere\"; }; };\n" > /etc/jaula/conf.d/50-broken.conf
+	chmod 0644 /etc/jaula/conf.d/50-broken.conf
+	systemctl restart jaula-prepare.service; echo "state: $(systemctl is-active jaula-prepare.service)"
+	journalctl -b --no-pager -u jaula-prepare.service | tail -5
+	echo "ssh: $(systemctl is-active ssh)"
+	rm /etc/jaula/conf.d/50-broken.conf
+	systemctl restart jaula-prepare.service; echo "fixed: $(systemctl is-active jaula-prepare.service)"')
+expect_match "a broken policy fails jaula-prepare.service" "state: failed" "$out"
 expect_match "… with FILE:LINE and the error in the journal" "/etc/jaula/conf.d/50-broken.conf:1: profiles.broken.rootfs" "$out"
-expect_match "… and sshd keeps running" "active$" "$out"
-g 'rm /etc/jaula/conf.d/50-broken.conf && systemctl restart jaula-prepare.service'
-expect_eq "fixed, it is active again" active "$(g 'systemctl is-active jaula-prepare.service')"
+expect_match "… and sshd keeps running" "ssh: active" "$out"
+expect_match "fixed, it is active again" "fixed: active" "$out"
 
 # ------------------------------------------------- check-host, check-kernel
 out=$(g 'jaula check-host' 2>&1); rc=$?
