@@ -111,7 +111,7 @@ static void v2_files(const char *root, bool hier_root, struct jaula_cgroot_facts
         }
 }
 
-static void probe_v2(const char *root, struct jaula_cgroot_facts *f)
+static void probe_v2(const char *root, bool full, struct jaula_cgroot_facts *f)
 {
         _cleanup_close_ int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         char buf[4096];
@@ -124,7 +124,8 @@ static void probe_v2(const char *root, struct jaula_cgroot_facts *f)
                 f->ctrl_list[strcspn(f->ctrl_list, "\n")] = 0;
         if (!f->hier_root && jaula_cg_read(fd, "cgroup.procs", buf, sizeof buf) >= 0)
                 f->has_procs = buf[strspn(buf, " \n")] != 0;
-        v2_files(root, f->hier_root, f);
+        if (full)
+                v2_files(root, f->hier_root, f);
 }
 
 static void probe_v1(const struct jaula_cg_layout *lay, struct jaula_cgroot_facts *f)
@@ -144,13 +145,15 @@ static void probe_v1(const struct jaula_cg_layout *lay, struct jaula_cgroot_fact
         }
 }
 
-JAULA_EXPORT int jaula_cgroot_probe(const char *root, struct jaula_cgroot_facts *ret)
+/* full: also swap accounting and io weight (check-config); a login needs
+ * only the root and its controllers. */
+static int probe(const char *root, bool full, struct jaula_cgroot_facts *ret)
 {
         struct jaula_cgroot_facts f = { .explicit_root = root && root[0] };
         struct jaula_cg_layout lay = { 0 };
         int r;
 
-        f.swap_active = swap_active();
+        f.swap_active = full && swap_active();
         f.swap_accounting = f.io_weight = JAULA_UNKNOWN;
         r = jaula_cg_layout_get(f.explicit_root ? root : NULL, &lay);
         if (r < 0) {
@@ -180,11 +183,16 @@ JAULA_EXPORT int jaula_cgroot_probe(const char *root, struct jaula_cgroot_facts 
         for (size_t i = 0; i < lay.n_hier; i++)
                 f.ctrls |= from_cg_bits(lay.hier[i].ctrls);
         if (lay.mode == JAULA_CGROUP_V2 || lay.mode == JAULA_CGROUP_SYSTEMD)
-                probe_v2(lay.hier[0].mount, &f);
-        else if (lay.mode != JAULA_CGROUP_NONE)
+                probe_v2(lay.hier[0].mount, full, &f);
+        else if (lay.mode != JAULA_CGROUP_NONE && full)
                 probe_v1(&lay, &f);
         *ret = f;
         return 0;
+}
+
+JAULA_EXPORT int jaula_cgroot_probe(const char *root, struct jaula_cgroot_facts *ret)
+{
+        return probe(root, true, ret);
 }
 
 /* ---------------------------------------------------------------- judge */
@@ -440,7 +448,7 @@ JAULA_EXPORT int jaula_cgroot_check(const struct jaula_spec *spec, struct jaula_
 
         if (!spec->cgroup_root || !spec->cgroup_root[0])
                 return 0;
-        r = jaula_cgroot_probe(spec->cgroup_root, &f);
+        r = probe(spec->cgroup_root, false, &f);
         if (r < 0)
                 return jaula_err_errno(err, r, "Cannot probe cgroup_root '%s'", spec->cgroup_root);
         r = jaula_cgroot_judge_root(spec->cgroup_root, &f, msg, sizeof msg, fix, sizeof fix);
