@@ -60,8 +60,11 @@ expect_eq "dpkg -i ${deb##*/}" 0 "$rc"
 [ $rc -eq 0 ] || { printf '%s\n' "$out" | tail -10 | diag; finish; }
 expect_eq "the package enables jaula-prepare.service" enabled "$(g 'systemctl is-enabled jaula-prepare.service')"
 expect_eq "… and the installation starts nothing" inactive "$(g 'systemctl is-active jaula-prepare.service')"
-expect_eq "jaula.slice is known to systemd, with TasksMax=infinity" "LoadState=loaded TasksMax=infinity" \
-	"$(g 'systemctl show -p LoadState -p TasksMax jaula.slice' | sort | tr '\n' ' ' | sed 's/ $//')"
+# (systemd would make up a jaula.slice without the file: FragmentPath
+# tells the package's.)
+expect_eq "jaula.slice is the package's unit, with TasksMax=infinity" \
+	"FragmentPath=/lib/systemd/system/jaula.slice LoadState=loaded TasksMax=infinity" \
+	"$(g 'systemctl show -p FragmentPath -p LoadState -p TasksMax jaula.slice' | sort | tr '\n' ' ' | sed 's/ $//')"
 expect_match "jaula-prepare.service runs before ssh.service" "ssh.service" \
 	"$(g 'systemctl show -p Before jaula-prepare.service')"
 
