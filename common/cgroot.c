@@ -87,11 +87,13 @@ static void v2_files(const char *root, bool hier_root, struct jaula_cgroot_facts
         f->io_weight = (f->ctrls & JAULA_CGROOT_IO) ? JAULA_UNKNOWN : JAULA_NO;
         if (!hier_root) {
                 if (has_file(root, "memory.current"))
-                        f->swap_accounting = has_file(root, "memory.swap.max") ? JAULA_YES : JAULA_NO;
+                        f->swap_accounting =
+                                has_file(root, "memory.swap.max") ? JAULA_YES : JAULA_NO;
                 if (has_file(root, "io.stat"))
-                        f->io_weight = has_file(root, "io.weight") || has_file(root, "io.bfq.weight")
-                                               ? JAULA_YES
-                                               : JAULA_NO;
+                        f->io_weight =
+                                has_file(root, "io.weight") || has_file(root, "io.bfq.weight")
+                                        ? JAULA_YES
+                                        : JAULA_NO;
         }
         d = opendir(root);
         while (d && (de = readdir(d)) &&
@@ -104,10 +106,10 @@ static void v2_files(const char *root, bool hier_root, struct jaula_cgroot_facts
                         f->swap_accounting =
                                 has_file(child, "memory.swap.max") ? JAULA_YES : JAULA_NO;
                 if (f->io_weight == JAULA_UNKNOWN && has_file(child, "io.stat"))
-                        f->io_weight = has_file(child, "io.weight") ||
-                                                       has_file(child, "io.bfq.weight")
-                                               ? JAULA_YES
-                                               : JAULA_NO;
+                        f->io_weight =
+                                has_file(child, "io.weight") || has_file(child, "io.bfq.weight")
+                                        ? JAULA_YES
+                                        : JAULA_NO;
         }
 }
 
@@ -149,8 +151,8 @@ static void probe_v1(const struct jaula_cg_layout *lay, struct jaula_cgroot_fact
  * only the root and its controllers. */
 static int probe(const char *root, bool full, struct jaula_cgroot_facts *ret)
 {
-        struct jaula_cgroot_facts f = { .explicit_root = root && root[0] };
-        struct jaula_cg_layout lay = { 0 };
+        struct jaula_cgroot_facts f = {.explicit_root = root && root[0]};
+        struct jaula_cg_layout lay = {0};
         int r;
 
         f.swap_active = full && swap_active();
@@ -165,7 +167,7 @@ static int probe(const char *root, bool full, struct jaula_cgroot_facts *ret)
                 return 0;
         }
         if (f.explicit_root) {
-                struct jaula_cg_layout real = { .mode = lay.mode };
+                struct jaula_cg_layout real = {.mode = lay.mode};
 
                 /* A directory that merely holds files with cgroup names is
                  * not a cgroup: every hierarchy must be on cgroupfs. */
@@ -256,10 +258,10 @@ static const struct {
         unsigned bit;
         const char *name;
 } ctrl_names[] = {
-        { JAULA_CGROOT_MEMORY, "memory" },
-        { JAULA_CGROOT_CPU, "cpu" },
-        { JAULA_CGROOT_PIDS, "pids" },
-        { JAULA_CGROOT_IO, "io" },
+        {JAULA_CGROOT_MEMORY, "memory"},
+        {JAULA_CGROOT_CPU, "cpu"},
+        {JAULA_CGROOT_PIDS, "pids"},
+        {JAULA_CGROOT_IO, "io"},
 };
 
 static const char *ctrl_name(unsigned bit)
@@ -338,17 +340,18 @@ static void judge_limits(struct judge *j, const char *what, const struct jaula_l
                 const char *key;
                 unsigned bit;
         } keys[] = {
-                { POL_LIMIT_MEMORY, "memory", JAULA_CGROOT_MEMORY },
-                { POL_LIMIT_SWAP, "swap", JAULA_CGROOT_MEMORY },
-                { POL_LIMIT_CPU, "cpu", JAULA_CGROOT_CPU },
-                { POL_LIMIT_CPU_WEIGHT, "cpu_weight", JAULA_CGROOT_CPU },
-                { POL_LIMIT_PIDS, "pids", JAULA_CGROOT_PIDS },
+                {POL_LIMIT_MEMORY, "memory", JAULA_CGROOT_MEMORY},
+                {POL_LIMIT_SWAP, "swap", JAULA_CGROOT_MEMORY},
+                {POL_LIMIT_CPU, "cpu", JAULA_CGROOT_CPU},
+                {POL_LIMIT_CPU_WEIGHT, "cpu_weight", JAULA_CGROOT_CPU},
+                {POL_LIMIT_PIDS, "pids", JAULA_CGROOT_PIDS},
         };
         const struct jaula_cgroot_facts *f = j->f;
         unsigned need = jaula_cgroot_needed(l);
         char text[768];
 
-#define AT(i) (lines[(i)] > 0 ? lines[(i)] : lines[POL_LIMIT_BLOCK] > 0 ? lines[POL_LIMIT_BLOCK] : line)
+#define AT(i)                                                                                      \
+        (lines[(i)] > 0 ? lines[(i)] : lines[POL_LIMIT_BLOCK] > 0 ? lines[POL_LIMIT_BLOCK] : line)
         if (f->mode == JAULA_CGROUP_NONE) {
                 if (need || l->io_weight >= 0)
                         add(j, false, file, AT(POL_LIMIT_BLOCK),
@@ -362,18 +365,29 @@ static void judge_limits(struct judge *j, const char *what, const struct jaula_l
                 bool set;
 
                 switch (keys[i].idx) {
-                case POL_LIMIT_MEMORY: set = l->memory_max >= 0; break;
-                case POL_LIMIT_SWAP: set = l->swap_max >= 0; break;
-                case POL_LIMIT_CPU: set = l->cpu_quota_us >= 0; break;
-                case POL_LIMIT_CPU_WEIGHT: set = l->cpu_weight >= 0; break;
-                default: set = l->pids_max >= 0; break;
+                case POL_LIMIT_MEMORY:
+                        set = l->memory_max >= 0;
+                        break;
+                case POL_LIMIT_SWAP:
+                        set = l->swap_max >= 0;
+                        break;
+                case POL_LIMIT_CPU:
+                        set = l->cpu_quota_us >= 0;
+                        break;
+                case POL_LIMIT_CPU_WEIGHT:
+                        set = l->cpu_weight >= 0;
+                        break;
+                default:
+                        set = l->pids_max >= 0;
+                        break;
                 }
                 if (!set || (f->ctrls & keys[i].bit))
                         continue;
                 missing_ctrl_text(f, j->root, keys[i].bit, text, sizeof text);
                 add(j, false, file, AT(keys[i].idx), "%s.limits.%s: %s", what, keys[i].key, text);
         }
-        if (l->swap_max >= 0 && (f->ctrls & JAULA_CGROOT_MEMORY) && f->swap_accounting == JAULA_NO) {
+        if (l->swap_max >= 0 && (f->ctrls & JAULA_CGROOT_MEMORY) &&
+            f->swap_accounting == JAULA_NO) {
                 if (l->swap_max == 0 && !f->swap_active)
                         add(j, true, file, AT(POL_LIMIT_SWAP),
                             "%s.limits.swap: this host has no swap accounting, but no swap is "
@@ -402,7 +416,7 @@ JAULA_EXPORT int jaula_policy_judge_cgroups(const struct jaula_policy *p,
                                             const struct jaula_cgroot_facts *f,
                                             struct jaula_diags *d)
 {
-        struct judge j = { .f = f, .d = d, .root = p->cgroup_root ? p->cgroup_root : "" };
+        struct judge j = {.f = f, .d = d, .root = p->cgroup_root ? p->cgroup_root : ""};
         char msg[512], fix[512], what[256];
 
         if (jaula_cgroot_judge_root(j.root, f, msg, sizeof msg, fix, sizeof fix) < 0) {

@@ -26,7 +26,8 @@ static int profile_filter(const struct pol_profile *pr, struct jaula_seccomp_pro
                 .profile = (char *) pr->seccomp_profile,
                 .n_allow = pr->n_sc_allow,
                 .n_deny = pr->n_sc_deny,
-                .allow_x86 = pr->rootfs && pr->rootfs->arch && strcmp(pr->rootfs->arch, "i386") == 0,
+                .allow_x86 =
+                        pr->rootfs && pr->rootfs->arch && strcmp(pr->rootfs->arch, "i386") == 0,
         };
 
         if (!allow || !deny)
@@ -55,7 +56,7 @@ JAULA_EXPORT int jaula_policy_prepare(const char *path, struct jaula_diags *diag
                 return jaula_err_set(err, r, "The policy does not load");
         for (size_t i = 0; i < p->profiles.n; i++) {
                 const struct pol_profile *pr = POL_AT(p->profiles, struct pol_profile, i);
-                struct jaula_seccomp_prog prog = { 0 };
+                struct jaula_seccomp_prog prog = {0};
 
                 r = profile_filter(pr, &prog, err);
                 jaula_seccomp_prog_free(&prog);

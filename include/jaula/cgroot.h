@@ -38,13 +38,13 @@ enum jaula_tristate {
  * for an explicit root that directory. */
 struct jaula_cgroot_facts {
         bool explicit_root;
-        int open_err;               /* -errno opening the root (explicit only), else 0 */
+        int open_err;                /* -errno opening the root (explicit only), else 0 */
         enum jaula_cgroup_mode mode; /* V2 (a cgroup2 directory), V1 or HYBRID (v1
                                       * hierarchies), NONE (no cgroup at all) */
-        bool hier_root;     /* v2: the hierarchy's own root, exempt from the
-                             * no-internal-process rule */
-        bool has_procs;     /* v2: the root holds processes of its own */
-        unsigned ctrls;     /* JAULA_CGROOT_* offered (v2 cgroup.controllers; v1 hierarchies) */
+        bool hier_root;              /* v2: the hierarchy's own root, exempt from the
+                                      * no-internal-process rule */
+        bool has_procs;              /* v2: the root holds processes of its own */
+        unsigned ctrls; /* JAULA_CGROOT_* offered (v2 cgroup.controllers; v1 hierarchies) */
         enum jaula_tristate swap_accounting;
         enum jaula_tristate io_weight; /* io.weight / io.bfq.weight / blkio(.bfq).weight */
         bool swap_active;              /* /proc/swaps lists a device */

@@ -32,7 +32,7 @@
 
 static struct jaula_policy *parse(const char *text)
 {
-        struct jaula_diags d = { 0 };
+        struct jaula_diags d = {0};
         struct jaula_policy *p = NULL;
         int r = jaula_policy_parse(text, "t.conf", &p, &d);
 
@@ -48,7 +48,7 @@ static struct jaula_policy *parse(const char *text)
 static char *judge(const char *text, const struct jaula_cgroot_facts *f, int *ret_errors)
 {
         struct jaula_policy *p = parse(text);
-        struct jaula_diags d = { 0 };
+        struct jaula_diags d = {0};
         char *out = NULL, line[1200];
         size_t n = 0;
         FILE *o = open_memstream(&out, &n);
@@ -76,9 +76,10 @@ static const struct jaula_cgroot_facts v2_ok = {
 static void test_root_fine(void **state)
 {
         int errors;
-        _cleanup_free_ char *out = judge(GLOBAL("/sys/fs/cgroup/j") ROOTFS PROFILE_OPEN
-                                         "    memory = \"1G\";\n    cpu = \"50%\";\n" PROFILE_CLOSE RULE,
-                                         &v2_ok, &errors);
+        _cleanup_free_ char *out =
+                judge(GLOBAL("/sys/fs/cgroup/j") ROOTFS PROFILE_OPEN
+                      "    memory = \"1G\";\n    cpu = \"50%\";\n" PROFILE_CLOSE RULE,
+                      &v2_ok, &errors);
 
         assert_int_equal(errors, 0);
         assert_string_equal(out, "");
@@ -86,7 +87,7 @@ static void test_root_fine(void **state)
 
 static void test_root_missing(void **state)
 {
-        struct jaula_cgroot_facts f = { .explicit_root = true, .open_err = -ENOENT };
+        struct jaula_cgroot_facts f = {.explicit_root = true, .open_err = -ENOENT};
         int errors;
         _cleanup_free_ char *out = judge(GLOBAL("/sys/fs/cgroup/gone") ROOTFS PROFILE_OPEN
                                          "    memory = \"1G\";\n" PROFILE_CLOSE RULE,
@@ -103,13 +104,14 @@ static void test_root_missing(void **state)
 
 static void test_root_not_cgroup(void **state)
 {
-        struct jaula_cgroot_facts f = { .explicit_root = true, .mode = JAULA_CGROUP_NONE };
+        struct jaula_cgroot_facts f = {.explicit_root = true, .mode = JAULA_CGROUP_NONE};
         int errors;
         _cleanup_free_ char *out =
                 judge(GLOBAL("/srv") ROOTFS PROFILE_OPEN PROFILE_CLOSE RULE, &f, &errors);
 
         assert_int_equal(errors, 1);
-        assert_non_null(strstr(out, "t.conf:1: global.cgroup_root: '/srv' is not a cgroup directory"));
+        assert_non_null(
+                strstr(out, "t.conf:1: global.cgroup_root: '/srv' is not a cgroup directory"));
 }
 
 static void test_root_has_processes(void **state)
@@ -120,8 +122,8 @@ static void test_root_has_processes(void **state)
         _cleanup_free_ char *out = NULL;
 
         f.has_procs = true;
-        out = judge(GLOBAL("/sys/fs/cgroup/jaula.slice/jaula-cgroup.service") ROOTFS PROFILE_OPEN
-                            PROFILE_CLOSE RULE,
+        out = judge(GLOBAL("/sys/fs/cgroup/jaula.slice/jaula-cgroup.service")
+                            ROOTFS PROFILE_OPEN PROFILE_CLOSE RULE,
                     &f, &errors);
         assert_int_equal(errors, 1);
         assert_non_null(strstr(out, "t.conf:1: global.cgroup_root: the cgroup "
@@ -130,9 +132,8 @@ static void test_root_has_processes(void **state)
         assert_non_null(strstr(out, "DelegateSubgroup="));
         /* The hierarchy's own root may hold processes: v2 exempts it. */
         f.hier_root = true;
-        assert_int_equal(jaula_cgroot_judge_root("/sys/fs/cgroup", &f, msg, sizeof msg, fix,
-                                                 sizeof fix),
-                         0);
+        assert_int_equal(
+                jaula_cgroot_judge_root("/sys/fs/cgroup", &f, msg, sizeof msg, fix, sizeof fix), 0);
         /* v1 has no such rule. */
         f.hier_root = false;
         f.mode = JAULA_CGROUP_V1;
@@ -156,9 +157,10 @@ static void test_missing_controller(void **state)
                     &f, &errors);
         assert_int_equal(errors, 2);
         /* At the key's own line. */
-        assert_non_null(strstr(out, "t.conf:6: profiles.p.limits.cpu: cgroup_root '/sys/fs/cgroup/j' "
-                                    "offers no 'cpu' controller (its cgroup.controllers: "
-                                    "'memory pids')"));
+        assert_non_null(strstr(out,
+                               "t.conf:6: profiles.p.limits.cpu: cgroup_root '/sys/fs/cgroup/j' "
+                               "offers no 'cpu' controller (its cgroup.controllers: "
+                               "'memory pids')"));
         assert_non_null(strstr(out, "t.conf:11: groups.g.limits.cpu_weight: "));
         assert_null(strstr(out, "limits.memory"));
         assert_null(strstr(out, "limits.pids"));
@@ -166,13 +168,13 @@ static void test_missing_controller(void **state)
         /* v1: the hierarchy is what is missing. */
         f.mode = JAULA_CGROUP_V1;
         free(out);
-        out = judge(GLOBAL("/srv/cg") ROOTFS PROFILE_OPEN "    pids = 100;\n" PROFILE_CLOSE RULE, &f,
-                    &errors);
+        out = judge(GLOBAL("/srv/cg") ROOTFS PROFILE_OPEN "    pids = 100;\n" PROFILE_CLOSE RULE,
+                    &f, &errors);
         assert_int_equal(errors, 0);
         f.ctrls = JAULA_CGROOT_MEMORY;
         free(out);
-        out = judge(GLOBAL("/srv/cg") ROOTFS PROFILE_OPEN "    pids = 100;\n" PROFILE_CLOSE RULE, &f,
-                    &errors);
+        out = judge(GLOBAL("/srv/cg") ROOTFS PROFILE_OPEN "    pids = 100;\n" PROFILE_CLOSE RULE,
+                    &f, &errors);
         assert_int_equal(errors, 1);
         assert_non_null(strstr(out, "t.conf:5: profiles.p.limits.pids: cgroup_root '/srv/cg' has "
                                     "no 'pids' hierarchy"));
@@ -180,15 +182,15 @@ static void test_missing_controller(void **state)
 
 static void test_no_cgroups_at_all(void **state)
 {
-        struct jaula_cgroot_facts f = { .mode = JAULA_CGROUP_NONE };
+        struct jaula_cgroot_facts f = {.mode = JAULA_CGROUP_NONE};
         int errors;
-        _cleanup_free_ char *out = judge(GLOBAL("") ROOTFS PROFILE_OPEN "    pids = 100;\n" PROFILE_CLOSE
-                                                 RULE,
-                                         &f, &errors);
+        _cleanup_free_ char *out = judge(
+                GLOBAL("") ROOTFS PROFILE_OPEN "    pids = 100;\n" PROFILE_CLOSE RULE, &f, &errors);
 
         assert_int_equal(errors, 1);
-        assert_non_null(strstr(out, "t.conf:4: profiles.p.limits: this host has no cgroup hierarchy "
-                                    "mounted"));
+        assert_non_null(strstr(out,
+                               "t.conf:4: profiles.p.limits: this host has no cgroup hierarchy "
+                               "mounted"));
 }
 
 static void test_swap_accounting(void **state)
@@ -200,8 +202,8 @@ static void test_swap_accounting(void **state)
         f.explicit_root = false;
         f.swap_accounting = JAULA_NO;
         f.swap_active = true;
-        out = judge(GLOBAL("") ROOTFS PROFILE_OPEN "    memory = \"1G\";\n    swap = \"0\";\n" PROFILE_CLOSE
-                            RULE,
+        out = judge(GLOBAL("") ROOTFS PROFILE_OPEN
+                    "    memory = \"1G\";\n    swap = \"0\";\n" PROFILE_CLOSE RULE,
                     &f, &errors);
         assert_int_equal(errors, 1);
         assert_non_null(strstr(out, "t.conf:6: profiles.p.limits.swap: this host has no swap "
@@ -211,22 +213,22 @@ static void test_swap_accounting(void **state)
          * (the documented JAULA_CGROUP_SKIPPED_SWAP). */
         f.swap_active = false;
         free(out);
-        out = judge(GLOBAL("") ROOTFS PROFILE_OPEN "    memory = \"1G\";\n    swap = \"0\";\n" PROFILE_CLOSE
-                            RULE,
+        out = judge(GLOBAL("") ROOTFS PROFILE_OPEN
+                    "    memory = \"1G\";\n    swap = \"0\";\n" PROFILE_CLOSE RULE,
                     &f, &errors);
         assert_int_equal(errors, 0);
         assert_non_null(strstr(out, "t.conf:6: warning: profiles.p.limits.swap: "));
         /* A non-zero swap limit is refused all the same. */
         free(out);
-        out = judge(GLOBAL("") ROOTFS PROFILE_OPEN "    memory = \"1G\";\n    swap = \"1G\";\n" PROFILE_CLOSE
-                            RULE,
+        out = judge(GLOBAL("") ROOTFS PROFILE_OPEN
+                    "    memory = \"1G\";\n    swap = \"1G\";\n" PROFILE_CLOSE RULE,
                     &f, &errors);
         assert_int_equal(errors, 1);
         /* Unknown (no cgroup with memory enabled to look at): silent. */
         f.swap_accounting = JAULA_UNKNOWN;
         free(out);
-        out = judge(GLOBAL("") ROOTFS PROFILE_OPEN "    memory = \"1G\";\n    swap = \"1G\";\n" PROFILE_CLOSE
-                            RULE,
+        out = judge(GLOBAL("") ROOTFS PROFILE_OPEN
+                    "    memory = \"1G\";\n    swap = \"1G\";\n" PROFILE_CLOSE RULE,
                     &f, &errors);
         assert_int_equal(errors, 0);
         assert_string_equal(out, "");
@@ -257,7 +259,7 @@ static void test_io_weight_skipped(void **state)
 
 static void test_needed(void **state)
 {
-        struct jaula_limits l = { -1, -1, -1, -1, -1, -1, -1 };
+        struct jaula_limits l = {-1, -1, -1, -1, -1, -1, -1};
 
         assert_int_equal(jaula_cgroot_needed(&l), 0);
         l.swap_max = 0;

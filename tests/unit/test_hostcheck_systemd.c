@@ -26,8 +26,8 @@
 
 static void test_boolean(void **state)
 {
-        static const char *const yes[] = { "1", "yes", "Y", "TRUE", "t", "on" };
-        static const char *const no[] = { "0", "no", "N", "false", "F", "OFF" };
+        static const char *const yes[] = {"1", "yes", "Y", "TRUE", "t", "on"};
+        static const char *const no[] = {"0", "no", "N", "false", "F", "OFF"};
         bool b;
 
         for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
@@ -46,7 +46,7 @@ static void test_boolean(void **state)
 
 static void test_logind_apply(void **state)
 {
-        struct jaula_logind_conf c = { 0 };
+        struct jaula_logind_conf c = {0};
 
         /* Debian's stock file: everything commented out. */
         assert_int_equal(jaula_logind_conf_apply(&c, "/etc/systemd/logind.conf",
@@ -80,11 +80,11 @@ static void test_logind_apply(void **state)
 
 static void test_dropins_order(void **state)
 {
-        const char *dirs[] = { "/etc/systemd/logind.conf.d", "/run/systemd/logind.conf.d",
-                               "/usr/lib/systemd/logind.conf.d" };
-        char *etc[] = { "50-local.conf", "README", "10-kill.conf", NULL };
-        char *usr[] = { "50-local.conf", "20-vendor.conf", "x.conf.bak", NULL };
-        char **names[] = { etc, NULL, usr };
+        const char *dirs[] = {"/etc/systemd/logind.conf.d", "/run/systemd/logind.conf.d",
+                              "/usr/lib/systemd/logind.conf.d"};
+        char *etc[] = {"50-local.conf", "README", "10-kill.conf", NULL};
+        char *usr[] = {"50-local.conf", "20-vendor.conf", "x.conf.bak", NULL};
+        char **names[] = {etc, NULL, usr};
         _cleanup_strv_free_ char **order = NULL;
 
         assert_int_equal(jaula_dropins_order(dirs, names, 3, &order), 0);
@@ -98,7 +98,7 @@ static void test_dropins_order(void **state)
 static void test_logind_load(void **state)
 {
         char dir[] = "/tmp/jaula-test-logind.XXXXXX", path[512], d1[128], d2[128];
-        struct jaula_logind_conf c = { 0 };
+        struct jaula_logind_conf c = {0};
         const char *dirs[2];
         FILE *f;
 
@@ -139,7 +139,7 @@ static void test_logind_load(void **state)
 
 static struct jaula_policy *parse(const char *text)
 {
-        struct jaula_diags d = { 0 };
+        struct jaula_diags d = {0};
         struct jaula_policy *p = NULL;
 
         assert_int_equal(jaula_policy_parse(text, "t.conf", &p, &d), 0);
@@ -150,7 +150,7 @@ static struct jaula_policy *parse(const char *text)
 static char *judge(const struct jaula_systemd_facts *s, const char *policy)
 {
         struct jaula_policy *p = parse(policy);
-        struct jaula_findings f = { 0 };
+        struct jaula_findings f = {0};
         char *out = NULL, line[2048];
         size_t n = 0;
         FILE *o = open_memstream(&out, &n);
@@ -172,12 +172,12 @@ static char *judge(const struct jaula_systemd_facts *s, const char *policy)
         "match = ( { users = [\"*\"]; profile = \"p\"; } );\n"
 #define POLICY_PROCESSES                                                                           \
         "rootfs = { r = { path = \"/srv/r\"; }; };\n"                                              \
-        "profiles = { p = { rootfs = \"r\"; lifetime = \"processes\"; }; };\n"                    \
+        "profiles = { p = { rootfs = \"r\"; lifetime = \"processes\"; }; };\n"                     \
         "match = ( { users = [\"*\"]; profile = \"p\"; } );\n"
 
 static void test_judge_no_systemd(void **state)
 {
-        struct jaula_systemd_facts s = { .layout = JAULA_CGROUP_V1 };
+        struct jaula_systemd_facts s = {.layout = JAULA_CGROUP_V1};
         _cleanup_free_ char *out = judge(&s, POLICY_SESSION);
 
         assert_string_equal(out, "note: systemd is not PID 1 here: jails use the cgroup v1 "
@@ -186,7 +186,7 @@ static void test_judge_no_systemd(void **state)
 
 static void test_judge_systemd_unified(void **state)
 {
-        struct jaula_logind_conf lc = { 0 };
+        struct jaula_logind_conf lc = {0};
         struct jaula_systemd_facts s = {
                 .pid1 = true,
                 .layout = JAULA_CGROUP_V2,
@@ -217,8 +217,8 @@ static void test_judge_systemd_unified(void **state)
 
 static void test_judge_hybrid(void **state)
 {
-        struct jaula_systemd_facts s = { .pid1 = true, .layout = JAULA_CGROUP_HYBRID,
-                                         .machined = true };
+        struct jaula_systemd_facts s = {
+                .pid1 = true, .layout = JAULA_CGROUP_HYBRID, .machined = true};
         _cleanup_free_ char *out = judge(&s, POLICY_SESSION);
 
         assert_non_null(strstr(out, "warning: systemd runs a hybrid cgroup layout, where it "
@@ -229,9 +229,9 @@ static void test_judge_hybrid(void **state)
 
 static void test_judge_explicit_root(void **state)
 {
-        struct jaula_systemd_facts s = { .pid1 = true, .layout = JAULA_CGROUP_V2, .machined = true };
-        _cleanup_free_ char *out = judge(
-                &s, "global = { cgroup_root = \"/sys/fs/cgroup/mine\"; };\n" POLICY_SESSION);
+        struct jaula_systemd_facts s = {.pid1 = true, .layout = JAULA_CGROUP_V2, .machined = true};
+        _cleanup_free_ char *out =
+                judge(&s, "global = { cgroup_root = \"/sys/fs/cgroup/mine\"; };\n" POLICY_SESSION);
 
         assert_non_null(strstr(out, "t.conf:1: note: cgroup_root is set: jails are cgroups under "
                                     "'/sys/fs/cgroup/mine' that the administrator manages, not "
@@ -240,9 +240,13 @@ static void test_judge_explicit_root(void **state)
 
 static void test_judge_logind(void **state)
 {
-        struct jaula_logind_conf lc = { 0 };
-        struct jaula_systemd_facts s = { .pid1 = true, .layout = JAULA_CGROUP_V2, .machined = true,
-                                         .logind_judged = true, .logind = &lc, .n_lingering = 2 };
+        struct jaula_logind_conf lc = {0};
+        struct jaula_systemd_facts s = {.pid1 = true,
+                                        .layout = JAULA_CGROUP_V2,
+                                        .machined = true,
+                                        .logind_judged = true,
+                                        .logind = &lc,
+                                        .n_lingering = 2};
         _cleanup_free_ char *out = NULL;
 
         assert_int_equal(jaula_logind_conf_apply(&lc, "/etc/systemd/logind.conf.d/k.conf",
@@ -254,15 +258,16 @@ static void test_judge_logind(void **state)
                                     "session scope only; jails live in jaula.slice and follow "
                                     "their lifetime"));
         assert_non_null(strstr(out, "\"processes\": live on while a process runs"));
-        assert_non_null(strstr(out, "note: a profile lets jails outlive their login (linger, "
-                                    "lifetime \"processes\"): the logind session closes at logout"));
+        assert_non_null(strstr(out,
+                               "note: a profile lets jails outlive their login (linger, "
+                               "lifetime \"processes\"): the logind session closes at logout"));
         assert_non_null(strstr(out, "/var/lib/systemd/linger: note: logind linger is on for 2 "
                                     "user(s)"));
         /* Not pam_systemd: logind tracks no ssh login. */
         assert_non_null(strstr(out, "note: pam_systemd is not in sshd's session stack"));
         jaula_logind_conf_free(&lc);
-        assert_int_equal(jaula_logind_conf_apply(&lc, "x.conf", "[Login]\nKillUserProcesses=maybe\n"),
-                         0);
+        assert_int_equal(
+                jaula_logind_conf_apply(&lc, "x.conf", "[Login]\nKillUserProcesses=maybe\n"), 0);
         free(out);
         out = judge(&s, POLICY_SESSION);
         assert_non_null(strstr(out, "x.conf:2: warning: KillUserProcesses='maybe' is not a "
