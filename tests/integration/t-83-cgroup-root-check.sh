@@ -42,6 +42,9 @@ out=$("$JAULA" check-config "$CONF" 2>&1); rc=$?
 expect_eq "check-config refuses a cgroup_root that does not exist (exit 1)" 1 "$rc"
 expect_match "... at the cgroup_root line, with the fix" \
 	"$CONF:$(line_of cgroup_root): global.cgroup_root: '$TDIR/no-such-cgroup' does not exist — create that cgroup.*cgroup_root = \"\"" "$out"
+out=$("$JAULA" check-kernel --config "$CONF" 2>&1); rc=$?
+expect_match "check-kernel --config reports it as a missing required piece (exit 1)" \
+	"configured cgroup_root +MISSING '$TDIR/no-such-cgroup' does not exist.*rc=1" "$(tr '\n' ' ' <<<"$out") rc=$rc"
 out=$(jail "$U" 'echo inside' 2>&1); rc=$?
 expect_eq "a login with that cgroup_root is refused" "1" "$([ $rc -ne 0 ] && ! grep -q inside <<<"$out" && echo 1)"
 log=$(tail -5 /var/log/jaula.log 2>/dev/null; journalctl -n 5 2>/dev/null)
@@ -67,6 +70,8 @@ if [ "$mode" = v1 ] || [ "$mode" = hybrid ]; then
 	out=$("$JAULA" check-config "$CONF" 2>&1); rc=$?
 	expect_eq "check-config accepts the v1 hierarchies at /sys/fs/cgroup" "0" "$rc"
 	[ "$rc" = 0 ] || diag <<<"$out"
+	expect_match "check-kernel --config accepts them too" "configured cgroup_root +OK +/sys/fs/cgroup: cgroup v1 hierarchies" \
+		"$("$JAULA" check-kernel --config "$CONF" 2>&1)"
 	# A directory of v1 hierarchies without 'cpu', made in a private
 	# mount namespace (tmpfs with bind mounts of this host's memory,
 	# pids, cpuacct and freezer hierarchies): a cpu limit cannot work.
