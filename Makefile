@@ -12,6 +12,9 @@ SYSCONFDIR  ?= /etc
 LOCALSTATEDIR ?= /var
 MULTIARCH   := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null)
 PAMDIR      ?= /lib/$(MULTIARCH)/security
+# Debian 12's place for packaged units (systemd/*: jaula.slice and
+# jaula-prepare.service).
+SYSTEMDUNITDIR ?= /lib/systemd/system
 DESTDIR     ?=
 
 CC          ?= cc
@@ -136,6 +139,8 @@ install: all
 	install -m 0644 $(PAM_FULL_SO) $(DESTDIR)$(PAMDIR)/pam_jaula_full.so
 	test -e $(DESTDIR)$(SYSCONFDIR)/jaula/jaula.conf || \
 		install -m 0644 conf/jaula.conf $(DESTDIR)$(SYSCONFDIR)/jaula/jaula.conf
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 systemd/jaula.slice systemd/jaula-prepare.service $(DESTDIR)$(SYSTEMDUNITDIR)/
 	for f in man/*.[1-8]; do [ -e "$$f" ] || continue; \
 		s=$${f##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$$s/; done

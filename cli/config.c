@@ -18,6 +18,7 @@
 #include <sched.h>
 
 #include "cli.h"
+#include "jaula/cgroot.h"
 #include "jaula/confine.h"
 #include "jaula/log.h"
 #include "jaula/policy.h"
@@ -208,6 +209,22 @@ int cmd_check_config(int argc, char **argv)
         if (r < 0)
                 fprintf(stderr, "jaula check-config: cannot read the bounding sets to judge kept "
                                 "capabilities: %s\n", strerror(-r));
+        /* The cgroup settings against this host's cgroups: an explicit
+         * cgroup_root that cannot work, a limit no controller here can
+         * apply.  Logins refuse the same (or skip what docs/cgroups.md
+         * calls a degradation, which is a warning here). */
+        if (files) {
+                r = jaula_policy_check_cgroups(p, &d);
+                for (size_t i = 0; i < d.n; i++) {
+                        jaula_diag_format(&d.v[i], line, sizeof line);
+                        printf("%s\n", line);
+                }
+                jaula_diags_free(&d);
+                if (r == -ENOMEM)
+                        return JAULA_EXIT_FAILURE;
+                if (r > 0)
+                        rc = JAULA_EXIT_CONFIG;
+        }
         if (rc != JAULA_EXIT_OK)
                 return rc;
         if (build && files && geteuid() == 0) {

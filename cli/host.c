@@ -3,9 +3,11 @@
  * run something outside the jail or skip pam_jaula: the PAM session
  * stacks of the login services, sshd's effective settings for each jailed
  * user (`sshd -T -C`), hooks sshd or an MTA run on the host, and
- * capabilities the policy keeps that the host cannot grant.  Needs root
- * for `sshd -T` (it reads the host keys); the rest reads files. */
+ * capabilities the policy keeps that the host cannot grant; and how
+ * systemd (PID 1, cgroup layout, machined, logind) gets along with jails.
+ * Needs root for `sshd -T` (it reads the host keys); the rest reads files. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,8 +22,11 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "cli.h"
 #include "jaula/hostcheck.h"
@@ -105,7 +110,15 @@ static int read_pam_file(void *ud, const char *name, char **ret_text, char **ret
         return r;
 }
 
-static int check_pam(const char *dir, const char *vendor, struct jaula_findings *f)
+/* Where sshd's session stack loads pam_systemd (for the systemd notes). */
+struct pam_systemd_at {
+        bool found;
+        char *file;
+        int line;
+};
+
+static int check_pam(const char *dir, const char *vendor, struct jaula_findings *f,
+                     struct pam_systemd_at *sd)
 {
         struct pam_dirs dirs = { dir, vendor };
 
@@ -146,6 +159,18 @@ static int check_pam(const char *dir, const char *vendor, struct jaula_findings 
                         fprintf(stderr, "jaula check-host: reading %s: %s\n", path, strerror(-r));
                         return r;
                 }
+                for (size_t k = 0; !sd->found && strcmp(services[i].service, "sshd") == 0 &&
+                                   k < st.n;
+                     k++)
+                        if (!st.v[k].substack && jaula_pam_line_is(&st.v[k], "pam_systemd.so")) {
+                                sd->found = true;
+                                sd->line = st.v[k].line;
+                                sd->file = strdup(st.v[k].file);
+                                if (!sd->file) {
+                                        jaula_pam_stack_free(&st);
+                                        return -ENOMEM;
+                                }
+                        }
                 r = jaula_pam_judge_session(&st, module_exists, f);
                 jaula_pam_stack_free(&st);
                 if (r < 0)
@@ -539,6 +564,85 @@ static int check_hooks(const char *sshrc, struct jaula_findings *f)
         return 0;
 }
 
+/* ---------------------------------------------------------- systemd */
+
+#define DEFAULT_LOGIND_CONF "/etc/systemd/logind.conf"
+
+static enum jaula_cgroup_mode cgroup_layout(void)
+{
+        struct statfs sfs;
+
+        if (statfs("/sys/fs/cgroup", &sfs) < 0)
+                return JAULA_CGROUP_NONE;
+        if (sfs.f_type == CGROUP2_SUPER_MAGIC)
+                return JAULA_CGROUP_V2;
+        if (statfs("/sys/fs/cgroup/unified", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+                return JAULA_CGROUP_HYBRID;
+        return sfs.f_type == TMPFS_MAGIC ? JAULA_CGROUP_V1 : JAULA_CGROUP_NONE;
+}
+
+static size_t count_entries(const char *dir)
+{
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        size_t n = 0;
+
+        if (!d)
+                return 0;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n;
+}
+
+/* logind_conf NULL: the system's logind.conf and its drop-ins, as systemd
+ * reads them; else that file and FILE.d alone. */
+static int check_systemd(const struct jaula_policy *p, const char *logind_conf,
+                         const struct pam_systemd_at *sd, struct jaula_findings *f)
+{
+        static const char *const dirs[] = {
+                "/etc/systemd/logind.conf.d",       "/run/systemd/logind.conf.d",
+                "/usr/local/lib/systemd/logind.conf.d", "/usr/lib/systemd/logind.conf.d",
+                "/lib/systemd/logind.conf.d",
+        };
+        struct jaula_logind_conf lc = {0};
+        struct jaula_systemd_facts s = {0};
+        struct stat st;
+        int r;
+
+        s.pid1 = stat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+        s.layout = cgroup_layout();
+        s.machined = access("/lib/systemd/systemd-machined", X_OK) == 0 ||
+                     access("/usr/lib/systemd/systemd-machined", X_OK) == 0;
+        s.pam_systemd = sd->found;
+        s.pam_systemd_file = sd->file;
+        s.pam_systemd_line = sd->line;
+        s.n_lingering = count_entries("/var/lib/systemd/linger");
+        s.logind_judged = s.pid1 || logind_conf;
+        if (logind_conf) {
+                _cleanup_free_ char *dropins = NULL;
+                const char *one[1];
+
+                if (asprintf(&dropins, "%s.d", logind_conf) < 0)
+                        return -ENOMEM;
+                one[0] = dropins;
+                r = jaula_logind_conf_load(logind_conf, one, 1, &lc);
+        } else {
+                r = jaula_logind_conf_load(DEFAULT_LOGIND_CONF, dirs, ELEMENTSOF(dirs), &lc);
+        }
+        if (r < 0) {
+                if (r != -ENOMEM)
+                        fprintf(stderr, "jaula check-host: reading logind.conf: %s\n",
+                                strerror(-r));
+                return r;
+        }
+        s.logind = &lc;
+        r = jaula_systemd_judge(&s, p, f);
+        jaula_logind_conf_free(&lc);
+        return r;
+}
+
 /* ----------------------------------------------------------- output */
 
 static void json_str(FILE *o, const char *s)
@@ -567,7 +671,9 @@ static void print_findings(const struct jaula_findings *f, bool json)
                         const struct jaula_finding *x = &f->v[i];
 
                         printf("%s\n  {\"severity\": \"%s\", \"file\": ", i ? "," : "",
-                               x->severity == JAULA_SEV_ERROR ? "error" : "warning");
+                               x->severity == JAULA_SEV_ERROR     ? "error"
+                               : x->severity == JAULA_SEV_WARNING ? "warning"
+                                                                  : "note");
                         if (x->file)
                                 json_str(stdout, x->file);
                         else
@@ -598,9 +704,12 @@ static void usage(FILE *o)
         fprintf(o,
                 "Usage: jaula check-host [--config FILE] [--pam-dir DIR] [--pam-vendor-dir DIR]\n"
                 "                        [--sshd PATH] [--sshd-config FILE] [--sshrc FILE] [--no-sshd]\n"
-                "                        [--json]\n"
+                "                        [--logind-conf FILE] [--json]\n"
                 "Reports what on this host lets a jailed user run something outside the jail\n"
-                "or skip pam_jaula, as FILE:LINE: error|warning: message — how to fix.\n"
+                "or skip pam_jaula, as FILE:LINE: error|warning: message — how to fix, and\n"
+                "how systemd, logind and machined get along with jails (note: lines).\n"
+                "--logind-conf FILE: judge FILE and FILE.d/*.conf instead of the system's\n"
+                "logind.conf and its drop-ins.\n"
                 "Exit status 0 (warnings at most), 1 (errors), 2 (could not check).\n");
 }
 
@@ -614,6 +723,7 @@ int cmd_check_host(int argc, char **argv)
                 {"sshd-config", required_argument, NULL, 'S'},
                 {"sshrc", required_argument, NULL, 'r'},
                 {"no-sshd", no_argument, NULL, 'n'},
+                {"logind-conf", required_argument, NULL, 'L'},
                 {"json", no_argument, NULL, 'j'},
                 {"help", no_argument, NULL, 'h'},
                 {},
@@ -624,6 +734,8 @@ int cmd_check_host(int argc, char **argv)
         const char *config = NULL, *pam_dir = DEFAULT_PAM_DIR, *sshd = DEFAULT_SSHD;
         const char *pam_vendor = DEFAULT_PAM_VENDOR_DIR;
         const char *sshd_config = DEFAULT_SSHD_CONFIG, *sshrc = DEFAULT_SSHRC;
+        const char *logind_conf = NULL;
+        struct pam_systemd_at sd = {0};
         bool json = false, no_sshd = false, sshd_given = false, incomplete = false;
         int c, r, rc;
 
@@ -650,6 +762,9 @@ int cmd_check_host(int argc, char **argv)
                         break;
                 case 'n':
                         no_sshd = true;
+                        break;
+                case 'L':
+                        logind_conf = optarg;
                         break;
                 case 'j':
                         json = true;
@@ -688,7 +803,14 @@ int cmd_check_host(int argc, char **argv)
                 incomplete = true;
         }
 
-        r = check_pam(pam_dir, pam_vendor, &f);
+        r = check_pam(pam_dir, pam_vendor, &f, &sd);
+        if (r == -ENOMEM)
+                goto oom;
+        if (r < 0)
+                incomplete = true;
+
+        r = check_systemd(p, logind_conf, &sd, &f);
+        free(sd.file);
         if (r == -ENOMEM)
                 goto oom;
         if (r < 0)

@@ -44,7 +44,7 @@ static const struct command {
         { "stop", cmd_stop, "JAIL", "stop a jail now" },
         { "gc", cmd_gc, "", "sweep dead sessions and jails" },
         { "mkroot", cmd_mkroot, "[OPTIONS] DIR", "build a rootfs with debootstrap" },
-        { "check-kernel", cmd_check_kernel, "", "probe the kernel features jaula needs" },
+        { "check-kernel", cmd_check_kernel, "[--json] [--config FILE]", "probe the kernel features jaula needs" },
         { "check-host", cmd_check_host, "[OPTIONS]",
           "check PAM, sshd and the host for ways around the jail" },
         { "bridges", cmd_bridges, "", "list the bridges jails are attached to" },

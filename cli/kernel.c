@@ -43,6 +43,8 @@
 int cmd_check_kernel(int argc, char **argv);
 int cli_kernel_runs_i386(char *why, size_t size);
 #include "cli.h"
+#include "jaula/cgroot.h"
+#include "jaula/policy.h"
 #include "jaula/util.h"
 
 enum status { ST_OK, ST_MISSING, ST_UNKNOWN };
@@ -584,6 +586,39 @@ static void check_cgroups(void)
                         set(c, ST_MISSING, "no memory controller");
                 }
         }
+}
+
+/* An explicit cgroup_root in the policy (none: no line): the same check a
+ * login makes before it creates anything (cgroot.h).  A policy that does
+ * not load is check-config's business, not this one's. */
+static void check_cgroup_root(const char *config)
+{
+        struct jaula_policy *p = NULL;
+        struct jaula_cgroot_facts f;
+        char msg[512], fix[512];
+        const char *root;
+        struct check *c;
+        FILE *devnull = fopen("/dev/null", "we");
+
+        if (!devnull)
+                return;
+        if (cli_load_policy_flags(config, JAULA_POLICY_NO_CACHE_READ | JAULA_POLICY_NO_CACHE_WRITE,
+                                  &p, devnull) < 0) {
+                fclose(devnull);
+                return;
+        }
+        fclose(devnull);
+        root = jaula_policy_cgroup_root(p);
+        if (root && root[0] && jaula_cgroot_probe(root, &f) >= 0) {
+                c = add("cgroups", "configured cgroup_root", true,
+                        "every login (the policy's cgroup_root cannot hold jails)");
+                if (jaula_cgroot_judge_root(root, &f, msg, sizeof msg, fix, sizeof fix) < 0)
+                        set(c, ST_MISSING, "%s — %s", msg, fix);
+                else
+                        set(c, ST_OK, "%s: %s", root,
+                            f.mode == JAULA_CGROUP_V2 ? "a cgroup2 directory" : "cgroup v1 hierarchies");
+        }
+        jaula_policy_free(p);
 }
 
 /* ---- network ----------------------------------------------------------- */
@@ -1136,8 +1171,9 @@ static void print_json(bool ok)
 
 static void usage(FILE *f)
 {
-        fputs("Usage: jaula check-kernel [--json]\n"
-              "Probe the running kernel for every feature jaula uses.\n"
+        fputs("Usage: jaula check-kernel [--json] [--config FILE]\n"
+              "Probe the running kernel for every feature jaula uses, and the policy's\n"
+              "explicit cgroup_root (if any) as a login would meet it.\n"
               "Exit status: 0 every required feature is present, 1 one is missing or\n"
               "could not be checked (run as root), 2 usage error.\n",
               f);
@@ -1147,15 +1183,20 @@ int cmd_check_kernel(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "json", no_argument, NULL, 'j' },
+                { "config", required_argument, NULL, 'c' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
+        const char *config = NULL;
         bool json = false, ok = true;
         int ch;
 
         optind = 0;
-        while ((ch = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+        while ((ch = getopt_long(argc, argv, "+jc:h", opts, NULL)) != -1) {
                 switch (ch) {
+                case 'c':
+                        config = optarg;
+                        break;
                 case 'j':
                         json = true;
                         break;
@@ -1177,6 +1218,7 @@ int cmd_check_kernel(int argc, char **argv)
         load_kconfig();
         check_namespaces();
         check_cgroups();
+        check_cgroup_root(config);
         check_network();
         check_filesystems();
         check_seccomp();

@@ -4,6 +4,7 @@
  * /proc needs no privilege. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "jaula/confine.h"
@@ -90,7 +92,9 @@ JAULA_EXPORT size_t jaula_findings_count(const struct jaula_findings *f, enum ja
 
 JAULA_EXPORT void jaula_finding_format(const struct jaula_finding *x, char *buf, size_t size)
 {
-        const char *sev = x->severity == JAULA_SEV_ERROR ? "error" : "warning";
+        const char *sev = x->severity == JAULA_SEV_ERROR     ? "error"
+                          : x->severity == JAULA_SEV_WARNING ? "warning"
+                                                             : "note";
         char where[1100];
 
         if (x->file && x->line > 0)
@@ -334,4 +338,360 @@ JAULA_EXPORT int jaula_policy_rule_uid_range(const struct jaula_policy *p, int i
         *ret_lo = ru->uids[i].lo;
         *ret_hi = ru->uids[i].hi;
         return 0;
+}
+
+/* -------------------------------------------------------------- systemd */
+
+JAULA_EXPORT int jaula_parse_boolean(const char *v, bool *ret)
+{
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                if (strcasecmp(v, yes[i]) == 0) {
+                        *ret = true;
+                        return 0;
+                }
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                if (strcasecmp(v, no[i]) == 0) {
+                        *ret = false;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+static void logind_value_clear(struct jaula_logind_value *v)
+{
+        free(v->value);
+        free(v->file);
+        *v = (struct jaula_logind_value){ 0 };
+}
+
+JAULA_EXPORT void jaula_logind_conf_free(struct jaula_logind_conf *c)
+{
+        logind_value_clear(&c->kill_user_processes);
+        logind_value_clear(&c->kill_only_users);
+        logind_value_clear(&c->kill_exclude_users);
+}
+
+static int logind_set(struct jaula_logind_value *v, const char *file, int line, const char *value)
+{
+        char *nv = strdup(value), *nf = strdup(file);
+
+        if (!nv || !nf) {
+                free(nv);
+                free(nf);
+                return -ENOMEM;
+        }
+        logind_value_clear(v);
+        *v = (struct jaula_logind_value){ .value = nv, .file = nf, .line = line };
+        return 0;
+}
+
+static char *trim(char *s)
+{
+        char *e;
+
+        s += strspn(s, " \t");
+        e = s + strlen(s);
+        while (e > s && strchr(" \t\r\n", e[-1]))
+                *--e = 0;
+        return s;
+}
+
+JAULA_EXPORT int jaula_logind_conf_apply(struct jaula_logind_conf *c, const char *file,
+                                         const char *text)
+{
+        _cleanup_free_ char *copy = strdup(text), *joined = NULL;
+        bool in_login = false;
+        char *save = NULL, *ln;
+        int lineno = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        /* strtok_r would skip empty lines and lose the count: split by hand. */
+        for (ln = copy; ln; ln = save) {
+                char *nl = strchr(ln, '\n'), *l, *eq, *key, *val;
+                int start;
+                int r;
+
+                save = nl ? nl + 1 : NULL;
+                if (nl)
+                        *nl = 0;
+                lineno++;
+                start = lineno;
+                l = trim(ln);
+                if (*l == '#' || *l == ';')
+                        continue;
+                /* A trailing backslash joins the next line (with a space). */
+                free(joined);
+                joined = strdup(l);
+                if (!joined)
+                        return -ENOMEM;
+                while (*joined && joined[strlen(joined) - 1] == '\\' && save) {
+                        char *nl2 = strchr(save, '\n'), *more;
+
+                        joined[strlen(joined) - 1] = ' ';
+                        if (nl2)
+                                *nl2 = 0;
+                        lineno++;
+                        if (asprintf(&more, "%s%s", joined, trim(save)) < 0)
+                                return -ENOMEM;
+                        free(joined);
+                        joined = more;
+                        save = nl2 ? nl2 + 1 : NULL;
+                }
+                l = trim(joined);
+                if (!*l)
+                        continue;
+                if (*l == '[') {
+                        in_login = strcmp(l, "[Login]") == 0;
+                        continue;
+                }
+                eq = strchr(l, '=');
+                if (!in_login || !eq)
+                        continue;
+                *eq = 0;
+                key = trim(l);
+                val = trim(eq + 1);
+                if (strcmp(key, "KillUserProcesses") == 0)
+                        r = logind_set(&c->kill_user_processes, file, start, val);
+                else if (strcmp(key, "KillOnlyUsers") == 0)
+                        r = logind_set(&c->kill_only_users, file, start, val);
+                else if (strcmp(key, "KillExcludeUsers") == 0)
+                        r = logind_set(&c->kill_exclude_users, file, start, val);
+                else
+                        r = 0;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+        const char *x = *(char *const *) a, *y = *(char *const *) b;
+
+        return strcmp(strrchr(x, '/') + 1, strrchr(y, '/') + 1);
+}
+
+JAULA_EXPORT int jaula_dropins_order(const char *const *dirs, char **const *names, size_t n_dirs,
+                                     char ***ret)
+{
+        _cleanup_strv_free_ char **out = NULL;
+        size_t n = 0;
+
+        out = calloc(1, sizeof *out);
+        if (!out)
+                return -ENOMEM;
+        for (size_t d = 0; d < n_dirs; d++) {
+                for (size_t i = 0; names[d] && names[d][i]; i++) {
+                        const char *name = names[d][i];
+                        bool masked = false;
+                        char **nv;
+
+                        if (strlen(name) < 6 || strcmp(name + strlen(name) - 5, ".conf") != 0 ||
+                            strchr(name, '/'))
+                                continue;
+                        for (size_t k = 0; k < n && !masked; k++)
+                                masked = strcmp(strrchr(out[k], '/') + 1, name) == 0;
+                        if (masked)
+                                continue;
+                        nv = realloc(out, sizeof *out * (n + 2));
+                        if (!nv)
+                                return -ENOMEM;
+                        out = nv;
+                        if (asprintf(&out[n], "%s/%s", dirs[d], name) < 0) {
+                                out[n] = NULL;
+                                return -ENOMEM;
+                        }
+                        out[++n] = NULL;
+                }
+        }
+        qsort(out, n, sizeof *out, name_cmp);
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+static int list_dir(const char *dir, char ***ret)
+{
+        _cleanup_strv_free_ char **v = calloc(1, sizeof *v);
+        DIR *d;
+        struct dirent *de;
+        size_t n = 0;
+
+        if (!v)
+                return -ENOMEM;
+        d = opendir(dir);
+        if (!d) {
+                *ret = TAKE_PTR(v);
+                return 0;
+        }
+        while ((de = readdir(d))) {
+                char **nv;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                nv = realloc(v, sizeof *v * (n + 2));
+                if (!nv || !(nv[n] = strdup(de->d_name))) {
+                        if (nv)
+                                v = nv;
+                        closedir(d);
+                        return -ENOMEM;
+                }
+                v = nv;
+                v[++n] = NULL;
+        }
+        closedir(d);
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
+static int apply_file(struct jaula_logind_conf *c, const char *path)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        r = jaula_read_fd_text(fd, 1024 * 1024, &text);
+        if (r < 0)
+                return r;
+        return jaula_logind_conf_apply(c, path, text);
+}
+
+JAULA_EXPORT int jaula_logind_conf_load(const char *main_file, const char *const *dirs,
+                                        size_t n_dirs, struct jaula_logind_conf *ret)
+{
+        struct jaula_logind_conf c = { 0 };
+        char ***names = calloc(n_dirs + 1, sizeof *names);
+        _cleanup_strv_free_ char **order = NULL;
+        int r = 0;
+
+        if (!names)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_dirs && r >= 0; i++)
+                r = list_dir(dirs[i], &names[i]);
+        if (r >= 0)
+                r = jaula_dropins_order(dirs, names, n_dirs, &order);
+        for (size_t i = 0; i < n_dirs; i++)
+                strv_free(names[i]);
+        free(names);
+        if (r >= 0 && main_file)
+                r = apply_file(&c, main_file);
+        for (size_t i = 0; r >= 0 && order && order[i]; i++)
+                r = apply_file(&c, order[i]);
+        if (r < 0) {
+                jaula_logind_conf_free(&c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+/* Whether any profile lets a jail outlive the login that opened it. */
+static bool outlives_login(const struct jaula_policy *p, bool *ret_processes)
+{
+        bool any = false;
+
+        *ret_processes = false;
+        for (size_t i = 0; p && i < p->profiles.n; i++) {
+                const struct pol_profile *pr = POL_AT(p->profiles, struct pol_profile, i);
+
+                if (pr->lifetime == JAULA_LIFETIME_PROCESSES)
+                        *ret_processes = any = true;
+                else if (pr->linger > 0)
+                        any = true;
+        }
+        return any;
+}
+
+JAULA_EXPORT int jaula_systemd_judge(const struct jaula_systemd_facts *s,
+                                     const struct jaula_policy *p, struct jaula_findings *f)
+{
+        const bool explicit_root = p && p->cgroup_root && p->cgroup_root[0];
+        bool processes = false, outlive = outlives_login(p, &processes);
+        int r = 0;
+
+        if (!s->pid1) {
+                r = jaula_findings_add(f, JAULA_SEV_NOTE, NULL, 0, NULL,
+                                       "systemd is not PID 1 here: jails use the cgroup %s "
+                                       "backend directly under %s",
+                                       s->layout == JAULA_CGROUP_V2 ? "v2" : "v1",
+                                       explicit_root ? p->cgroup_root : "/sys/fs/cgroup");
+        } else if (explicit_root) {
+                r = jaula_findings_add(f, JAULA_SEV_NOTE, p->file, p->cgroup_root_line, NULL,
+                                       "cgroup_root is set: jails are cgroups under '%s' that "
+                                       "the administrator manages, not systemd units "
+                                       "(systemctl and machinectl do not show them)",
+                                       p->cgroup_root);
+        } else if (s->layout == JAULA_CGROUP_V2) {
+                r = jaula_findings_add(f, JAULA_SEV_NOTE, NULL, 0, NULL,
+                                       "systemd is PID 1 with a unified cgroup v2 hierarchy: "
+                                       "each jail is a transient unit jaula-ID.scope under "
+                                       "jaula.slice, its limits unit properties "
+                                       "(systemctl status / set-property)");
+        } else {
+                r = jaula_findings_add(f, JAULA_SEV_WARNING, NULL, 0,
+                                       "boot with systemd.unified_cgroup_hierarchy=1 (the "
+                                       "default since Debian 11)",
+                                       "systemd runs a %s cgroup layout, where it delegates no "
+                                       "controllers: jails use the cgroup v1 backend, are not "
+                                       "units, and their limits are not visible to systemctl",
+                                       s->layout == JAULA_CGROUP_HYBRID ? "hybrid" : "legacy (v1)");
+        }
+        if (r < 0 || !s->pid1)
+                goto logind;
+        if (!s->machined)
+                r = jaula_findings_add(f, JAULA_SEV_WARNING, NULL, 0,
+                                       "apt-get install systemd-container",
+                                       "systemd-machined is not installed: jails are not "
+                                       "registered as machines, so machinectl list/status/"
+                                       "terminate do not know them");
+        if (r >= 0 && s->pam_systemd)
+                r = jaula_findings_add(f, JAULA_SEV_NOTE, s->pam_systemd_file,
+                                       s->pam_systemd_line, NULL,
+                                       "pam_systemd registers each ssh login with logind "
+                                       "(session-N.scope); the jail's processes live outside it, "
+                                       "in jaula.slice");
+        else if (r >= 0)
+                r = jaula_findings_add(f, JAULA_SEV_NOTE, NULL, 0, NULL,
+                                       "pam_systemd is not in sshd's session stack: logind does "
+                                       "not track ssh logins (loginctl lists none); jails work "
+                                       "the same");
+logind:
+        if (r < 0 || !s->logind_judged || !s->logind)
+                return r < 0 ? r : 0;
+        {
+                const struct jaula_logind_value *k = &s->logind->kill_user_processes;
+                bool kill = false;
+
+                if (k->value && jaula_parse_boolean(k->value, &kill) < 0)
+                        r = jaula_findings_add(f, JAULA_SEV_WARNING, k->file, k->line, NULL,
+                                               "KillUserProcesses='%s' is not a boolean; logind "
+                                               "ignores it",
+                                               k->value);
+                else if (kill)
+                        r = jaula_findings_add(
+                                f, JAULA_SEV_NOTE, k->file, k->line, NULL,
+                                "KillUserProcesses=yes: logout kills what runs in the login's "
+                                "session scope only; jails live in jaula.slice and follow their "
+                                "lifetime (\"session\": end at logout, or after linger%s)",
+                                processes ? "; \"processes\": live on while a process runs" : "");
+        }
+        if (r >= 0 && outlive)
+                r = jaula_findings_add(f, JAULA_SEV_NOTE, NULL, 0, NULL,
+                                       "a profile lets jails outlive their login (linger%s): "
+                                       "the logind session closes at logout and the jail lives "
+                                       "on in its own scope; `systemctl stop jaula-ID.scope` or "
+                                       "`jaula stop` ends it",
+                                       processes ? ", lifetime \"processes\"" : "");
+        if (r >= 0 && s->n_lingering > 0)
+                r = jaula_findings_add(f, JAULA_SEV_NOTE, "/var/lib/systemd/linger", 0, NULL,
+                                       "logind linger is on for %zu user(s): their user@UID.service "
+                                       "starts at boot through the systemd-user PAM stack, which "
+                                       "must refuse jailed users (see its pam_jaula check)",
+                                       s->n_lingering);
+        return r < 0 ? r : 0;
 }

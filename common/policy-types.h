@@ -74,6 +74,12 @@ struct pol_mount {
         int line; /* validation only: not kept in the cache */
 };
 
+/* Where a `limits` block and each of its keys were set (0: not set), in
+ * the order of pol_limit_keys.  Validation only: check-config points at
+ * a limit this host cannot apply. */
+enum { POL_LIMIT_BLOCK, POL_LIMIT_MEMORY, POL_LIMIT_SWAP, POL_LIMIT_CPU, POL_LIMIT_CPU_WEIGHT,
+       POL_LIMIT_PIDS, POL_LIMIT_IO_WEIGHT, POL_LIMIT_N_LINES };
+
 struct pol_env {
         const char *name;
         const char *value;
@@ -121,6 +127,7 @@ struct pol_profile {
         /* Where the keys the safety pass judges were set (0: not set).
          * Validation only: a cached policy has been judged already. */
         int ns_line, home_line, seccomp_line, sc_allow_line, shell_line, unsafe_line;
+        int limit_lines[POL_LIMIT_N_LINES];
 };
 
 struct pol_group {
@@ -129,6 +136,7 @@ struct pol_group {
         const char *file;
         int line;
         int seq;
+        int limit_lines[POL_LIMIT_N_LINES]; /* validation only */
 };
 
 struct pol_uid_range {
@@ -177,6 +185,7 @@ struct jaula_policy {
         const char *default_shell;
         const char *include_dir; /* NULL: conf.d beside the main file */
         int default_shell_line;  /* validation only */
+        int cgroup_root_line;    /* validation only; 0: not set */
 
         struct pol_vec rootfs;   /* struct pol_rootfs */
         struct pol_vec nets;     /* struct pol_net */

@@ -269,7 +269,7 @@ static void limits_init(struct jaula_limits *l)
 }
 
 static void parse_limits(struct ctx *c, const config_setting_t *grp, const char *parent,
-                         struct jaula_limits *l)
+                         struct jaula_limits *l, int lines[POL_LIMIT_N_LINES])
 {
         const config_setting_t *s = pol_member(grp, "limits");
         char path[PATH_BUF];
@@ -279,6 +279,9 @@ static void parse_limits(struct ctx *c, const config_setting_t *grp, const char 
         limits_init(l);
         if (!s)
                 return;
+        lines[POL_LIMIT_BLOCK] = pol_line_of(s);
+        for (size_t i = 0; pol_limit_keys[i] && i + 1 < POL_LIMIT_N_LINES; i++)
+                lines[i + 1] = pol_line_of(pol_member(s, pol_limit_keys[i]));
         pol_subpath(path, sizeof path, parent, "limits");
         if (!pol_want_group(c, s, path))
                 return;
@@ -341,6 +344,7 @@ static void parse_global(struct ctx *c, const config_setting_t *s)
         }
         pol_check_keys(c, s, "global", pol_global_keys);
         pol_get_abs_path(c, s, "global", "state_dir", &c->p->state_dir);
+        c->p->cgroup_root_line = pol_line_of(pol_member(s, "cgroup_root"));
         if (pol_get_string(c, s, "global", "cgroup_root", &v) > 0) {
                 if (*v && (v[0] != '/' || !pol_path_is_clean(v)))
                         DIAG(c, pol_member(s, "cgroup_root"),
@@ -774,7 +778,7 @@ static void parse_profile(struct ctx *c, const char *name, const config_setting_
             !(pr->ns_flags & CLONE_NEWNET))
                 DIAG(c, pol_member(s, "network"),
                      "%s.network: a network needs the \"net\" namespace in namespaces", path);
-        parse_limits(c, s, path, &pr->limits);
+        parse_limits(c, s, path, &pr->limits, pr->limit_lines);
         parse_seccomp(c, s, path, pr);
         parse_caps(c, s, path, pr);
         parse_env(c, s, path, pr);
@@ -800,7 +804,7 @@ static void parse_group(struct ctx *c, const char *name, const config_setting_t 
         g->seq = c->seq++;
         g->file = c->file;
         g->line = pol_line_of(s);
-        parse_limits(c, s, path, &g->limits);
+        parse_limits(c, s, path, &g->limits, g->limit_lines);
 }
 
 /* "10000-19999", "1000", or an integer. */

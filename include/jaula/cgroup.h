@@ -16,6 +16,7 @@ enum jaula_cgroup_mode {
         JAULA_CGROUP_V1,      /* one hierarchy per controller */
         JAULA_CGROUP_V2,      /* unified */
         JAULA_CGROUP_HYBRID,  /* v1 controllers + a controller-less v2: the v1 backend */
+        JAULA_CGROUP_SYSTEMD, /* systemd PID 1 + unified: transient scopes under jaula.slice */
 };
 
 /* cgroup_root NULL or "": the mounts in /proc/self/mountinfo; otherwise a

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jaula/cgroup.h"
 #include "jaula/policy.h"
 #include "jaula/spec.h"
 #include "jaula/util.h"
@@ -19,6 +20,7 @@
 /* ------------------------------------------------------------- findings */
 
 enum jaula_severity {
+        JAULA_SEV_NOTE = 0,    /* how the host behaves with jails; nothing to fix */
         JAULA_SEV_WARNING = 1,
         JAULA_SEV_ERROR = 2,
 };
@@ -43,7 +45,7 @@ int jaula_findings_add(struct jaula_findings *f, enum jaula_severity sev, const 
                        int line, const char *fix, const char *fmt, ...) _printf_(6, 7);
 void jaula_findings_free(struct jaula_findings *f);
 size_t jaula_findings_count(const struct jaula_findings *f, enum jaula_severity sev);
-/* "FILE:LINE: error: MSG — FIX" into buf. */
+/* "FILE:LINE: error: MSG — FIX" (or warning:, note:) into buf. */
 void jaula_finding_format(const struct jaula_finding *x, char *buf, size_t size);
 
 /* Reads the file NAME (a PAM service or include name relative to a
@@ -231,3 +233,61 @@ int jaula_policy_rule_uid_range(const struct jaula_policy *p, int index, size_t 
  * or -ENOENT: what jaula_policy_resolve decides, without building a
  * spec. */
 int jaula_policy_match_index(const struct jaula_policy *p, const struct jaula_user *user);
+
+/* -------------------------------------------------------------- systemd */
+
+/* systemd's boolean spellings (1/yes/y/true/t/on, 0/no/n/false/f/off, any
+ * case): 0 with *ret, or -EINVAL. */
+int jaula_parse_boolean(const char *v, bool *ret);
+
+/* One logind.conf setting and where it was made (file NULL: the default). */
+struct jaula_logind_value {
+        char *value;
+        char *file;
+        int line;
+};
+
+/* The [Login] settings check-host judges. */
+struct jaula_logind_conf {
+        struct jaula_logind_value kill_user_processes;
+        struct jaula_logind_value kill_only_users;
+        struct jaula_logind_value kill_exclude_users;
+};
+
+/* Apply TEXT (read from FILE) on top of c as systemd's parser does: only
+ * the [Login] section counts, "Key=Value" with blanks trimmed, lines
+ * starting with '#' or ';' are comments, a line ending in '\' continues,
+ * and a later assignment replaces an earlier one.  0 or -ENOMEM. */
+int jaula_logind_conf_apply(struct jaula_logind_conf *c, const char *file, const char *text);
+void jaula_logind_conf_free(struct jaula_logind_conf *c);
+
+/* The drop-ins systemd reads for one file, in its order: NAMES[i] (a
+ * NULL-terminated list, may be NULL) are the "*.conf" entries of
+ * DIRS[i], the directories in priority order (/etc first); a name in an
+ * earlier directory masks the same name in later ones, and the result is
+ * sorted by file name alone.  *ret: NULL-terminated "DIR/NAME" paths. */
+int jaula_dropins_order(const char *const *dirs, char **const *names, size_t n_dirs,
+                        char ***ret);
+/* Load MAIN (missing is fine) and then its drop-ins from DIRS (I/O; a
+ * drop-in that is empty or a link to /dev/null sets nothing). */
+int jaula_logind_conf_load(const char *main_file, const char *const *dirs, size_t n_dirs,
+                           struct jaula_logind_conf *ret);
+
+/* What check-host found about systemd on this host. */
+struct jaula_systemd_facts {
+        bool pid1;                   /* /run/systemd/system is a directory */
+        enum jaula_cgroup_mode layout; /* of /sys/fs/cgroup: V2 (unified), HYBRID, V1, NONE */
+        bool machined;               /* systemd-machined is installed */
+        bool logind_judged;          /* judge logind (systemd host, or a file was given) */
+        const struct jaula_logind_conf *logind;
+        bool pam_systemd;            /* in sshd's session stack */
+        const char *pam_systemd_file;
+        int pam_systemd_line;
+        size_t n_lingering;          /* users with logind linger (/var/lib/systemd/linger) */
+};
+
+/* What a missing piece disables (warnings) and how logind and jails get
+ * along on this host (notes), for the policy p (its cgroup_root, its
+ * profiles' lifetimes).  Pure.  0 or -ENOMEM. */
+int jaula_systemd_judge(const struct jaula_systemd_facts *s, const struct jaula_policy *p,
+                        struct jaula_findings *f);

@@ -69,6 +69,44 @@ else
 	ok "no maintainer script changes a user or enables the PAM profile"
 fi
 expect_match "prerm takes the profile out on remove" "pam-auth-update --package --remove jaula" "$scripts"
+# The systemd units (docs/cgroups.md): the slice of every jail and the
+# boot-time check, enabled by the package but started by nothing in it.
+for u in jaula.slice jaula-prepare.service; do
+	expect_match "unit $u is installed" "\./lib/systemd/system/$u" "$contents"
+done
+expect_eq "jaula.slice sets TasksMax deliberately" "TasksMax=infinity" \
+	"$(grep -x 'TasksMax=infinity' "$work/root/lib/systemd/system/jaula.slice" 2>/dev/null)"
+unit=$(cat "$work/root/lib/systemd/system/jaula-prepare.service" 2>/dev/null)
+expect_match "jaula-prepare.service runs check-config" \
+	"ExecStart=/usr/sbin/jaula check-config --verbose" "$unit"
+expect_match "… before sshd, wanted by multi-user.target" \
+	"Before=ssh.service.*WantedBy=multi-user.target" "$(tr '\n' ' ' <<<"$unit")"
+expect_match "postinst enables jaula-prepare.service" \
+	"deb-systemd-helper enable '?jaula-prepare.service" "$scripts"
+if grep -qE 'deb-systemd-invoke (start|restart)|systemctl.* start' <<<"$scripts"; then
+	not_ok "no maintainer script starts a unit"; grep -E 'start' <<<"$scripts" | diag
+else
+	ok "no maintainer script starts a unit"
+fi
+# Stopping the slice would end every jail (an upgrade must not).
+if grep -E 'deb-systemd-invoke|systemctl' <<<"$scripts" | grep -q 'jaula\.slice'; then
+	not_ok "no maintainer script stops or starts jaula.slice"; grep 'jaula\.slice' <<<"$scripts" | diag
+else
+	ok "no maintainer script stops or starts jaula.slice"
+fi
+if command -v systemd-analyze >/dev/null 2>&1; then
+	# verify wants the ExecStart binary where the unit names it: copies
+	# pointing at the packaged one.
+	mkdir "$work/units"
+	cp "$work/root/lib/systemd/system/jaula.slice" "$work/units/"
+	sed "s|^ExecStart=/usr/sbin/jaula |ExecStart=$work/root/usr/sbin/jaula |" \
+		"$work/root/lib/systemd/system/jaula-prepare.service" > "$work/units/jaula-prepare.service"
+	v=$(systemd-analyze verify --man=no "$work/units/jaula.slice" "$work/units/jaula-prepare.service" 2>&1); rc=$?
+	expect_eq "systemd-analyze verify accepts both units" 0 "$rc"
+	[ $rc -eq 0 ] || diag <<<"$v"
+else
+	skip "systemd-analyze verify: systemd is not installed here"
+fi
 out=$("$work/root/usr/sbin/jaula" --help 2>&1)
 expect_match "the packaged jaula runs" "check-kernel" "$out"
 finish

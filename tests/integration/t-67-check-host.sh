@@ -146,7 +146,7 @@ if ! command -v python3 >/dev/null; then
 elif [ "$RC" = 0 ] && printf '%s\n' "$OUT" | python3 -c '
 import json, sys
 v = json.load(sys.stdin)
-assert all(x["severity"] == "warning" for x in v)' 2>/dev/null; then
+assert all(x["severity"] in ("warning", "note") for x in v)' 2>/dev/null; then
 	ok "--json prints valid JSON"
 else
 	not_ok "--json: exit $RC"; printf '%s\n' "$OUT" | diag
@@ -283,6 +283,36 @@ if [ "$RC" = 2 ] && printf '%s\n' "$OUT" | grep -q "$D/no-sshd: .*sshd not check
 	ok "a missing --sshd is said, exit 2"
 else
 	not_ok "a missing --sshd: exit $RC"; printf '%s\n' "$OUT" | diag
+fi
+
+# ---------------------------------------------------------- systemd
+# This host's layout is reported as a note (no error, no warning).
+reset
+run --no-sshd
+if [ -d /run/systemd/system ]; then
+	expect_match "check-host reports systemd as PID 1" "note: systemd is PID 1" "$OUT"
+else
+	expect_match "check-host says systemd is not PID 1 and which backend jails use" \
+		"note: systemd is not PID 1 here: jails use the cgroup v[12] backend directly" "$OUT"
+fi
+# logind.conf and its drop-ins as systemd reads them: the stock file with
+# everything commented out, a drop-in that turns KillUserProcesses on
+# (named at its own line), a later one in another section that does not.
+mkdir -p "$D/logind.conf.d"
+printf '[Login]\n#KillUserProcesses=no\nKillUserProcesses=no\n' > "$D/logind.conf"
+printf '# hardening\n[Login]\nKillUserProcesses = yes\n' > "$D/logind.conf.d/50-harden.conf"
+printf '[Other]\nKillUserProcesses=no\n' > "$D/logind.conf.d/60-other.conf"
+printf '[Login]\nKillUserProcesses=no\n' > "$D/logind.conf.d/40-early.conf"
+printf '[Login]\nKillUserProcesses=no\n' > "$D/logind.conf.d/70-not-a-dropin.conf.bak"
+run --no-sshd --logind-conf "$D/logind.conf"
+expect_finding "KillUserProcesses=yes from a drop-in" "$D/logind.conf.d/50-harden.conf" 3 note \
+	"KillUserProcesses=yes: logout kills what runs in the login's session scope only; jails .* follow their lifetime"
+rm "$D/logind.conf.d/50-harden.conf"
+run --no-sshd --logind-conf "$D/logind.conf"
+if printf '%s\n' "$OUT" | grep -q KillUserProcesses; then
+	not_ok "KillUserProcesses=no: no note"; printf '%s\n' "$OUT" | diag
+else
+	ok "KillUserProcesses=no (main file and drop-ins): no note"
 fi
 
 # ---------------------------------------------------- kept capabilities
