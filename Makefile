@@ -141,6 +141,8 @@ install: all
 		install -m 0644 conf/jaula.conf $(DESTDIR)$(SYSCONFDIR)/jaula/jaula.conf
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0644 systemd/jaula.slice systemd/jaula-prepare.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -d '$(DESTDIR)$(SYSTEMDUNITDIR)/user@.service.d'
+	install -m 0644 'systemd/user@.service.d/jaula.conf' '$(DESTDIR)$(SYSTEMDUNITDIR)/user@.service.d/'
 	for f in man/*.[1-8]; do [ -e "$$f" ] || continue; \
 		s=$${f##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$$s/; done

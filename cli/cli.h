@@ -38,3 +38,4 @@ int cli_check_kept_caps(const struct jaula_policy *p, struct jaula_diags *d);
 
 int cmd_check_config(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_user_manager(int argc, char **argv);

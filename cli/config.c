@@ -857,3 +857,56 @@ int cmd_explain(int argc, char **argv)
                 explain_text(s, file, line, denied);
         return JAULA_EXIT_OK;
 }
+
+/* ------------------------------------------------------------ user-manager */
+
+/* The ExecCondition= of user@.service (systemd/user@.service.d/jaula.conf):
+ * may systemd start a per-user service manager for UID?  It would run the
+ * user's own ~/.config/systemd/user units on the host, outside any jail, so
+ * a jailed user gets none.  Exit 0: yes (not jailed, or exempt).  Exit 1:
+ * no — jailed, or the question cannot be answered (unknown uid, a policy
+ * that does not load): systemd then skips the unit without marking it
+ * failed (an exit of 1..254 from ExecCondition), where a refusal by
+ * pam_jaula in the systemd-user stack, which stays as the second line,
+ * would leave user@UID.service failed after every jailed login.  The
+ * reason goes to stderr, i.e. the unit's journal. */
+int cmd_user_manager(int argc, char **argv)
+{
+        _cleanup_(policy_freep) struct jaula_policy *p = NULL;
+        _cleanup_(spec_freep) struct jaula_spec *s = NULL;
+        struct jaula_user u = { 0 };
+        struct jaula_err err = { 0 };
+        const char *rule = NULL, *path = NULL;
+        int r;
+
+        if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+                printf("Usage: jaula user-manager [--config FILE] UID\n"
+                       "Exit 0 when systemd may start a service manager (user@UID.service)\n"
+                       "for UID, 1 when the policy jails that user or cannot say.\n");
+                return JAULA_EXIT_OK;
+        }
+        if (argc == 4 && !strcmp(argv[1], "--config")) {
+                path = argv[2];
+                argv += 2;
+                argc -= 2;
+        }
+        if (argc != 2) {
+                fprintf(stderr, "Usage: jaula user-manager [--config FILE] UID\n");
+                return JAULA_EXIT_USAGE;
+        }
+        r = lookup_user(argv[1], &u);
+        if (r < 0) {
+                fprintf(stderr, "jaula: no service manager for '%s': cannot look the user up: %s\n",
+                        argv[1], strerror(-r));
+                return 1;
+        }
+        r = cli_load_policy_flags(path, JAULA_POLICY_NO_CACHE_WRITE, &p, stderr);
+        if (r >= 0)
+                r = jaula_policy_resolve(p, &u, &s, &rule, &err);
+        if (r != 0)
+                fprintf(stderr, "jaula: no service manager for %s (uid %u): %s\n", u.name,
+                        (unsigned) u.uid,
+                        r > 0 ? "the policy jails this user" : "the policy cannot be applied");
+        jaula_user_clear(&u);
+        return r == 0 ? JAULA_EXIT_OK : 1;
+}

@@ -26,6 +26,7 @@ int cmd_mkroot(int argc, char **argv) WEAK;
 int cmd_check_kernel(int argc, char **argv) WEAK;
 int cmd_check_host(int argc, char **argv) WEAK;
 int cmd_bridges(int argc, char **argv) WEAK;
+int cmd_user_manager(int argc, char **argv) WEAK;
 
 static const struct command {
         const char *name;
@@ -48,6 +49,8 @@ static const struct command {
         { "check-host", cmd_check_host, "[OPTIONS]",
           "check PAM, sshd and the host for ways around the jail" },
         { "bridges", cmd_bridges, "", "list the bridges jails are attached to" },
+        { "user-manager", cmd_user_manager, "[--config FILE] UID",
+          "exit 0 if systemd may start user@UID.service (the user is not jailed)" },
 };
 
 /* Columns a UTF-8 string takes ("…" is one, not three bytes' worth). */

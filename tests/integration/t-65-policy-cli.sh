@@ -142,4 +142,20 @@ if [ "$(stat -c %u "$TOP/conf/jaula.conf")" = 0 ]; then
 else
 	skip "the shipped conf/jaula.conf passes: the checkout is not owned by root"
 fi
+# user-manager: the ExecCondition of user@.service (systemd/user@.service.d):
+# 0 lets systemd start a user's service manager, 1 skips it.
+"$JAULA" user-manager --config "$conf" "$ua" 2>/dev/null
+expect_eq "user-manager: a jailed user gets no service manager (exit 1)" 1 "$?"
+"$JAULA" user-manager --config "$conf" "$uid_b" 2>/dev/null
+expect_eq "user-manager: nor a user jailed by uid range, given as a uid" 1 "$?"
+"$JAULA" user-manager --config "$conf" "$ux" 2>/dev/null
+expect_eq "user-manager: an exempt user gets one (exit 0)" 0 "$?"
+"$JAULA" user-manager --config "$conf" "$un" 2>/dev/null
+expect_eq "user-manager: an unmatched user gets one" 0 "$?"
+out=$("$JAULA" user-manager --config "$dir/missing.conf" "$un" 2>&1); rc=$?
+expect_eq "user-manager: a policy that does not load gives none (fail closed)" 1 "$rc"
+expect_match "… and says why" "the policy cannot be applied" "$out"
+"$JAULA" user-manager --config "$conf" 4294967000 2>/dev/null
+expect_eq "user-manager: an unknown uid gets none" 1 "$?"
+
 finish
