@@ -22,6 +22,9 @@
 #   sdguest_ssh 'CMD'     run the shell string CMD as root in the guest
 #                         (stdin and exit status pass through; more
 #                         arguments are joined with spaces, as ssh does)
+#   sdguest_wait_ssh [SECS]       wait until sshd takes logins again (after
+#                         a `systemctl reload ssh`: sshd re-executes itself
+#                         and resets connections meanwhile)
 #   sdguest_copy_in SRC… DEST     copy host files into the guest (scp -r)
 #   sdguest_copy_out SRC… DEST    copy guest files out (SRC: guest paths)
 #   sdguest_deb [DEB]     print the path of the .deb to test: DEB, else
@@ -287,6 +290,19 @@ sdguest_boot() {
 	done
 	echo "sdguest: no ssh within ${SDGUEST_BOOT_TIMEOUT:-300} s; console:" >&2
 	tail -20 "$SDGUEST_DIR/console.log" | tr -d '\r' >&2
+	return 1
+}
+
+# sdguest_wait_ssh [SECS]: wait until the guest's sshd takes a root login
+# again (after `systemctl reload ssh`, which closes its listening socket
+# while sshd re-executes itself); default bound 60 s.
+sdguest_wait_ssh() {
+	local end=$(( $(date +%s) + ${1:-60} ))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		timeout 25 ssh "${SDGUEST_SSH_OPTS[@]}" -o ConnectTimeout=5 -i "$SDGUEST_KEY" -p "$SDGUEST_PORT" \
+			root@127.0.0.1 true </dev/null >/dev/null 2>&1 && return 0
+		sleep 1
+	done
 	return 1
 }
 
