@@ -35,6 +35,9 @@ deb=$(sdguest_deb); rc=$?
 [ $rc -eq "$SDGUEST_SKIP" ] && skip_all "no .deb to test (see above)"
 [ $rc -eq 0 ] || { not_ok "the .deb is built (dpkg-buildpackage on git archive HEAD)"; finish; }
 ok "the .deb to test: ${deb##*/}"
+if [ -z "${JAULA_DEB:-}" ] && [ -n "$(git -C "$TOP" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+	echo "# note: the .deb is built from HEAD; uncommitted changes are not in it"
+fi
 
 sdguest_boot; rc=$?
 if [ $rc -eq "$SDGUEST_SKIP" ]; then skip_all "the systemd guest cannot run here (reason above)"; fi
@@ -201,10 +204,21 @@ else
 	not_ok "the profile's pids limit holds (pids = 256)"; printf '%s\n' "$out" | tail -5 | diag
 fi
 
+# What is left of the jail (state, lease, veth, cgroup, scope, process).
+leftovers() {
+	g "ls /run/jaula/jails 2>/dev/null | sed 's/^/jail state: /'
+		find /run/jaula/net -path '*/a/*' 2>/dev/null | sed 's/^/lease: /'
+		ip -o link show | awk -F': ' '\$2 ~ /^jv/ {print \"veth: \" \$2}'
+		find /sys/fs/cgroup -type d \( -name u$JUID -o -name 'jaula-u$JUID*' \) | sed 's/^/cgroup: /'
+		systemctl list-units --no-legend --plain 'jaula-*.scope' | sed 's/^/unit: /'
+		ps -o pid=,ppid=,etime=,args= -u $JU | sed 's/^/process of $JU: /'
+		true"
+}
 # systemd's view of a jail (issue #15's design); needs the systemd backend.
 systemd_visibility_checks() {
 	local bg out scope=jaula-u$JUID.scope st mon hol sess
-	ju 'echo up; sleep 40' > "$kdir/bg.out" 2>&1 </dev/null &
+	ssh "${SDGUEST_SSH_OPTS[@]}" -i "$kdir/$JU" -p "$SDGUEST_PORT" "$JU@127.0.0.1" 'echo up; exec sleep 120' \
+		> "$kdir/bg.out" 2>&1 </dev/null &
 	bg=$!
 	for _ in $(seq 1 150); do grep -q up "$kdir/bg.out" 2>/dev/null && break; sleep 0.2; done
 	expect_eq "systemd: $scope is active" active "$(g "systemctl is-active $scope")"
@@ -216,7 +230,9 @@ systemd_visibility_checks() {
 	expect_eq "systemd: TasksMax is the profile's pids" "TasksMax=256" "$(grep '^TasksMax=' <<<"$out")"
 	out=$(g "systemctl status --no-pager $scope" 2>&1)
 	expect_match "systemd: systemctl status $scope shows it active" "Active: active" "$out"
-	expect_match "machined: machinectl list shows jaula-u$JUID" "(^|$'\n')jaula-u$JUID " "$(g 'machinectl list --no-legend')"
+	out=$(g 'machinectl list --no-legend' 2>&1)
+	if grep -q "^jaula-u$JUID " <<<"$out"; then ok "machined: machinectl list shows jaula-u$JUID"
+	else not_ok "machined: machinectl list shows jaula-u$JUID"; printf '%s\n' "$out" | diag; fi
 	st=$(g "cat /run/jaula/jails/u$JUID/state")
 	mon=$(sed -n 's/^monitor_pid=//p' <<<"$st"); hol=$(sed -n 's/^holder_pid=//p' <<<"$st")
 	out=$(g "cat /proc/$mon/cgroup /proc/$hol/cgroup; for p in \$(pgrep -u $JU -x sleep); do cat /proc/\$p/cgroup; done" 2>&1)
@@ -224,20 +240,41 @@ systemd_visibility_checks() {
 	expect_eq "logind: neither the monitor, the holder nor a jailed process is in the login's session-N.scope" 0 "$sess"
 	expect_match "systemd: the monitor is in $scope, the jail in its payload" \
 		"^0::/jaula.slice/jaula-students.slice/$scope"$'\n'"0::/jaula.slice/jaula-students.slice/$scope/payload" "$out"
-	wait "$bg"
+	# The logout (ssh's end closes the session) ends the jail.
+	kill "$bg" 2>/dev/null; wait "$bg" 2>/dev/null
 }
-systemd_visibility_checks
 
-# Logout: nothing of the jail is left (state, lease, veth, cgroup, scope).
-leftovers() {
-	g "ls /run/jaula/jails 2>/dev/null | sed 's/^/jail state: /'
-		find /run/jaula/net -path '*/a/*' 2>/dev/null | sed 's/^/lease: /'
-		ip -o link show | awk -F': ' '\$2 ~ /^jv/ {print \"veth: \" \$2}'
-		find /sys/fs/cgroup -type d \( -name u$JUID -o -name 'jaula-u$JUID*' \) | sed 's/^/cgroup: /'
-		systemctl list-units --no-legend --plain 'jaula-*.scope' | sed 's/^/unit: /'
-		ps -o pid=,ppid=,etime=,args= -u $JU | sed 's/^/process of $JU: /'
-		true"
+# Ending a jail the systemd way (the design: at once, cleaned up).
+systemd_terminate_checks() {
+	local how pid left
+	for how in "machinectl terminate jaula-u$JUID" "systemctl stop jaula-u$JUID.scope"; do
+		ssh "${SDGUEST_SSH_OPTS[@]}" -i "$kdir/$JU" -p "$SDGUEST_PORT" "$JU@127.0.0.1" 'echo up; exec sleep 120' \
+			> "$kdir/term.out" 2>&1 </dev/null &
+		pid=$!
+		for _ in $(seq 1 150); do grep -q up "$kdir/term.out" 2>/dev/null && break; sleep 0.2; done
+		g "$how" >/dev/null 2>&1
+		for _ in $(seq 1 15); do
+			left=$(leftovers)
+			[ -z "$left" ] && ! kill -0 "$pid" 2>/dev/null && break
+			sleep 1
+		done
+		if [ -z "$left" ] && ! kill -0 "$pid" 2>/dev/null; then
+			ok "systemd: $how ends the jail and its login, nothing left"
+		else
+			not_ok "systemd: $how ends the jail and its login, nothing left"
+			{ kill -0 "$pid" 2>/dev/null && echo "the ssh login still runs"; printf '%s\n' "$left"; } | diag
+		fi
+		# Whatever happened, the next check starts without this login.
+		kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+		for _ in $(seq 1 30); do [ -z "$(leftovers)" ] && break; sleep 1; done
+	done
 }
+
+systemd_visibility_checks
+systemd_terminate_checks
+
+# Logout: nothing of the jail is left.
+
 for _ in $(seq 1 30); do left=$(leftovers); [ -z "$left" ] && break; sleep 1; done
 if [ -z "$left" ]; then ok "after logout: no jail state, lease, veth, cgroup, scope or process left"
 else not_ok "after logout: no jail state, lease, veth, cgroup, scope or process left"; printf '%s\n' "$left" | diag; fi
