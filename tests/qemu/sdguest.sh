@@ -74,7 +74,7 @@
 SDGUEST_SKIP=77
 SDGUEST_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SDGUEST_CACHE=${SDGUEST_CACHE:-/var/tmp}
-SDGUEST_PORT= SDGUEST_KEY= SDGUEST_DIR= SDGUEST_PID= SDGUEST_BOOT_SECS=
+SDGUEST_PORT='' SDGUEST_KEY='' SDGUEST_DIR='' SDGUEST_PID='' SDGUEST_BOOT_SECS=''
 SDGUEST_SSH_OPTS=(-F none -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=no
 	-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=20
 	-o ServerAliveInterval=15 -o ServerAliveCountMax=8)
@@ -131,8 +131,14 @@ _sdguest_build_image() {
 		--include="$(_sdguest_packages | paste -sd,)" bookworm "$root" "$mirror" > "$tmp/debootstrap.log" 2>&1; then
 		echo "sdguest: debootstrap failed:" >&2
 		tail -8 "$tmp/debootstrap.log" >&2
+		# No mirror here is a reason to skip; anything else is a failure.
+		if grep -qE "Failed getting release file|Couldn't download|Temporary failure resolving|Could not resolve" \
+			"$tmp/debootstrap.log"; then
+			rm -rf "$tmp"
+			return "$SDGUEST_SKIP"
+		fi
 		rm -rf "$tmp"
-		return "$SDGUEST_SKIP"
+		return 1
 	fi
 	echo jaula-guest > "$root/etc/hostname"
 	printf '127.0.0.1\tlocalhost\n127.0.1.1\tjaula-guest\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
@@ -195,6 +201,10 @@ sdguest_image() {
 		(
 			exec 9>"$img.lock" && flock 9 || exit 1
 			[ -s "$img" ] && [ -s "$img.key" ] && exit 0
+			# A build that fails or is interrupted leaves nothing (the lock
+			# is ours: no other build of this image runs).
+			trap 'rm -rf "$img".tmp.* "$img.key.tmp" "$img.key.tmp.pub"' EXIT
+			trap 'exit 1' INT TERM HUP
 			rm -f "$img" "$img.key" "$img.key.pub"
 			_sdguest_build_image "$img" "$img.key" "${kernel##*/vmlinuz-}"
 		)
@@ -219,6 +229,8 @@ sdguest_jailroot_image() {
 		(
 			exec 9>"$img.lock" && flock 9 || exit 1
 			[ -s "$img" ] && exit 0
+			trap 'rm -f "$img.tmp"' EXIT
+			trap 'exit 1' INT TERM HUP
 			rm -f "$img.tmp"
 			truncate -s "$(( $(du -sm "$dir" | cut -f1) + 256 ))M" "$img.tmp"
 			nice mkfs.ext4 -q -F -L jaula-jailroot -d "$dir" "$img.tmp" >/dev/null 2>&1 || { rm -f "$img.tmp"; exit 1; }
@@ -375,6 +387,7 @@ sdguest_deb() {
 }
 
 # sdguest_install_deb [DEB]: install it in the running guest.
+# shellcheck disable=SC2120
 sdguest_install_deb() {
 	local deb
 	deb=$(sdguest_deb "$@") || return $?
