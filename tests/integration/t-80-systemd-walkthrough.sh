@@ -146,6 +146,18 @@ expect_eq "… with no_new_privs and a seccomp filter" "NoNewPrivs: 1|Seccomp: 2
 out=$(ssh_u "$FU" "$FU@127.0.0.1" -- 'hostname' </dev/null 2>&1)
 expect_eq "an unmatched user is not jailed" jaula-guest "$out"
 
+# 11. (after she logs in) `jaula list` shows her jail, `jaula enter` gets
+# inside it.
+ssh "${SDGUEST_SSH_OPTS[@]}" -i "$kdir/$JU" -p "$SDGUEST_PORT" "$JU@127.0.0.1" 'echo up; exec sleep 120' \
+	> "$kdir/bg11.out" 2>&1 </dev/null &
+bg=$!
+for _ in $(seq 1 150); do grep -q up "$kdir/bg11.out" 2>/dev/null && break; sleep 0.2; done
+out=$(g 'jaula list' 2>&1)
+expect_match "11. jaula list shows u$JUID of $JU" "u$JUID.*$JU|$JU.*u$JUID" "$out"
+out=$(g "jaula enter u$JUID hostname" 2>&1)
+expect_eq "11. jaula enter u$JUID runs a command in the jail" "lab-$JU" "$out"
+kill "$bg" 2>/dev/null; wait "$bg" 2>/dev/null
+
 # A pty: the interactive login shell of the jail, fed through the pty.
 # The markers are computed in the jail, so the terminal's echo of the
 # input does not match them.
