@@ -22,9 +22,11 @@
 #     ssh_rootfs): debootstrap under TCG takes far too long, and the
 #     guest has no network beyond its forwarded sshd port.
 #   10 (NAT): nothing to do, the example policy's network has nat = false.
-# Costs: a cold guest image is a debootstrap on this host (see
-# tests/qemu/sdguest.sh); with it cached, a boot is 45-90 s and the whole
-# test a few minutes.
+# Costs (2 shared cores): a cold guest image about 80 s (debootstrap on
+# this host, see tests/qemu/sdguest.sh), the .deb of a new commit 30-45 s;
+# with both cached the whole test takes about 4 minutes (boot 25-60 s of
+# it), a minute more while the systemd terminate checks fail (each waits
+# 15 s for a cleanup that does not come).
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/qemu/sdguest.sh"
 need_root
