@@ -11,7 +11,8 @@ packages="
   nftables iproute2 procps psmisc util-linux kmod
   busybox-static debootstrap squashfs-tools
   pamtester openssh-server openssh-client openssh-sftp-server rsync
-  qemu-system-x86 linux-image-cloud-amd64 cpio
+  qemu-system-x86 linux-image-cloud-amd64 cpio e2fsprogs
+  dpkg-dev debhelper
   socat strace python3 valgrind hyperfine
 "
 missing=""
