@@ -171,7 +171,7 @@ int jaula_cg_sd_scope_id(const char *prefix, const char *scope, char *buf, size_
 /* One unit property as it goes on the bus. */
 struct jaula_cg_sd_prop {
         const char *name;
-        char type; /* 's', 'b', 't', or 'p': PIDs, an "au" of one */
+        char type; /* 's', 'b', 't', 'p' (PIDs: an "au" of one) or 'a' (an empty "as") */
         const char *s;
         uint64_t u;
 };

@@ -1277,25 +1277,55 @@ static bool sd_slice_current(const char *group_rel, const struct jaula_limits *l
         return true;
 }
 
+/* Whether the root's cgroup.subtree_control lists ctrl. */
+static bool sd_root_enables(const char *ctrl)
+{
+        char buf[256];
+        size_t len = strlen(ctrl);
+
+        if (jaula_cg_read(AT_FDCWD, JAULA_CG_SD_ROOT "/cgroup.subtree_control", buf, sizeof buf) < 0)
+                return false;
+        for (const char *p = buf; *p;) {
+                size_t k = strcspn(p, " \n");
+
+                if (k == len && strncmp(p, ctrl, len) == 0)
+                        return true;
+                p += k;
+                p += strspn(p, " \n");
+        }
+        return false;
+}
+
 static int sd_create(struct jaula_cgroup *cg, const struct jaula_spec *spec, const char *jail_id,
                      struct jaula_err *err)
 {
         struct jaula_cg_sd_prop props[JAULA_CG_SD_MAX_PROPS];
+        struct jaula_limits group = spec->group_limits;
         size_t n;
         int r;
 
         r = sd_names_of(spec, jail_id, &cg->sd, err);
         if (r < 0)
                 return r;
+        cg->sd_limits = spec->limits;
+        /* An IOWeight would have systemd turn the io controller on from
+         * the root down, for every unit of the host; a jail profile does
+         * not get to decide that.  Where the host runs with it (an
+         * IOAccounting= or IOWeight= of its own, DefaultIOAccounting=yes)
+         * the weight applies; elsewhere it is skipped, as on a v2 host
+         * without a proportional io scheduler. */
+        if ((group.io_weight >= 0 || cg->sd_limits.io_weight >= 0) && !sd_root_enables("io")) {
+                group.io_weight = cg->sd_limits.io_weight = -1;
+                cg->skipped |= JAULA_CGROUP_SKIPPED_IO_WEIGHT;
+        }
         /* Every limit, unset ones reset, so a changed policy applies; and
          * TasksMax always (systemd's DefaultTasksMax would cap the group). */
-        if (!sd_slice_current(cg->sd.group_rel, &spec->group_limits)) {
-                n = jaula_cg_sd_limit_props(&spec->group_limits, true, 0, props);
+        if (!sd_slice_current(cg->sd.group_rel, &group)) {
+                n = jaula_cg_sd_limit_props(&group, true, 0, props);
                 r = jaula_cg_sd_set_properties(cg->sd.group, props, n, err);
                 if (r < 0)
                         return r;
         }
-        cg->sd_limits = spec->limits;
         snprintf(cg->sd_desc, sizeof cg->sd_desc, "jaula jail %s: user %s, profile %s", jail_id,
                  spec->user.name ? spec->user.name : "?",
                  spec->profile_name ? spec->profile_name : "?");

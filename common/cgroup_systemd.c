@@ -210,7 +210,12 @@ size_t jaula_cg_sd_scope_props(const struct jaula_limits *l, const char *descrip
 
         out[n++] = (struct jaula_cg_sd_prop){ .name = "Description", .type = 's', .s = description };
         out[n++] = (struct jaula_cg_sd_prop){ .name = "Slice", .type = 's', .s = slice };
+        /* Ours to make payload/ in, with no controller delegated: the
+         * limits are the scope's own properties, and Delegate=yes alone
+         * would have systemd enable every controller (cpuset, io, …) from
+         * the root down for us. */
         out[n++] = (struct jaula_cg_sd_prop){ .name = "Delegate", .type = 'b', .u = 1 };
+        out[n++] = (struct jaula_cg_sd_prop){ .name = "DelegateControllers", .type = 'a' };
         out[n++] = (struct jaula_cg_sd_prop){ .name = "PIDs", .type = 'p', .u = (uint64_t) pid };
         /* A scope whose start failed (its monitor died first) must not
          * stay behind as a failed unit. */
@@ -362,6 +367,9 @@ static int append_props(sd_bus_message *m, const struct jaula_cg_sd_prop *p, siz
                         break;
                 case 'p':
                         r = fn.message_append(m, "(sv)", p[i].name, "au", 1, (uint32_t) p[i].u);
+                        break;
+                case 'a':
+                        r = fn.message_append(m, "(sv)", p[i].name, "as", 0);
                         break;
                 default:
                         r = -EINVAL;

@@ -143,6 +143,9 @@ static void render(const struct jaula_cg_sd_prop *p, size_t n, char *out, size_t
                 case 'p':
                         snprintf(v, sizeof v, "[%llu]", (unsigned long long) p[i].u);
                         break;
+                case 'a':
+                        snprintf(v, sizeof v, "[]");
+                        break;
                 default:
                         fail();
                 }
@@ -208,14 +211,14 @@ static void test_scope_props(void **state)
         n = jaula_cg_sd_scope_props(&l, "jaula jail u1: user a, profile p", "jaula-g.slice", 4242, p);
         render(p, n, out, sizeof out);
         assert_string_equal(out, "Description=jaula jail u1: user a, profile p Slice=jaula-g.slice "
-                                 "Delegate=yes PIDs=[4242] CollectMode=inactive-or-failed "
+                                 "Delegate=yes DelegateControllers=[] PIDs=[4242] CollectMode=inactive-or-failed "
                                  "TimeoutStopUSec=15000000 SendSIGHUP=no TasksMax=inf");
         l.memory_max = 1 << 30;
         l.pids_max = 64;
         n = jaula_cg_sd_scope_props(&l, "d", "s.slice", 1, p);
         assert_true(n <= JAULA_CG_SD_MAX_PROPS);
         render(p, n, out, sizeof out);
-        assert_string_equal(out, "Description=d Slice=s.slice Delegate=yes PIDs=[1] "
+        assert_string_equal(out, "Description=d Slice=s.slice Delegate=yes DelegateControllers=[] PIDs=[1] "
                                  "CollectMode=inactive-or-failed TimeoutStopUSec=15000000 "
                                  "SendSIGHUP=no MemoryMax=1073741824 TasksMax=64");
 }
