@@ -44,9 +44,14 @@ if [ $rc -eq "$SDGUEST_SKIP" ]; then skip_all "the systemd guest cannot run here
 [ $rc -eq 0 ] || { not_ok "the systemd guest boots to ssh"; finish; }
 ok "the systemd guest boots to ssh in $SDGUEST_BOOT_SECS s"
 
-g() { sdguest_ssh "$@" </dev/null; }
 kdir=$(mktemp -d /tmp/jaula-t81.XXXXXX)
 on_exit "rm -rf '$kdir'"
+# Root's commands share one connection: each new root login would start a
+# user manager in the guest, seconds under emulation.  The jailed users'
+# logins (ju) are never shared.
+G_OPTS=(-o ControlMaster=auto -o "ControlPath=$kdir/root.mux" -o ControlPersist=900)
+g() { ssh "${SDGUEST_SSH_OPTS[@]}" "${G_OPTS[@]}" -i "$SDGUEST_KEY" -p "$SDGUEST_PORT" root@127.0.0.1 -- "$@" </dev/null; }
+on_exit "ssh -o 'ControlPath=$kdir/root.mux' -O exit root@127.0.0.1"
 
 expect_eq "PID 1 of the guest is systemd" systemd "$(g 'cat /proc/1/comm')"
 expect_eq "/sys/fs/cgroup is cgroup2 only" cgroup2fs "$(g 'stat -fc %T /sys/fs/cgroup')"
@@ -54,7 +59,8 @@ g 'systemctl is-system-running --wait' >/dev/null 2>&1
 root_sc=$(g 'cat /sys/fs/cgroup/cgroup.subtree_control')
 
 # ------------------------------------------------------------ set-up
-out=$(sdguest_install_deb "$deb" 2>&1) || { not_ok "dpkg -i ${deb##*/}"; printf '%s\n' "$out" | tail -10 | diag; finish; }
+sdguest_copy_in "$deb" /tmp/ &&
+	out=$(g "dpkg -i /tmp/${deb##*/}" 2>&1) || { not_ok "dpkg -i ${deb##*/}"; printf '%s\n' "$out" | tail -10 | diag; finish; }
 out=$(g 'jaula check-kernel' 2>&1)
 expect_match "check-kernel: the systemd backend under jaula.slice" \
 	"cgroup backend +OK +systemd \(jaula\.slice, cgroup v2\)" "$out"
@@ -80,6 +86,11 @@ sed 's/^Match Group jailed$/Match Group students/' "$TOP/conf/sshd_config.d-jaul
 sdguest_copy_in "$kdir/sshd.conf" /etc/ssh/sshd_config.d/jaula.conf
 g 'groupadd students; i=10001; for u in alice carol dave; do useradd -m -u $i -g students -s /usr/sbin/jailsh $u; i=$((i + 1)); done
 	echo "session requisite pam_jaula.so" >> /etc/pam.d/sshd; sshd -t && systemctl reload ssh'
+# sshd re-executes itself on reload: new connections fail for a moment.
+for _ in $(seq 1 30); do
+	ssh "${SDGUEST_SSH_OPTS[@]}" -i "$SDGUEST_KEY" -p "$SDGUEST_PORT" root@127.0.0.1 true </dev/null 2>/dev/null && break
+	sleep 1
+done
 for u in alice carol dave; do
 	ssh-keygen -q -t ed25519 -N '' -f "$kdir/$u"
 	sdguest_copy_in "$kdir/$u.pub" "/tmp/$u.pub"
