@@ -177,21 +177,39 @@ out=$(g 'cat /sys/fs/cgroup/jaula.slice/cgroup.subtree_control')
 extra=$(comm -13 <(tr ' ' '\n' <<<"$root_sc" | sort) <(tr ' ' '\n' <<<"$out" | grep . | sort) | paste -sd' ')
 expect_eq "jaula.slice enables no controller the host did not run ($out)" "" "$extra"
 
-# Enforcement, from a second login of alice (it joins the jail).
-# 300 sleeps asked for at once; xargs gives up at the first refused fork.
-ju alice 'seq 300 | timeout 100 xargs -P 300 -I{} sleep 301 2>/dev/null; echo "xargs: $?"' </dev/null >/dev/null 2>&1
-out=$(g "cd /sys/fs/cgroup/jaula.slice/jaula-students.slice/$scope && echo \$(cat pids.current) \$(sed -n 's/^max //p' pids.events) \$(pgrep -u alice -xf 'sleep 301' | wc -l)")
-read -r cur refused sleeps <<<"$out"
+# Enforcement, from other logins of alice (they join the jail).  300
+# sleeps asked for at once (xargs gives up at the first refused fork),
+# counted from the host while the login that made them is still there.
+cg=/sys/fs/cgroup/jaula.slice/jaula-students.slice/$scope
+ju alice 'seq 300 | timeout 100 xargs -P 300 -I{} sleep 301 2>/dev/null; exec sleep 100' </dev/null >/dev/null 2>&1 &
+fork_pid=$!
+on_exit "kill $fork_pid"
+for _ in $(seq 1 60); do
+	out=$(g "echo \$(cat $cg/pids.current) \$(sed -n 's/^max //p' $cg/pids.events) \$(pgrep -u alice -xf 'sleep 301' | wc -l)")
+	read -r cur refused sleeps <<<"$out"
+	[ "${refused:-0}" -gt 0 ] && [ "${sleeps:-0}" -ge 100 ] && break
+	sleep 1
+done
 if [ "${cur:-999}" -le 256 ] && [ "${refused:-0}" -gt 0 ] && [ "${sleeps:-0}" -ge 100 ] && [ "$sleeps" -lt 256 ]; then
 	ok "TasksMax holds: 300 forks in the jail stopped at $sleeps (tasks $cur, refused forks $refused)"
 else
 	not_ok "TasksMax holds in the jail"; echo "tasks, refused forks, sleeps: $out" | diag
 fi
+kill "$fork_pid" 2>/dev/null
 g "pkill -KILL -u alice -xf 'sleep 301'"
-out=$(ju alice 'timeout 120 tail /dev/zero; echo "rc=$?"' </dev/null 2>&1 | tail -1)
-oom=$(g "sed -n 's/^oom_kill //p' /sys/fs/cgroup/jaula.slice/jaula-students.slice/$scope/memory.events")
-expect_eq "MemoryMax holds: a process growing past 512M is OOM-killed in the jail" "rc=137 oom_kill>0" \
-	"$out oom_kill$([ "${oom:-0}" -gt 0 ] && echo '>0' || echo "=${oom:-?}")"
+# A process growing without bound: the scope's memory never passes
+# MemoryMax (memory.peak), and the limit is what stopped it (memory.events
+# "max").  Whether the kernel then OOM-kills it or reclaims for ever is
+# the kernel's business (under emulation it has done both): the process
+# is killed after 40 s either way.
+timeout 150 ju alice 'timeout -s KILL 40 tail /dev/zero; echo "rc=$?"' </dev/null >/dev/null 2>&1
+out=$(g "echo \$(cat $cg/memory.peak) \$(sed -n 's/^max //p' $cg/memory.events)")
+read -r peak hits <<<"$out"
+if [ "${peak:-0}" -gt $((256 << 20)) ] && [ "$peak" -le $((512 << 20)) ] && [ "${hits:-0}" -gt 0 ]; then
+	ok "MemoryMax holds: a process growing without bound stopped the scope at $((peak >> 20)) MiB (limit hit $hits times)"
+else
+	not_ok "MemoryMax holds in the jail"; echo "memory.peak, memory.events max: $out" | diag
+fi
 expect_eq "… and the jail lives on" active "$(g "systemctl is-active $scope")"
 g "systemctl set-property --runtime $scope TasksMax=123"
 expect_eq "systemctl set-property --runtime changes the jail's pids.max" 123 \
