@@ -202,7 +202,7 @@ g "pkill -KILL -u alice -xf 'sleep 301'"
 # what stopped it (memory.events "max"), and the kernel OOM-kills it.
 # Bounded in time: under emulation a cgroup at its limit has also been
 # seen to reclaim for minutes instead.
-mem=$(timeout 150 ju alice 'timeout -s KILL 100 dd if=/dev/zero of=/dev/null bs=600M count=1 2>/dev/null; echo "rc=$?"' </dev/null 2>&1)
+mem=$(timeout 150 ssh "${SDGUEST_SSH_OPTS[@]}" -i "$kdir/alice" -p "$SDGUEST_PORT" alice@127.0.0.1 -- 'timeout -s KILL 100 dd if=/dev/zero of=/dev/null bs=600M count=1 2>/dev/null; echo "rc=$?"' </dev/null 2>&1)
 out=$(g "echo \$(cat $cg/memory.peak) \$(sed -n 's/^max //p' $cg/memory.events) \$(sed -n 's/^oom_kill //p' $cg/memory.events)")
 read -r peak hits kills <<<"$out"
 if [ "${peak:-0}" -gt $((256 << 20)) ] && [ "$peak" -le $((512 << 20)) ] && [ "${hits:-0}" -gt 0 ]; then
@@ -214,6 +214,10 @@ expect_eq "… and the jail lives on" active "$(g "systemctl is-active $scope")"
 g "systemctl set-property --runtime $scope TasksMax=123"
 expect_eq "systemctl set-property --runtime changes the jail's pids.max" 123 \
 	"$(g "cat /sys/fs/cgroup/jaula.slice/jaula-students.slice/$scope/pids.max")"
+out=$(g 'jaula list --json' | python3 -c 'import json, sys
+j = [x for x in json.load(sys.stdin)["jails"] if x["id"] == "u10001"][0]
+print(j["memory_bytes"] > 0, j["pids"] >= 3, j["cpu_usec"] > 0)' 2>&1)
+expect_eq "jaula list: the scope's memory, tasks and CPU time" "True True True" "$out"
 
 # machined.
 expect_match "machinectl list shows jaula-u10001 (class container, service jaula)" \
