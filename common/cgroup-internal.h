@@ -180,9 +180,8 @@ struct jaula_cg_sd_prop {
 /* Limits as unit properties.  reset: also the unset ones, as infinity or
  * default (a slice must follow a policy that dropped a limit); TasksMax is
  * always there, infinity when unset, so systemd's DefaultTasksMax never
- * caps a jail or a group silently.  extra_tasks is added to a pids limit
- * (the scope's monitor).  Returns the number of properties. */
-size_t jaula_cg_sd_limit_props(const struct jaula_limits *l, bool reset, unsigned extra_tasks,
+ * caps a jail silently.  Returns the number of properties. */
+size_t jaula_cg_sd_limit_props(const struct jaula_limits *l, bool reset,
                                struct jaula_cg_sd_prop *out);
 /* The transient scope of a jail: description, slice, Delegate, the one pid,
  * collection, stop timeout, no SIGHUP, then the jail's limits. */

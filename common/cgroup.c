@@ -1319,9 +1319,9 @@ static int sd_create(struct jaula_cgroup *cg, const struct jaula_spec *spec, con
                 cg->skipped |= JAULA_CGROUP_SKIPPED_IO_WEIGHT;
         }
         /* Every limit, unset ones reset, so a changed policy applies; and
-         * TasksMax always (systemd's DefaultTasksMax would cap the group). */
+         * the call skipped when the slice's cgroup files already agree. */
         if (!sd_slice_current(cg->sd.group_rel, &group)) {
-                n = jaula_cg_sd_limit_props(&group, true, 0, props);
+                n = jaula_cg_sd_limit_props(&group, true, props);
                 r = jaula_cg_sd_set_properties(cg->sd.group, props, n, err);
                 if (r < 0)
                         return r;

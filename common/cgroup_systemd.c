@@ -168,7 +168,7 @@ static void add_t(struct jaula_cg_sd_prop *out, size_t *n, const char *name, uin
         out[(*n)++] = (struct jaula_cg_sd_prop){ .name = name, .type = 't', .u = v };
 }
 
-size_t jaula_cg_sd_limit_props(const struct jaula_limits *l, bool reset, unsigned extra_tasks,
+size_t jaula_cg_sd_limit_props(const struct jaula_limits *l, bool reset,
                                struct jaula_cg_sd_prop *out)
 {
         size_t n = 0;
@@ -179,11 +179,10 @@ size_t jaula_cg_sd_limit_props(const struct jaula_limits *l, bool reset, unsigne
         if (l->swap_max >= 0 || reset)
                 add_t(out, &n, "MemorySwapMax",
                       l->swap_max >= 0 ? (uint64_t) l->swap_max : JAULA_CG_SD_INFINITY);
-        /* systemd's DefaultTasksMax (15% of the kernel's maximum) would
-         * otherwise apply to every scope and slice of ours, a cap nobody
-         * set in the policy. */
-        add_t(out, &n, "TasksMax",
-              l->pids_max >= 0 ? (uint64_t) l->pids_max + extra_tasks : JAULA_CG_SD_INFINITY);
+        /* systemd's DefaultTasksMax (15% of the kernel's maximum) applies
+         * to every scope, a cap nobody set in the policy; slices get none,
+         * but a group slice must lose a pids limit the policy dropped. */
+        add_t(out, &n, "TasksMax", l->pids_max >= 0 ? (uint64_t) l->pids_max : JAULA_CG_SD_INFINITY);
         if (l->cpu_quota_us >= 0) {
                 uint64_t period = l->cpu_period_us > 0 ? (uint64_t) l->cpu_period_us : 100000;
 
@@ -230,7 +229,7 @@ size_t jaula_cg_sd_scope_props(const struct jaula_limits *l, const char *descrip
         /* TasksMax is the policy's pids as it stands, so that `systemctl
          * show` and the policy agree: the monitor is one of those tasks
          * (docs/design.md). */
-        return n + jaula_cg_sd_limit_props(l, false, 0, out + n);
+        return n + jaula_cg_sd_limit_props(l, false, out + n);
 }
 
 /* ---- libsystemd, loaded on demand ------------------------------------------ */

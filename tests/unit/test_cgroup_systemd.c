@@ -161,11 +161,11 @@ static void test_limit_props(void **state)
         size_t n;
 
         /* Nothing set: TasksMax alone, infinity (not DefaultTasksMax). */
-        n = jaula_cg_sd_limit_props(&l, false, 0, p);
+        n = jaula_cg_sd_limit_props(&l, false, p);
         render(p, n, out, sizeof out);
         assert_string_equal(out, "TasksMax=inf");
         /* reset: every limit, back to infinity or the default. */
-        n = jaula_cg_sd_limit_props(&l, true, 0, p);
+        n = jaula_cg_sd_limit_props(&l, true, p);
         render(p, n, out, sizeof out);
         assert_string_equal(out, "MemoryMax=inf MemorySwapMax=inf TasksMax=inf CPUQuotaPerSecUSec=inf "
                                  "CPUQuotaPeriodUSec=inf CPUWeight=inf IOWeight=inf");
@@ -178,7 +178,7 @@ static void test_limit_props(void **state)
                                    .cpu_weight = 200,
                                    .pids_max = 256,
                                    .io_weight = 50 };
-        n = jaula_cg_sd_limit_props(&l, false, 0, p);
+        n = jaula_cg_sd_limit_props(&l, false, p);
         render(p, n, out, sizeof out);
         assert_string_equal(out, "MemoryMax=536870912 MemorySwapMax=0 TasksMax=256 "
                                  "CPUQuotaPerSecUSec=500000 CPUQuotaPeriodUSec=100000 CPUWeight=200 "
@@ -188,15 +188,15 @@ static void test_limit_props(void **state)
         l.cpu_quota_us = 15000;
         l.cpu_period_us = 10000;
         l.pids_max = 10;
-        n = jaula_cg_sd_limit_props(&l, true, 1, p);
+        n = jaula_cg_sd_limit_props(&l, true, p);
         render(p, n, out, sizeof out);
-        assert_string_equal(out, "MemoryMax=inf MemorySwapMax=inf TasksMax=11 "
+        assert_string_equal(out, "MemoryMax=inf MemorySwapMax=inf TasksMax=10 "
                                  "CPUQuotaPerSecUSec=1500000 CPUQuotaPeriodUSec=10000 CPUWeight=inf "
                                  "IOWeight=inf");
         /* No period given: the kernel's 100 ms. */
         l = none();
         l.cpu_quota_us = 200000;
-        n = jaula_cg_sd_limit_props(&l, false, 0, p);
+        n = jaula_cg_sd_limit_props(&l, false, p);
         render(p, n, out, sizeof out);
         assert_string_equal(out, "TasksMax=inf CPUQuotaPerSecUSec=2000000 CPUQuotaPeriodUSec=100000");
 }
