@@ -202,7 +202,7 @@ g "pkill -KILL -u alice -xf 'sleep 301'"
 # what stopped it (memory.events "max"), and the kernel OOM-kills it.
 # Bounded in time: under emulation a cgroup at its limit has also been
 # seen to reclaim for minutes instead.
-mem=$(timeout 150 ssh "${SDGUEST_SSH_OPTS[@]}" -i "$kdir/alice" -p "$SDGUEST_PORT" alice@127.0.0.1 -- 'timeout -s KILL 100 dd if=/dev/zero of=/dev/null bs=600M count=1 2>/dev/null; echo "rc=$?"' </dev/null 2>&1)
+mem=$(timeout 90 ssh "${SDGUEST_SSH_OPTS[@]}" -i "$kdir/alice" -p "$SDGUEST_PORT" alice@127.0.0.1 -- 'timeout -s KILL 45 dd if=/dev/zero of=/dev/null bs=600M count=1 2>/dev/null; echo "rc=$?"' </dev/null 2>&1)
 out=$(g "echo \$(cat $cg/memory.peak) \$(sed -n 's/^max //p' $cg/memory.events) \$(sed -n 's/^oom_kill //p' $cg/memory.events)")
 read -r peak hits kills <<<"$out"
 if [ "${peak:-0}" -gt $((256 << 20)) ] && [ "$peak" -le $((512 << 20)) ] && [ "${hits:-0}" -gt 0 ]; then
