@@ -44,6 +44,7 @@ int cmd_check_kernel(int argc, char **argv);
 int cli_kernel_runs_i386(char *why, size_t size);
 #include "cli.h"
 #include "jaula/cgroot.h"
+#include "jaula/cgroup.h"
 #include "jaula/policy.h"
 #include "jaula/util.h"
 
@@ -503,6 +504,36 @@ static bool v2_swap_file(char *ret, size_t size)
         return found;
 }
 
+/* The backend jails get here (docs/design.md, "Jails on a systemd host"),
+ * with the default cgroup_root: `jaula check-config` judges a configured
+ * one.  On systemd, machined is what makes jails visible to machinectl. */
+static void check_backend(void)
+{
+        enum jaula_cgroup_mode mode = jaula_cgroup_detect(NULL);
+        char top[256] = "jaula.slice";
+        struct check *c;
+
+        jaula_cgroup_top_slice(NULL, top, sizeof top);
+        c = add("cgroups", "cgroup backend", true, "every cgroup limit and the cleanup of a jail's processes");
+        if (mode == JAULA_CGROUP_SYSTEMD)
+                set(c, ST_OK, "systemd (%s, cgroup v2): each jail a transient scope", top);
+        else if (mode == JAULA_CGROUP_HYBRID && access("/run/systemd/system", F_OK) == 0)
+                set(c, ST_OK, "hybrid: the v1 backend (systemd delegates no v1 controller)");
+        else if (mode != JAULA_CGROUP_NONE)
+                set(c, ST_OK, "%s: jaula's own tree (PID 1 is not systemd)", jaula_cgroup_mode_name(mode));
+        else
+                set(c, ST_MISSING, "no usable cgroup hierarchy");
+
+        c = add("cgroups", "systemd-machined", false, "jails in machinectl list/status/terminate");
+        if (mode != JAULA_CGROUP_SYSTEMD)
+                set(c, ST_MISSING, "not the systemd backend");
+        else if (access("/usr/share/dbus-1/system-services/org.freedesktop.machine1.service", F_OK) == 0 ||
+                 access("/lib/systemd/systemd-machined", X_OK) == 0)
+                set(c, ST_OK, "org.freedesktop.machine1 is installed");
+        else
+                set(c, ST_MISSING, "not installed (package systemd-container)");
+}
+
 static void check_cgroups(void)
 {
         static const struct {
@@ -540,6 +571,8 @@ static void check_cgroups(void)
                 set(c, ST_OK, "v1: %zu hierarchies, no v2 mount", n_v1);
         else
                 set(c, ST_MISSING, "no cgroup or cgroup2 file system is mounted");
+
+        check_backend();
 
         for (size_t i = 0; i < ELEMENTSOF(ctl); i++) {
                 char name[40];

@@ -136,3 +136,64 @@ int jaula_cg_read_pids(int dirfd, pid_t **ret, size_t *n);
 /* Signal pids in dirfd's cgroup.procs race-free: pidfds first, then only
  * those still listed.  Returns how many were signalled. */
 int jaula_cg_kill_listed(int dirfd, int sig);
+
+/* ---- the systemd backend (cgroup_systemd.c; docs/design.md, "Jails on a
+ * systemd host") ---------------------------------------------------------- */
+
+#define JAULA_CG_SD_ROOT "/sys/fs/cgroup"
+#define JAULA_CG_SD_INFINITY UINT64_MAX /* "infinity" or "default" for a property */
+#define JAULA_CG_SD_NAME_MAX 256
+
+/* Unit names and their cgroup directories (relative to JAULA_CG_SD_ROOT)
+ * for cgroup_path "jaula", group "students", jail "u1001". */
+struct jaula_cg_sd_names {
+        char prefix[JAULA_CG_SD_NAME_MAX];  /* "jaula": components escaped, joined with '-' */
+        char top[JAULA_CG_SD_NAME_MAX];     /* "jaula.slice" */
+        char group[JAULA_CG_SD_NAME_MAX];   /* "jaula-students.slice" */
+        char scope[JAULA_CG_SD_NAME_MAX];   /* "jaula-u1001.scope" */
+        char machine[JAULA_CG_SD_NAME_MAX]; /* "jaula-u1001" */
+        char top_rel[1024];                 /* "jaula.slice" */
+        char group_rel[1280];               /* "jaula.slice/jaula-students.slice" */
+        char scope_rel[1536];               /* group_rel + "/jaula-u1001.scope" */
+};
+
+/* systemd's unit-name escaping: [A-Za-z0-9:_.] kept (a leading '.'
+ * escaped), everything else "\xHH"; keep_dash keeps '-' too (inside a
+ * scope name, where it means nothing).  Returns the length or -errno. */
+int jaula_cg_sd_escape(const char *s, bool keep_dash, char *buf, size_t size);
+/* group and jail_id may be NULL: only prefix, top and top_rel are filled. */
+int jaula_cg_sd_names(const char *cgroup_path, const char *group, const char *jail_id,
+                      struct jaula_cg_sd_names *ret);
+/* The jail id in a scope's name ("jaula-u1001.scope" → "u1001"), or -EINVAL
+ * when the name is not one of a jail under prefix. */
+int jaula_cg_sd_scope_id(const char *prefix, const char *scope, char *buf, size_t size);
+
+/* One unit property as it goes on the bus. */
+struct jaula_cg_sd_prop {
+        const char *name;
+        char type; /* 's', 'b', 't', 'p' (PIDs: an "au" of one) or 'a' (an empty "as") */
+        const char *s;
+        uint64_t u;
+};
+#define JAULA_CG_SD_MAX_PROPS 20
+
+/* Limits as unit properties.  reset: also the unset ones, as infinity or
+ * default (a slice must follow a policy that dropped a limit); TasksMax is
+ * always there, infinity when unset, so systemd's DefaultTasksMax never
+ * caps a jail silently.  Returns the number of properties. */
+size_t jaula_cg_sd_limit_props(const struct jaula_limits *l, bool reset,
+                               struct jaula_cg_sd_prop *out);
+/* The transient scope of a jail: description, slice, Delegate, the one pid,
+ * collection, stop timeout, no SIGHUP, then the jail's limits. */
+size_t jaula_cg_sd_scope_props(const struct jaula_limits *l, const char *description,
+                               const char *slice, pid_t pid, struct jaula_cg_sd_prop *out);
+
+/* D-Bus calls, libsystemd loaded on first use.  -ENOSYS without it. */
+int jaula_cg_sd_start_scope(const char *scope, const struct jaula_cg_sd_prop *p, size_t n,
+                            uint64_t timeout_usec, struct jaula_err *err);
+int jaula_cg_sd_set_properties(const char *unit, const struct jaula_cg_sd_prop *p, size_t n,
+                               struct jaula_err *err);
+/* StopUnit(unit, "replace") without waiting for the job. */
+int jaula_cg_sd_stop_unit(const char *unit);
+int jaula_cg_sd_register_machine(const char *name, const char *root_directory, pid_t leader,
+                                 int ifindex, struct jaula_err *err);

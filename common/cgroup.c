@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgroup.c — cgroup limits for jails, v1 and v2 behind one ops table
- * (cgroup_v1.c, cgroup_v2.c).  Needs root.
+ * (cgroup_v1.c, cgroup_v2.c), and the systemd backend, whose units and
+ * D-Bus calls are in cgroup_systemd.c.  Needs root.
  *
  * This file knows the tree, <mount>/<cgroup_path>/<group>/<jail> in every
  * hierarchy in use, and the order of the steps; the backends know file
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -31,12 +33,19 @@
  * our use of it; start over a few times before giving up. */
 #define CREATE_ATTEMPTS 8
 #define DESTROY_TIMEOUT_NS (10LL * 1000 * 1000 * 1000)
+/* How long a monitor waits for systemd to start its jail's scope. */
+#define SD_START_TIMEOUT_USEC (10ULL * 1000 * 1000)
 
 struct jaula_cgroup {
         const struct jaula_cg_ops *ops;
         struct jaula_cg_layout lay;
         int fd[JAULA_CG_N_CTRL]; /* jail node, per lay.hier[]; -1: not used */
         unsigned skipped;
+        /* SYSTEMD: what jaula_cgroup_enter needs in the monitor (a fork of
+         * the creator, so a copy of this); fd[0] is the scope's payload. */
+        struct jaula_cg_sd_names sd;
+        struct jaula_limits sd_limits;
+        char sd_desc[256];
 };
 
 /* ---- file helpers ------------------------------------------------------ */
@@ -206,6 +215,8 @@ JAULA_EXPORT const char *jaula_cgroup_mode_name(enum jaula_cgroup_mode mode)
                 return "v2";
         case JAULA_CGROUP_HYBRID:
                 return "hybrid";
+        case JAULA_CGROUP_SYSTEMD:
+                return "systemd";
         default:
                 return "none";
         }
@@ -560,6 +571,14 @@ int jaula_cg_probe_root(const char *root, struct jaula_cg_layout *ret)
         return 0;
 }
 
+/* sd_booted()'s test: systemd creates /run/systemd/system/ early at boot. */
+static bool systemd_is_pid1(void)
+{
+        struct stat st;
+
+        return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int layout_detect(struct jaula_cg_layout *ret)
 {
         _cleanup_fclose_ FILE *f = NULL;
@@ -568,10 +587,15 @@ static int layout_detect(struct jaula_cg_layout *ret)
         int r;
 
         /* The usual v2 host answers one statfs; only v1, hybrid and odd
-         * mount points pay for reading mountinfo. */
-        if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
-                *ret = (struct jaula_cg_layout){ .mode = JAULA_CGROUP_V2, .n_hier = 1 };
-                strcpy(ret->hier[0].mount, "/sys/fs/cgroup");
+         * mount points pay for reading mountinfo.  A unified systemd host
+         * is the systemd backend's: systemd owns the tree there and
+         * delegates to each jail's scope.  A hybrid one keeps the v1
+         * backend, as systemd delegates no v1 controller. */
+        if (statfs(JAULA_CG_SD_ROOT, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
+                *ret = (struct jaula_cg_layout){ .mode = systemd_is_pid1() ? JAULA_CGROUP_SYSTEMD
+                                                                           : JAULA_CGROUP_V2,
+                                                 .n_hier = 1 };
+                strcpy(ret->hier[0].mount, JAULA_CG_SD_ROOT);
         } else {
                 f = fopen("/proc/self/mountinfo", "re");
                 if (!f)
@@ -1109,6 +1133,14 @@ static struct jaula_cgroup *cgroup_new(void)
         return cg;
 }
 
+/* The systemd backend kills, checks and measures a scope's cgroups as v2
+ * does. */
+static const struct jaula_cg_ops *ops_of(enum jaula_cgroup_mode mode)
+{
+        return mode == JAULA_CGROUP_V2 || mode == JAULA_CGROUP_SYSTEMD ? &jaula_cg_v2_ops
+                                                                         : &jaula_cg_v1_ops;
+}
+
 static bool has_limits(const struct jaula_limits *l)
 {
         return l->memory_max >= 0 || l->swap_max >= 0 || l->cpu_quota_us >= 0 ||
@@ -1163,7 +1195,7 @@ static int prepare(const struct jaula_spec *spec, const char *jail_id, struct ja
                                      "The policy limits '%s' but that cgroup controller is not available",
                                      ctrl_name(missing));
         }
-        cg->ops = cg->lay.mode == JAULA_CGROUP_V2 ? &jaula_cg_v2_ops : &jaula_cg_v1_ops;
+        cg->ops = ops_of(cg->lay.mode);
         *need = jaula_cg_needed(&cg->lay, &spec->limits, &spec->group_limits);
         *ret = cg;
         return 1;
@@ -1186,6 +1218,288 @@ static void destroy_partial(struct jaula_cgroup *cg, const struct jaula_spec *sp
                         for (size_t i = 0; i < cg->lay.n_hier; i++)
                                 if (mountfds[i] >= 0)
                                         remove_if_unused(mountfds[i], rel);
+}
+
+
+/* ---- the systemd backend ---------------------------------------------------
+ *
+ * docs/design.md, "Jails on a systemd host".  Limits are unit properties
+ * (systemd writes the cgroup files); jaula itself writes only inside a
+ * jail's scope: payload/ (mkdir, rmdir), its cgroup.procs and cgroup.kill. */
+
+static int sd_names_of(const struct jaula_spec *spec, const char *jail_id,
+                       struct jaula_cg_sd_names *ret, struct jaula_err *err)
+{
+        int r = jaula_cg_sd_names(spec->cgroup_path, spec->group_name, jail_id, ret);
+
+        return r < 0 ? jaula_err_errno(err, r, "Cannot name the systemd units of jail '%s'", jail_id)
+                     : 0;
+}
+
+static int sd_open(const char *rel)
+{
+        _cleanup_close_ int root = open(JAULA_CG_SD_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int fd;
+
+        if (root < 0)
+                return -errno;
+        fd = openat(root, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+/* Whether the group's slice already has the limits the policy gives it, as
+ * its cgroup files show (the slice is active while any jail of the group
+ * runs): then the login skips the D-Bus call. */
+static bool sd_slice_current(const char *group_rel, const struct jaula_limits *l)
+{
+        _cleanup_close_ int fd = sd_open(group_rel);
+        struct jaula_cg_write w[JAULA_CG_MAX_WRITES];
+        size_t n = 0;
+
+        if (fd < 0 || jaula_cg_v2_ops.map_limits(l, NULL, true, w, &n, NULL) < 0)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char cur[128];
+                bool alt = false;
+                int r = jaula_cg_read(fd, w[i].file, cur, sizeof cur);
+
+                if (r == -ENOENT && w[i].alt_file) {
+                        alt = true;
+                        r = jaula_cg_read(fd, w[i].alt_file, cur, sizeof cur);
+                }
+                /* No file: the controller is off there, which holds a
+                 * default but not a limit. */
+                if (r == -ENOENT && (w[i].flags & JAULA_CG_W_RESET))
+                        continue;
+                if (r < 0 || !jaula_cg_matches(&w[i], alt, cur, page_size()))
+                        return false;
+        }
+        return true;
+}
+
+/* Whether the root's cgroup.subtree_control lists ctrl. */
+static bool sd_root_enables(const char *ctrl)
+{
+        char buf[256];
+        size_t len = strlen(ctrl);
+
+        if (jaula_cg_read(AT_FDCWD, JAULA_CG_SD_ROOT "/cgroup.subtree_control", buf, sizeof buf) < 0)
+                return false;
+        for (const char *p = buf; *p;) {
+                size_t k = strcspn(p, " \n");
+
+                if (k == len && strncmp(p, ctrl, len) == 0)
+                        return true;
+                p += k;
+                p += strspn(p, " \n");
+        }
+        return false;
+}
+
+static int sd_create(struct jaula_cgroup *cg, const struct jaula_spec *spec, const char *jail_id,
+                     struct jaula_err *err)
+{
+        struct jaula_cg_sd_prop props[JAULA_CG_SD_MAX_PROPS];
+        struct jaula_limits group = spec->group_limits;
+        size_t n;
+        int r;
+
+        r = sd_names_of(spec, jail_id, &cg->sd, err);
+        if (r < 0)
+                return r;
+        cg->sd_limits = spec->limits;
+        /* An IOWeight would have systemd turn the io controller on from
+         * the root down, for every unit of the host; a jail profile does
+         * not get to decide that.  Where the host runs with it (an
+         * IOAccounting= or IOWeight= of its own, DefaultIOAccounting=yes)
+         * the weight applies; elsewhere it is skipped, as on a v2 host
+         * without a proportional io scheduler. */
+        if ((group.io_weight >= 0 || cg->sd_limits.io_weight >= 0) && !sd_root_enables("io")) {
+                group.io_weight = cg->sd_limits.io_weight = -1;
+                cg->skipped |= JAULA_CGROUP_SKIPPED_IO_WEIGHT;
+        }
+        /* Every limit, unset ones reset, so a changed policy applies; and
+         * the call skipped when the slice's cgroup files already agree. */
+        if (!sd_slice_current(cg->sd.group_rel, &group)) {
+                n = jaula_cg_sd_limit_props(&group, true, props);
+                r = jaula_cg_sd_set_properties(cg->sd.group, props, n, err);
+                if (r < 0)
+                        return r;
+        }
+        snprintf(cg->sd_desc, sizeof cg->sd_desc, "jaula jail %s: user %s, profile %s", jail_id,
+                 spec->user.name ? spec->user.name : "?",
+                 spec->profile_name ? spec->profile_name : "?");
+        return 0;
+}
+
+JAULA_EXPORT int jaula_cgroup_enter(struct jaula_cgroup *cg, struct jaula_err *err)
+{
+        struct jaula_cg_sd_prop props[JAULA_CG_SD_MAX_PROPS];
+        _cleanup_close_ int scope = -1;
+        size_t n;
+        int r;
+
+        if (!cg || cg->lay.mode != JAULA_CGROUP_SYSTEMD)
+                return 0;
+        n = jaula_cg_sd_scope_props(&cg->sd_limits, cg->sd_desc, cg->sd.group, getpid(), props);
+        r = jaula_cg_sd_start_scope(cg->sd.scope, props, n, SD_START_TIMEOUT_USEC, err);
+        if (r < 0)
+                return r;
+        /* The scope is ours (Delegate=yes) and holds only us: its child
+         * holds the jail, so that ending the jail (cgroup.kill of payload)
+         * never kills the monitor that cleans up after it. */
+        scope = sd_open(cg->sd.scope_rel);
+        if (scope < 0)
+                return jaula_err_errno(err, scope, "Cannot open the cgroup of '%s'", cg->sd.scope);
+        if (mkdirat(scope, "payload", 0755) < 0 && errno != EEXIST)
+                return jaula_err_errno(err, neg_errno(), "Cannot create '%s/%s/payload'",
+                                       JAULA_CG_SD_ROOT, cg->sd.scope_rel);
+        cg->fd[0] = openat(scope, "payload", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cg->fd[0] < 0)
+                return jaula_err_errno(err, neg_errno(), "Cannot open '%s/%s/payload'",
+                                       JAULA_CG_SD_ROOT, cg->sd.scope_rel);
+        return 0;
+}
+
+static int sd_open_payload(struct jaula_cgroup *cg, const struct jaula_spec *spec,
+                           const char *jail_id, struct jaula_err *err)
+{
+        char rel[sizeof cg->sd.scope_rel + 16];
+        int r = sd_names_of(spec, jail_id, &cg->sd, err);
+
+        if (r < 0)
+                return r;
+        snprintf(rel, sizeof rel, "%s/payload", cg->sd.scope_rel);
+        cg->fd[0] = sd_open(rel);
+        if (cg->fd[0] == -ENOENT)
+                return jaula_err_set(err, -ENOENT, "Jail '%s' has no cgroup '%s/%s'", jail_id,
+                                     JAULA_CG_SD_ROOT, rel);
+        if (cg->fd[0] < 0)
+                return jaula_err_errno(err, cg->fd[0], "Cannot open cgroup '%s/%s'", JAULA_CG_SD_ROOT,
+                                       rel);
+        return 0;
+}
+
+/* Whether this process is in the cgroup rel (a jail's monitor in its
+ * scope). */
+static bool sd_self_in(const char *rel)
+{
+        char buf[2048], *p;
+        size_t len = strlen(rel);
+
+        if (jaula_cg_read(AT_FDCWD, "/proc/self/cgroup", buf, sizeof buf) < 0)
+                return false;
+        for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                if (strncmp(p, "0::/", 4) == 0 && strncmp(p + 4, rel, len) == 0 &&
+                    (p[4 + len] == '\n' || p[4 + len] == '/' || p[4 + len] == 0))
+                        return true;
+        return false;
+}
+
+/* Kill and remove the scope's payload; a scope still holding processes
+ * (its monitor, when we are not it) is stopped — its monitor takes the
+ * SIGTERM as "end this jail now" — and systemd collects it empty. */
+static int sd_end_scope(const struct jaula_cg_layout *lay, int scopefd, const char *scope,
+                        const char *scope_rel)
+{
+        int mountfds[JAULA_CG_N_CTRL] = { scopefd }, nodefds[JAULA_CG_N_CTRL] = { -1 };
+        struct jaula_cg_layout one = *lay;
+        int r;
+
+        one.n_hier = 1;
+        r = kill_and_remove(&jaula_cg_v2_ops, &one, mountfds, nodefds, "payload");
+        close_nointr(nodefds[0]);
+        if (!sd_self_in(scope_rel) && jaula_cg_v2_ops.is_empty(scopefd) == 0)
+                jaula_cg_sd_stop_unit(scope);
+        return r;
+}
+
+static int sd_destroy(const struct jaula_spec *spec, const char *jail_id,
+                      const struct jaula_cg_layout *lay)
+{
+        struct jaula_cg_sd_names nm;
+        _cleanup_close_ int scope = -1;
+        int r;
+
+        r = jaula_cg_sd_names(spec->cgroup_path, spec->group_name, jail_id, &nm);
+        if (r < 0)
+                return r;
+        scope = sd_open(nm.scope_rel);
+        if (scope < 0)
+                return scope == -ENOENT ? 0 : scope;
+        return sd_end_scope(lay, scope, nm.scope, nm.scope_rel);
+}
+
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+
+static DIR *opendir_at(int dirfd, const char *name)
+{
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d)
+                close(fd);
+        return d;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+        size_t a = strlen(s), b = strlen(suffix);
+
+        return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Every <prefix>-<id>.scope in every group slice of the top slice whose id
+ * orphan() disowns: no state names it, so no monitor will end it. */
+static int sd_gc(const char *cgroup_path, const struct jaula_cg_layout *lay,
+                 bool (*orphan)(const char *jail_id, void *ud), void *ud)
+{
+        struct jaula_cg_sd_names nm;
+        _cleanup_close_ int top = -1;
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+        int r, n = 0;
+
+        r = jaula_cg_sd_names(cgroup_path, NULL, NULL, &nm);
+        if (r < 0)
+                return r;
+        top = sd_open(nm.top_rel);
+        if (top < 0)
+                return top == -ENOENT ? 0 : top;
+        d = opendir_at(top, ".");
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                _cleanup_(closedirp) DIR *g = NULL;
+                struct dirent *se;
+
+                if (de->d_type != DT_DIR || strncmp(de->d_name, nm.prefix, strlen(nm.prefix)) ||
+                    !has_suffix(de->d_name, ".slice") || !(g = opendir_at(top, de->d_name)))
+                        continue;
+                while ((se = readdir(g))) {
+                        char id[JAULA_CG_SD_NAME_MAX], rel[2048];
+                        _cleanup_close_ int scope = -1;
+
+                        if (se->d_type != DT_DIR ||
+                            jaula_cg_sd_scope_id(nm.prefix, se->d_name, id, sizeof id) < 0 ||
+                            !orphan(id, ud))
+                                continue;
+                        scope = openat(dirfd(g), se->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (scope < 0)
+                                continue;
+                        snprintf(rel, sizeof rel, "%s/%s/%s", nm.top_rel, de->d_name, se->d_name);
+                        if (sd_end_scope(lay, scope, se->d_name, rel) == 0)
+                                n++;
+                }
+        }
+        return n;
 }
 
 JAULA_EXPORT int jaula_cgroup_create(const struct jaula_spec *spec, const char *jail_id,
@@ -1215,6 +1529,13 @@ JAULA_EXPORT int jaula_cgroup_create(const struct jaula_spec *spec, const char *
         if (r >= 0)
                 r = cg->ops->map_limits(&spec->limits, &spec->group_limits, false, jw, &c.n_jw,
                                         err);
+        if (r >= 0 && cg->lay.mode == JAULA_CGROUP_SYSTEMD) {
+                r = sd_create(cg, spec, jail_id, err);
+                if (r >= 0) {
+                        *ret = cg;
+                        return 0;
+                }
+        }
         if (r < 0) {
                 free(cg);
                 return r;
@@ -1282,6 +1603,15 @@ JAULA_EXPORT int jaula_cgroup_open(const struct jaula_spec *spec, const char *ja
         r = prepare(spec, jail_id, &cg, &need, err);
         if (r <= 0)
                 return r;
+        if (cg->lay.mode == JAULA_CGROUP_SYSTEMD) {
+                r = sd_open_payload(cg, spec, jail_id, err);
+                if (r < 0) {
+                        jaula_cgroup_free(cg);
+                        return r;
+                }
+                *ret = cg;
+                return 0;
+        }
         r = rel_path(spec, jail_id, 2, rel, sizeof rel);
         for (size_t i = 0; r >= 0 && i < cg->lay.n_hier; i++) {
                 const struct jaula_cg_hier *h = &cg->lay.hier[i];
@@ -1336,7 +1666,8 @@ JAULA_EXPORT int jaula_cgroup_attach(struct jaula_cgroup *cg, pid_t pid)
          * calling thread (v1's tasks file, pid 0) skips that lock, and for
          * a process of one thread — jailsh's fresh child — it moves the
          * whole process.  Anything else goes through cgroup.procs. */
-        if (pid == 0 && cg->lay.mode != JAULA_CGROUP_V2 && single_threaded())
+        if (pid == 0 && (cg->lay.mode == JAULA_CGROUP_V1 || cg->lay.mode == JAULA_CGROUP_HYBRID) &&
+            single_threaded())
                 file = "tasks";
         snprintf(buf, sizeof buf, "%d\n", (int) pid);
         for (size_t i = 0; i < cg->lay.n_hier; i++) {
@@ -1355,7 +1686,7 @@ JAULA_EXPORT int jaula_cgroup_attach(struct jaula_cgroup *cg, pid_t pid)
 
 JAULA_EXPORT int jaula_cgroup_fd(struct jaula_cgroup *cg)
 {
-        if (!cg || cg->lay.mode != JAULA_CGROUP_V2)
+        if (!cg || (cg->lay.mode != JAULA_CGROUP_V2 && cg->lay.mode != JAULA_CGROUP_SYSTEMD))
                 return -1;
         return cg->fd[0];
 }
@@ -1392,7 +1723,9 @@ JAULA_EXPORT int jaula_cgroup_destroy(const struct jaula_spec *spec, const char 
                 return r;
         if (lay.mode == JAULA_CGROUP_NONE)
                 return 0;
-        ops = lay.mode == JAULA_CGROUP_V2 ? &jaula_cg_v2_ops : &jaula_cg_v1_ops;
+        if (lay.mode == JAULA_CGROUP_SYSTEMD)
+                return sd_destroy(spec, jail_id, &lay);
+        ops = ops_of(lay.mode);
         r = rel_path(spec, jail_id, 2, rel, sizeof rel);
         if (r < 0)
                 return r;
@@ -1411,12 +1744,6 @@ JAULA_EXPORT int jaula_cgroup_destroy(const struct jaula_spec *spec, const char 
                 close_nointr(nodefds[i]);
         }
         return r;
-}
-
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
 }
 
 /* One group node of one hierarchy: its orphan jail nodes. */
@@ -1470,7 +1797,9 @@ JAULA_EXPORT int jaula_cgroup_gc(const char *cgroup_root, const char *cgroup_pat
                 return r;
         if (lay.mode == JAULA_CGROUP_NONE)
                 return 0;
-        ops = lay.mode == JAULA_CGROUP_V2 ? &jaula_cg_v2_ops : &jaula_cg_v1_ops;
+        if (lay.mode == JAULA_CGROUP_SYSTEMD)
+                return sd_gc(cgroup_path, &lay, orphan, ud);
+        ops = ops_of(lay.mode);
         for (size_t i = 0; i < lay.n_hier; i++) {
                 _cleanup_close_ int m = open_mount(&lay.hier[i]), top = -1;
                 _cleanup_(closedirp) DIR *d = NULL;
@@ -1520,7 +1849,21 @@ JAULA_EXPORT int jaula_cgroup_usage(const struct jaula_spec *spec, const char *j
         r = jaula_cg_layout_get(spec->cgroup_root, &lay);
         if (r < 0 || lay.mode == JAULA_CGROUP_NONE)
                 return r;
-        ops = lay.mode == JAULA_CGROUP_V2 ? &jaula_cg_v2_ops : &jaula_cg_v1_ops;
+        ops = ops_of(lay.mode);
+        if (lay.mode == JAULA_CGROUP_SYSTEMD) {
+                struct jaula_cg_sd_names nm;
+
+                r = jaula_cg_sd_names(spec->cgroup_path, spec->group_name, jail_id, &nm);
+                if (r < 0)
+                        return r;
+                /* The scope: the jail and its monitor, as systemd counts it. */
+                nodefds[0] = sd_open(nm.scope_rel);
+                if (nodefds[0] < 0)
+                        return nodefds[0];
+                r = ops->usage(nodefds, &lay, ret);
+                close_nointr(nodefds[0]);
+                return r;
+        }
         r = rel_path(spec, jail_id, 2, rel, sizeof rel);
         if (r < 0)
                 return r;
@@ -1534,4 +1877,41 @@ JAULA_EXPORT int jaula_cgroup_usage(const struct jaula_spec *spec, const char *j
         for (size_t i = 0; i < lay.n_hier; i++)
                 close_nointr(nodefds[i]);
         return r;
+}
+
+JAULA_EXPORT int jaula_cgroup_register_machine(const struct jaula_spec *spec, const char *jail_id,
+                                               pid_t leader, const char *host_if,
+                                               struct jaula_err *err)
+{
+        struct jaula_cg_layout lay;
+        struct jaula_cg_sd_names nm;
+        const char *root = spec->rootfs_path;
+        struct stat st;
+        int r;
+
+        r = jaula_cg_layout_get(spec->cgroup_root, &lay);
+        if (r < 0 || lay.mode != JAULA_CGROUP_SYSTEMD)
+                return 0;
+        r = sd_names_of(spec, jail_id, &nm, err);
+        if (r < 0)
+                return r;
+        /* machined wants a directory; an image's is only inside the jail. */
+        if (!root || stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
+                root = "";
+        return jaula_cg_sd_register_machine(nm.machine, root, leader,
+                                            host_if && host_if[0] ? (int) if_nametoindex(host_if) : 0,
+                                            err);
+}
+
+JAULA_EXPORT int jaula_cgroup_top_slice(const char *cgroup_path, char *buf, size_t size)
+{
+        struct jaula_cg_sd_names nm;
+        int r = jaula_cg_sd_names(cgroup_path, NULL, NULL, &nm);
+
+        if (r < 0)
+                return r;
+        if (strlen(nm.top) >= size)
+                return -ENAMETOOLONG;
+        strcpy(buf, nm.top);
+        return 0;
 }

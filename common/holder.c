@@ -4,7 +4,8 @@
  *   caller (pam_jaula in sshd's monitor, or jailsh)
  *     └ intermediate (shares the caller's memory, jaula_spawn_shared):
  *       setsid, fork, exit                          (so sshd never reaps us)
- *         └ monitor  "jaula-monitor": host side, root creds, no inherited fd
+ *         └ monitor  "jaula-monitor": host side, root creds, no inherited fd;
+ *           on a systemd host in its jail's scope (jaula_cgroup_enter)
  *             └ clone3(NEWNS|NEWUTS|NEWIPC|NEWPID|NEWNET) → holder
  *                 "jaula-holder": PID 1 of the jail; joins the jail's cgroup
  *                 (born there on v2, moves itself on v1), unshares the cgroup
@@ -636,9 +637,21 @@ static _Noreturn void monitor_main(const struct jaula_spec *spec, const char *ja
                 msg_send(csock, MSG_ERR, 0, 0, -errno, "socketpair failed");
                 _exit(1);
         }
-        /* cgroup v2: born in the jail's cgroup; v1, or without clone3:
-         * moved there below, before it is told to go (it does nothing
-         * until then). */
+        /* On a systemd host the monitor first moves itself into the
+         * jail's own scope (a transient unit systemd starts for it), out of
+         * the login's session scope: logind's view of the login then ends
+         * with the login, and the jail follows only its own lifetime
+         * (docs/design.md, "Jails on a systemd host").  Any failure refuses
+         * the login; a scope left without its monitor is empty, and
+         * systemd collects it. */
+        r = jaula_cgroup_enter(cg, &err);
+        if (r < 0) {
+                msg_send(csock, MSG_ERR, 0, 0, r, err.msg);
+                _exit(1);
+        }
+        /* cgroup v2 and systemd: born in the jail's cgroup; v1, or without
+         * clone3: moved there below, before it is told to go (it does
+         * nothing until then). */
         cgfd = jaula_cgroup_fd(cg);
         pid = jaula_ns_clone(hflags, cgfd, &mon.holder_pidfd);
         if (pid == -ENOSYS && cgfd >= 0) {

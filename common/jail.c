@@ -237,6 +237,23 @@ static int state_fill(struct jaula_jail_state *st, const struct jaula_spec *spec
         return 0;
 }
 
+/* systemd-machined's record of the jail (machinectl list/status/terminate):
+ * visibility, not security, so a failure is one log line and the login
+ * goes on.  Without machined (systemd-container not installed) the line is
+ * informational; `jaula check-kernel` reports that too. */
+static void register_machine(const struct jaula_spec *spec, const char *id, pid_t holder,
+                             const struct jaula_lease *lease)
+{
+        struct jaula_err e = { 0 };
+        int r = jaula_cgroup_register_machine(spec, id, holder, lease->host_if, &e);
+
+        if (r == -EHOSTDOWN || r == -ENOSYS)
+                jaula_log(LOG_INFO, "Jail '%s' is not in machinectl: %s", id, e.msg);
+        else if (r < 0)
+                jaula_log(LOG_WARNING, "Jail '%s' is not registered with systemd-machined: %s", id,
+                          e.msg);
+}
+
 static int sweep_all(int sfd, const char *state_dir, size_t budget);
 static void jail_recover(const char *state_dir, const char *id);
 
@@ -307,6 +324,7 @@ static int create_locked(int sfd, const struct jaula_spec *spec, const char *id,
         r = holder_go(&hp, err);
         if (r < 0)
                 goto fail;
+        register_machine(spec, id, hp.holder_pid, &lease);
         st.creating = false;
         st.creator_pid = 0;
         st.creator_start = 0;

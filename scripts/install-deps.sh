@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages="
   build-essential pkg-config clang libclang-rt-dev clang-format
   libpam0g-dev libcap-dev libseccomp-dev libconfig-dev libcmocka-dev
-  libnl-3-dev libnl-route-3-dev libmnl-dev libnftables-dev
+  libnl-3-dev libnl-route-3-dev libmnl-dev libnftables-dev libsystemd-dev
   nftables iproute2 procps psmisc util-linux kmod
   busybox-static debootstrap squashfs-tools
   pamtester openssh-server openssh-client openssh-sftp-server rsync

@@ -19,9 +19,11 @@ enum jaula_cgroup_mode {
         JAULA_CGROUP_SYSTEMD, /* systemd PID 1 + unified: transient scopes under jaula.slice */
 };
 
-/* cgroup_root NULL or "": the mounts in /proc/self/mountinfo; otherwise a
- * v2 directory (holding cgroup.controllers) or a directory of v1
- * hierarchies (like /sys/fs/cgroup on a v1 host). */
+/* cgroup_root NULL or "": the mounts in /proc/self/mountinfo — SYSTEMD when
+ * PID 1 is systemd (/run/systemd/system) and /sys/fs/cgroup is cgroup2;
+ * otherwise a v2 directory (holding cgroup.controllers) or a directory of
+ * v1 hierarchies (like /sys/fs/cgroup on a v1 host), which the
+ * administrator manages. */
 enum jaula_cgroup_mode jaula_cgroup_detect(const char *cgroup_root);
 const char *jaula_cgroup_mode_name(enum jaula_cgroup_mode mode); /* "v1", "v2", … */
 
@@ -39,11 +41,25 @@ int jaula_cgroup_create(const struct jaula_spec *spec, const char *jail_id,
  * are the host's; the handle's fds stay valid after setns. */
 int jaula_cgroup_open(const struct jaula_spec *spec, const char *jail_id,
                       struct jaula_cgroup **ret, struct jaula_err *err);
+/* SYSTEMD: make the jail's scope, <cgroup_path>-<jail_id>.scope, with the
+ * caller (the jail's monitor) as its one process, and its payload/ child
+ * that jaula_cgroup_fd() then returns (docs/design.md, "Jails on a systemd
+ * host").  Talks to systemd over D-Bus; a no-op on every other backend
+ * and for cg NULL. */
+int jaula_cgroup_enter(struct jaula_cgroup *cg, struct jaula_err *err);
+/* SYSTEMD: register the jail with systemd-machined (machinectl), leader
+ * the holder.  -EHOSTDOWN when machined is not installed or not reachable;
+ * 0 and nothing done on every other backend.  Visibility only: the caller
+ * goes on whatever it returns. */
+int jaula_cgroup_register_machine(const struct jaula_spec *spec, const char *jail_id,
+                                  pid_t leader, const char *host_if, struct jaula_err *err);
+/* SYSTEMD: the top slice's unit name for cgroup_path ("jaula.slice"). */
+int jaula_cgroup_top_slice(const char *cgroup_path, char *buf, size_t size);
 /* Move pid (0: the caller) into the jail node of every hierarchy.  On v1
  * a caller of one thread moves itself through the tasks files (no wait
  * for the kernel's global threadgroup lock). */
 int jaula_cgroup_attach(struct jaula_cgroup *cg, pid_t pid);
-/* v2: directory fd of the jail node for clone3(CLONE_INTO_CGROUP), owned by
+/* v2 and SYSTEMD (the scope's payload/): directory fd of the jail node for clone3(CLONE_INTO_CGROUP), owned by
  * cg (do not close it); -1 on v1 and hybrid. */
 int jaula_cgroup_fd(struct jaula_cgroup *cg);
 /* Kill everything left in the jail node and remove it (and the group node

@@ -461,6 +461,8 @@ static void test_mode_names(void **state)
         assert_string_equal(jaula_cgroup_mode_name(JAULA_CGROUP_V2), "v2");
         assert_string_equal(jaula_cgroup_mode_name(JAULA_CGROUP_HYBRID), "hybrid");
         assert_string_equal(jaula_cgroup_mode_name(JAULA_CGROUP_NONE), "none");
+        assert_string_equal(jaula_cgroup_mode_name(JAULA_CGROUP_SYSTEMD), "systemd");
+        assert_int_equal(jaula_cgroup_enter(NULL, NULL), 0);
         assert_int_equal(jaula_cgroup_fd(NULL), -1);
         assert_int_equal(jaula_cgroup_attach(NULL, 0), 0);
         assert_int_equal(jaula_cgroup_skipped(NULL), 0);
