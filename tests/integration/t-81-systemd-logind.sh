@@ -13,7 +13,8 @@
 #     enforced; the group's limits are its slice's;
 #   - machinectl list/status show the jail; machinectl terminate ends it;
 #   - systemctl stop jaula.slice ends every jail;
-#   - logout and loginctl terminate-session end a lifetime "session" jail;
+#   - logout, loginctl terminate-session and terminate-user end a lifetime
+#     "session" jail;
 #   - linger: the logind session closes at logout, the jail stays;
 #   - KillUserProcesses=yes kills the login, not a lingering jail nor a
 #     lifetime "processes" jail with a process left;
@@ -253,6 +254,13 @@ else
 	not_ok "loginctl terminate-session ends alice's login (session '$sess')"
 fi
 expect_gone alice "after loginctl terminate-session (lifetime session)"
+bg_login alice
+if g "loginctl terminate-user alice" && ended "$BG_PID"; then
+	ok "loginctl terminate-user alice ends her login"
+else
+	not_ok "loginctl terminate-user alice ends her login"
+fi
+expect_gone alice "after loginctl terminate-user (lifetime session)"
 
 # ------------------------------------------------------------ linger
 carol_sessions() {
