@@ -110,6 +110,19 @@ static int precompile(const char *path, bool verbose)
         return 0;
 }
 
+/* Print every diagnostic of d on stdout, one FILE:LINE line each, and
+ * empty d. */
+static void print_diags(struct jaula_diags *d)
+{
+        char line[2048];
+
+        for (size_t i = 0; i < d->n; i++) {
+                jaula_diag_format(&d->v[i], line, sizeof line);
+                printf("%s\n", line);
+        }
+        jaula_diags_free(d);
+}
+
 int cmd_check_config(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -180,15 +193,10 @@ int cmd_check_config(int argc, char **argv)
          * in it, the mount sources.  Then what the host cannot grant:
          * keeping such a capability fails every login. */
         struct jaula_diags d = { 0 };
-        char line[2048];
         int rc = JAULA_EXIT_OK;
 
         r = files ? jaula_policy_check_files(p, &d) : 0;
-        for (size_t i = 0; i < d.n; i++) {
-                jaula_diag_format(&d.v[i], line, sizeof line);
-                printf("%s\n", line);
-        }
-        jaula_diags_free(&d);
+        print_diags(&d);
         if (r == -ENOMEM) {
                 fprintf(stderr, "jaula check-config: out of memory\n");
                 return JAULA_EXIT_FAILURE;
@@ -197,11 +205,7 @@ int cmd_check_config(int argc, char **argv)
                 rc = JAULA_EXIT_CONFIG;
 
         r = cli_check_kept_caps(p, &d);
-        for (size_t i = 0; i < d.n; i++) {
-                jaula_diag_format(&d.v[i], line, sizeof line);
-                printf("%s\n", line);
-        }
-        jaula_diags_free(&d);
+        print_diags(&d);
         if (r == -ENOMEM)
                 return JAULA_EXIT_FAILURE;
         if (r > 0)
@@ -215,11 +219,7 @@ int cmd_check_config(int argc, char **argv)
          * calls a degradation, which is a warning here). */
         if (files) {
                 r = jaula_policy_check_cgroups(p, &d);
-                for (size_t i = 0; i < d.n; i++) {
-                        jaula_diag_format(&d.v[i], line, sizeof line);
-                        printf("%s\n", line);
-                }
-                jaula_diags_free(&d);
+                print_diags(&d);
                 if (r == -ENOMEM)
                         return JAULA_EXIT_FAILURE;
                 if (r > 0)

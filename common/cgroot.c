@@ -61,19 +61,6 @@ static bool has_file(const char *dir, const char *file)
                access(path, F_OK) == 0;
 }
 
-static bool swap_active(void)
-{
-        _cleanup_fclose_ FILE *f = fopen("/proc/swaps", "re");
-        char line[512];
-        int n = 0;
-
-        if (!f)
-                return false;
-        while (fgets(line, sizeof line, f))
-                n++;
-        return n > 1; /* the first line is the header */
-}
-
 /* v2: memory.swap.* and io.weight exist only in non-root cgroups with the
  * controller enabled, so look at the root itself when it is not the
  * hierarchy's root, else at its children. */
@@ -155,7 +142,7 @@ static int probe(const char *root, bool full, struct jaula_cgroot_facts *ret)
         struct jaula_cg_layout lay = {0};
         int r;
 
-        f.swap_active = full && swap_active();
+        f.swap_active = full && !jaula_cg_swap_off();
         f.swap_accounting = f.io_weight = JAULA_UNKNOWN;
         r = jaula_cg_layout_get(f.explicit_root ? root : NULL, &lay);
         if (r < 0) {

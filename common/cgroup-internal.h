@@ -127,6 +127,10 @@ int jaula_cg_parse_mountinfo(FILE *f, struct jaula_cg_layout *ret);
 int jaula_cg_probe_root(const char *root, struct jaula_cg_layout *ret);
 int jaula_cg_layout_get(const char *cgroup_root, struct jaula_cg_layout *ret);
 
+/* No swap device or file is active (/proc/swaps has its header only):
+ * a swap limit of 0 then holds without swap accounting. */
+bool jaula_cg_swap_off(void);
+
 /* Small cgroupfs file helpers shared by the backends. */
 int jaula_cg_read(int dirfd, const char *file, char *buf, size_t size);
 int jaula_cg_write_str(int dirfd, const char *file, const char *text);

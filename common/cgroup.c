@@ -719,7 +719,7 @@ static long page_size(void)
 
 /* No swap device or file is active: a swap limit of 0 holds without
  * accounting. */
-static bool swap_is_off(void)
+bool jaula_cg_swap_off(void)
 {
         _cleanup_fclose_ FILE *f = fopen("/proc/swaps", "re");
         char line[512];
@@ -791,7 +791,7 @@ static int apply_writes(int dirfd, const struct jaula_cg_write *w, size_t n, uns
                         continue;
                 }
                 if (r == -ENOENT && (w[i].flags & JAULA_CG_W_SWAP)) {
-                        if (w[i].value2 == 0 && swap_is_off()) {
+                        if (w[i].value2 == 0 && jaula_cg_swap_off()) {
                                 *skipped |= JAULA_CGROUP_SKIPPED_SWAP;
                                 continue;
                         }
