@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "holder.h"
+#include "jaula/cgroot.h"
 #include "jaula/ipam.h"
 #include "jaula/jail.h"
 #include "jaula/ns.h"
@@ -284,6 +285,12 @@ static int create_locked(int sfd, const struct jaula_spec *spec, const char *id,
         bool leased = false;
         int r;
 
+        /* An explicit cgroup_root that cannot work (docs/cgroups.md)
+         * refuses before anything is made, with check-config's reason;
+         * only here, on the cold path: a warm join makes nothing. */
+        r = jaula_cgroot_check(spec, err);
+        if (r < 0)
+                return r;
         r = state_fill(&st, spec, id);
         if (r < 0)
                 return jaula_err_set(err, r, "Names in the jail description are too long");

@@ -29,7 +29,6 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "jaula/cgroot.h"
 #include "jaula/env.h"
 #include "jaula/jail.h"
 #include "jaula/log.h"
@@ -398,11 +397,7 @@ static int open_session(pam_handle_t *pamh, int flags, const struct options *opt
         if (r != PAM_SUCCESS)
                 goto fail;
 
-        /* An explicit cgroup_root that cannot work refuses the login
-         * before anything is made, with the reason check-config gives. */
-        r = jaula_cgroot_check(spec, &err);
-        if (r >= 0)
-                r = jaula_jail_open(spec, getpid(), &h, &err);
+        r = jaula_jail_open(spec, getpid(), &h, &err);
         if (r < 0) {
                 pam_syslog(pamh, LOG_ERR, "Cannot open a jail for user '%s' (rule '%s'): %s", name,
                            spec->rule_name ? spec->rule_name : "?", err.msg);

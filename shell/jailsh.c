@@ -46,7 +46,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "jaula/cgroot.h"
 #include "jaula/confine.h"
 #include "jaula/env.h"
 #include "jaula/jail.h"
@@ -634,11 +633,7 @@ static int run(int argc, char **argv)
         if (r < 0)
                 return refuse("cannot find your jail; login refused", "%s", err.msg);
         if (r == 0) {
-                /* The same cgroup_root check as pam_jaula's, before
-                 * anything of the jail is made. */
-                r = jaula_cgroot_check(spec, &err);
-                if (r >= 0)
-                        r = jaula_jail_open(spec, getpid(), &h, &err);
+                r = jaula_jail_open(spec, getpid(), &h, &err);
                 if (r == -EUSERS)
                         return refuse("you have too many jails or sessions open; login refused",
                                       "User '%s': %s", spec->user.name, err.msg);

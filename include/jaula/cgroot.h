@@ -75,7 +75,8 @@ int jaula_policy_judge_cgroups(const struct jaula_policy *p, const struct jaula_
 /* The same on this host (probes p's cgroup_root). */
 int jaula_policy_check_cgroups(const struct jaula_policy *p, struct jaula_diags *d);
 
-/* At login, before anything is created: refuse a spec whose explicit
+/* When a jail is created (jail.c, the cold path only), before anything
+ * is made: refuse a spec whose explicit
  * cgroup_root cannot work (the root check above, and the controllers its
  * limits need).  A no-op for cgroup_root "".  0 or -errno with err
  * filled. */
