@@ -444,9 +444,6 @@ static void parse_vxlan(struct ctx *c, const config_setting_t *s, const char *pa
                         pol_subpath(tmp, sizeof tmp, vpath, "peers[%zu]", i);
                         if (!check_underlay(c, ps, tmp, n, n->vxlan_peers[i], &a))
                                 continue;
-                        if (n->vxlan_local && a == n->vxlan_local)
-                                DIAG(c, ps, "%s: %s is this host's own address (local)", tmp,
-                                     n->vxlan_peers[i]);
                         for (size_t j = 0; j < i; j++)
                                 if (strcmp(n->vxlan_peers[i], n->vxlan_peers[j]) == 0)
                                         DIAG(c, ps, "%s: peer %s is listed twice", tmp,
