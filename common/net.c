@@ -411,6 +411,7 @@ static int setup_vxlan(struct nl_sock *sk, const struct jaula_net_spec *net, int
         _cleanup_link_ struct rtnl_link *vx = NULL;
         char name[JAULA_IFNAMSIZ];
         uint32_t id = 0, port = 0;
+        bool made = false;
         int r;
 
         jaula_ipam_vxlan_ifname(net->vxlan_vni, name);
@@ -438,26 +439,28 @@ static int setup_vxlan(struct nl_sock *sk, const struct jaula_net_spec *net, int
                 r = create_vxlan(sk, net, name, err);
                 if (r < 0)
                         return r;
+                made = true;
                 r = rtnl_link_get_kernel(sk, 0, name, &vx);
                 if (r < 0)
-                        return nl_fail(err, r, "Cannot find VXLAN device", name);
+                        r = nl_fail(err, r, "Cannot find VXLAN device", name);
         }
-        for (size_t i = 0; i < net->n_vxlan_peers; i++) {
+        for (size_t i = 0; r >= 0 && i < net->n_vxlan_peers; i++) {
                 struct in_addr a;
 
                 if (inet_pton(AF_INET, net->vxlan_peers[i], &a) != 1)
-                        return jaula_err_set(err, -EINVAL, "Network '%s': bad VXLAN peer '%s'",
-                                             net->name, net->vxlan_peers[i]);
-                if (is_local_address(ntohl(a.s_addr)))
-                        continue;
-                r = add_flood_entry(sk, rtnl_link_get_ifindex(vx), ntohl(a.s_addr), name, err);
-                if (r < 0)
-                        return r;
+                        r = jaula_err_set(err, -EINVAL, "Network '%s': bad VXLAN peer '%s'",
+                                          net->name, net->vxlan_peers[i]);
+                else if (!is_local_address(ntohl(a.s_addr)))
+                        r = add_flood_entry(sk, rtnl_link_get_ifindex(vx), ntohl(a.s_addr),
+                                            name, err);
         }
-        r = link_up(sk, vx, br_ifindex, err);
-        if (r < 0)
-                return r;
-        return set_port_isolated(sk, name, net->isolate, err);
+        if (r >= 0)
+                r = link_up(sk, vx, br_ifindex, err);
+        if (r >= 0)
+                r = set_port_isolated(sk, name, net->isolate, err);
+        if (r < 0 && made)
+                delete_link(sk, name); /* half made: the next login starts over */
+        return r;
 }
 
 /* Gateway address, routes, uplink, up, firewall: everything idempotent. */
