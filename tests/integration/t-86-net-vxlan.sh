@@ -11,7 +11,8 @@
 # underlay), each host's gateway answers its jails, a jail of the other
 # network reaches neither, isolate = true holds across the hosts, a jail
 # cannot send VXLAN to a peer through the host, the device survives a
-# login unchanged and is remade when its peers change.  Everything lives
+# login unchanged and is remade when its peers change, and a multicast
+# group does what the peer list did.  Everything lives
 # in the two namespaces, deleted in the trap.
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -59,7 +60,7 @@ rootfs = { bb = { path = "$ROOTFS"; }; };
 networks = {
   lab = { bridge = "$BR"; subnet = "10.86.0.0/16"; gateway = "$3"; pool = "$4";
           isolate = $5;
-          vxlan = { vni = $VNI; peers = [ $6 ]; dev = "jv${TAG}u${7}"; }; };
+          vxlan = { vni = $VNI; $6 dev = "jv${TAG}u${7}"; }; };
   other = { bridge = "$BO"; subnet = "10.87.0.0/24"; gateway = "10.87.0.1"; };
 };
 profiles = {
@@ -71,7 +72,7 @@ match = ( { users = [ "$A1", "$A2" ]; profile = "p"; },
 EOF
 	chmod 0644 "$1"
 }
-PEERS='"198.18.86.1", "198.18.86.2"' # the same list on both hosts: each skips itself
+PEERS='peers = [ "198.18.86.1", "198.18.86.2" ];' # the same list on both hosts: each skips itself
 policies() { # ISOLATE [PEERS]
 	host_policy "$CONF1" "$STATE1" 10.86.0.1 10.86.1.0/24 "$1" "${2:-$PEERS}" 1
 	host_policy "$CONF2" "$STATE2" 10.86.0.2 10.86.2.10-10.86.2.250 "$1" "${2:-$PEERS}" 2
@@ -132,6 +133,7 @@ ip_in_range() { # ADDR FIRST LAST
 	c=$(printf '%02x%02x%02x%02x' ${3//./ })
 	[ $((16#$a)) -ge $((16#$b)) ] && [ $((16#$a)) -le $((16#$c)) ]
 }
+retry() { local i; for i in $(seq "$1"); do "${@:2}" && return 0; done; return 1; }
 refute() { local what=$1; shift; if "$@" >/dev/null 2>&1; then not_ok "$what"; else ok "$what"; fi; }
 
 check "check-config accepts host 1's policy" "$JAULA" check-config --no-precompile --config "$CONF1"
@@ -180,7 +182,6 @@ kill "$socat_pid" # it holds the jail's network namespace (and so its veth)
 ip -n "$H1" link set "jv${TAG}u1" down
 refute "(control) with the underlay down, host 1's jail is out of reach" ping_ok "$j2_pid" "$j1_addr"
 ip -n "$H1" link set "jv${TAG}u1" up
-retry() { local i; for i in $(seq "$1"); do "${@:2}" && return 0; done; return 1; }
 check "... and reachable again with it up" retry 5 ping_ok "$j2_pid" "$j1_addr"
 
 # Another network's jail reaches neither, through a routing host.
@@ -235,7 +236,7 @@ for v in i1 i2; do p=${v}_pid; [ -z "${!p}" ] || end_session $v || not_ok "sessi
 
 # A peer list that changes remakes the device: host 1 now floods nowhere
 # but to 198.18.86.9 (an address nobody has).
-policies false '"198.18.86.9"'
+policies false 'peers = [ "198.18.86.9" ];'
 idx=$(ip -n "$H1" -o link show dev "$VX" | cut -d: -f1)
 jail_on 1 "$A1" true
 fdb1=$(bridge -n "$H1" fdb show dev "$VX" | grep '^00:00:00:00:00:00')
@@ -243,6 +244,20 @@ expect_match "a changed peer list is in the forwarding table" "dst 198.18.86.9" 
 refute "... and the dropped peer is gone from it" grep -q 'dst 198.18.86.2' <<<"$fdb1"
 refute "... (the device was made again)" test "$idx" = \
 	"$(ip -n "$H1" -o link show dev "$VX" | cut -d: -f1)"
+
+# Multicast instead of a peer list: the same segment through group
+# 239.1.86.1 on the underlay interfaces.
+policies false 'group = "239.1.86.1";'
+g1_pid= g2_pid=
+session 1 "$A1" g1 || not_ok "a jail on host 1 (multicast)"
+session 2 "$A2" g2 || not_ok "a jail on host 2 (multicast)"
+if [ -n "$g1_pid" ] && [ -n "$g2_pid" ]; then
+	expect_match "the device floods to the group on the underlay" \
+		"vxlan id $VNI group 239.1.86.1 dev jv${TAG}u1 " "$(ip -n "$H1" -d link show dev "$VX" | tr '\n' ' ')"
+	check "the jails reach each other through the group" retry 3 ping_ok "$g2_pid" "$g1_addr"
+	check "... and back" ping_ok "$g1_pid" "$g2_addr"
+fi
+for v in g1 g2; do p=${v}_pid; [ -z "${!p}" ] || end_session $v || not_ok "session $v ends"; done
 
 no_jails() { [ -z "$(ls "$STATE1/jails" "$STATE2/jails" 2>/dev/null | grep -v '\.lock$\|^$\|:$')" ]; }
 for _ in $(seq 300); do no_jails && break; sleep 0.1; done
