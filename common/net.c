@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <limits.h>
 #include <linux/if_link.h>
 #include <net/if.h>
@@ -317,21 +318,23 @@ static int set_port_isolated(struct nl_sock *sk, const char *ifname, bool on,
                              struct jaula_err *err);
 static int delete_link(struct nl_sock *sk, const char *name);
 
-/* Whether addr is one of this host's own: a peer list may name every
- * host of the segment, and each skips itself (a forwarding entry towards
- * its own address would send the segment's floods back into it). */
-static bool is_local_address(uint32_t addr)
+/* Whether addr is one of this host's own (by its interfaces, not by a
+ * bind, which ip_nonlocal_bind would let through): a peer list may name
+ * every host of the segment, and each skips itself (a flood entry towards
+ * its own address would send the segment's broadcasts back into it). */
+static bool is_local_address(const struct ifaddrs *ifa, uint32_t addr)
 {
-        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(addr)};
-
-        return fd >= 0 && bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0;
+        for (; ifa; ifa = ifa->ifa_next)
+                if (ifa->ifa_addr && ifa->ifa_addr->sa_family == AF_INET &&
+                    ((const struct sockaddr_in *) ifa->ifa_addr)->sin_addr.s_addr == htonl(addr))
+                        return true;
+        return false;
 }
 
 /* `bridge fdb append 00:00:00:00:00:00 dev VX dst PEER`: the head-end
  * replication entry, so broadcasts and unknown unicast reach the peer.
- * Built by hand: libnl 3.7's neighbour requests take the family from the
- * destination address, not AF_BRIDGE. */
+ * Built by hand like set_port_isolated's request: an AF_BRIDGE neighbour
+ * with exactly the attributes the bridge tool sends. */
 static int add_flood_entry(struct nl_sock *sk, int ifindex, uint32_t peer, const char *name,
                            struct jaula_err *err)
 {
@@ -409,6 +412,7 @@ static int setup_vxlan(struct nl_sock *sk, const struct jaula_net_spec *net, int
                        bool fresh, struct jaula_err *err)
 {
         _cleanup_link_ struct rtnl_link *vx = NULL;
+        struct ifaddrs *ifa = NULL;
         char name[JAULA_IFNAMSIZ];
         uint32_t id = 0, port = 0;
         bool made = false;
@@ -444,16 +448,20 @@ static int setup_vxlan(struct nl_sock *sk, const struct jaula_net_spec *net, int
                 if (r < 0)
                         r = nl_fail(err, r, "Cannot find VXLAN device", name);
         }
+        if (r >= 0 && net->n_vxlan_peers && getifaddrs(&ifa) < 0)
+                r = jaula_err_errno(err, neg_errno(), "Cannot list this host's addresses");
         for (size_t i = 0; r >= 0 && i < net->n_vxlan_peers; i++) {
                 struct in_addr a;
 
                 if (inet_pton(AF_INET, net->vxlan_peers[i], &a) != 1)
                         r = jaula_err_set(err, -EINVAL, "Network '%s': bad VXLAN peer '%s'",
                                           net->name, net->vxlan_peers[i]);
-                else if (!is_local_address(ntohl(a.s_addr)))
+                else if (!is_local_address(ifa, ntohl(a.s_addr)))
                         r = add_flood_entry(sk, rtnl_link_get_ifindex(vx), ntohl(a.s_addr),
                                             name, err);
         }
+        if (ifa)
+                freeifaddrs(ifa);
         if (r >= 0)
                 r = link_up(sk, vx, br_ifindex, err);
         if (r >= 0)
