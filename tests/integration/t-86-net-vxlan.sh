@@ -138,6 +138,10 @@ refute() { local what=$1; shift; if "$@" >/dev/null 2>&1; then not_ok "$what"; e
 
 check "check-config accepts host 1's policy" "$JAULA" check-config --no-precompile --config "$CONF1"
 check "check-config accepts host 2's policy" "$JAULA" check-config --no-precompile --config "$CONF2"
+out=$("$JAULA" explain --no-cache --config "$CONF2" "$A2" 2>&1)
+expect_match "explain shows host 2's slice and the tunnel" \
+	"pool 10.86.2.10-10.86.2.250 .*vxlan vni $VNI, port 4789, peers 198.18.86.1 198.18.86.2, dev jv${TAG}u2" \
+	"$(tr '\n' ' ' <<<"$out")"
 
 session 1 "$A1" j1 || not_ok "a jail on host 1"
 session 2 "$A2" j2 || not_ok "a jail on host 2"
@@ -264,4 +268,15 @@ for _ in $(seq 300); do no_jails && break; sleep 0.1; done
 check "no jail is left on either host" no_jails
 expect_eq "no lease is left on host 1" 0 "$(find "$STATE1/net/lab/a" -mindepth 1 | wc -l)"
 expect_eq "... nor on host 2" 0 "$(find "$STATE2/net/lab/a" -mindepth 1 | wc -l)"
+# Taking the network off host 1 (jaula_net_teardown) removes the device.
+NP=$TOP/tests/helpers/net_probe
+if [ -x "$NP" ]; then
+	check "teardown of the network on host 1" on 1 "$NP" teardown --state "$STATE1" --net lab \
+		--subnet 10.86.0.0/16 --gw 10.86.0.1 --bridge "$BR" --pool 10.86.1.0-10.86.1.255 \
+		--vxlan-vni "$VNI" --vxlan-peer 198.18.86.9 --vxlan-dev "jv${TAG}u1"
+	refute "... removes the VXLAN device" ip -n "$H1" link show dev "$VX"
+	refute "... and the bridge" ip -n "$H1" link show dev "$BR"
+else
+	skip "teardown: tests/helpers/net_probe is not built"
+fi
 finish
