@@ -572,6 +572,26 @@ static void explain_text(const struct jaula_spec *s, const char *file, int line,
                         n += (size_t) snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "",
                                                nt->search[i]);
                 t_line("", "search %s", n ? buf : "-");
+                if (nt->pool_first || nt->pool_last) {
+                        ipv4(nt->pool_first, a, sizeof a);
+                        ipv4(nt->pool_last, b, sizeof b);
+                        t_line("", "pool %s-%s (this host's slice)", a, b);
+                }
+                if (nt->vxlan_vni) {
+                        n = 0;
+                        buf[0] = '\0';
+                        for (size_t i = 0; i < nt->n_vxlan_peers; i++)
+                                n += (size_t) snprintf(buf + n, sizeof buf - n, "%s%s",
+                                                       i ? " " : "", nt->vxlan_peers[i]);
+                        if (nt->vxlan_group)
+                                ipv4(nt->vxlan_group, buf, sizeof buf);
+                        ipv4(nt->vxlan_local, a, sizeof a);
+                        t_line("", "vxlan vni %u, port %u, %s %s, dev %s, local %s",
+                               nt->vxlan_vni, nt->vxlan_port,
+                               nt->vxlan_group ? "group" : "peers", buf,
+                               nt->vxlan_dev ? nt->vxlan_dev : "-",
+                               nt->vxlan_local ? a : "-");
+                }
         }
         format_limits(&s->limits, buf, sizeof buf);
         t_line("limits", "%s", buf);
@@ -698,6 +718,28 @@ static void explain_json(const struct jaula_spec *s, const char *file, int line,
                 j_bool(&o, "nat", s->net->nat);
                 j_str(&o, "uplink", s->net->uplink);
                 j_int(&o, "mtu", s->net->mtu);
+                if (s->net->pool_first || s->net->pool_last) {
+                        ipv4(s->net->pool_first, a, sizeof a);
+                        j_str(&o, "pool_first", a);
+                        ipv4(s->net->pool_last, a, sizeof a);
+                        j_str(&o, "pool_last", a);
+                }
+                if (s->net->vxlan_vni) {
+                        j_open(&o, "vxlan", '{');
+                        j_int(&o, "vni", s->net->vxlan_vni);
+                        j_int(&o, "port", s->net->vxlan_port);
+                        j_strv(&o, "peers", s->net->vxlan_peers, s->net->n_vxlan_peers);
+                        if (s->net->vxlan_group) {
+                                ipv4(s->net->vxlan_group, a, sizeof a);
+                                j_str(&o, "group", a);
+                        }
+                        if (s->net->vxlan_local) {
+                                ipv4(s->net->vxlan_local, a, sizeof a);
+                                j_str(&o, "local", a);
+                        }
+                        j_str(&o, "dev", s->net->vxlan_dev);
+                        j_close(&o, '}');
+                }
                 j_close(&o, '}');
         }
         j_limits(&o, "limits", &s->limits);

@@ -137,21 +137,47 @@ JAULA_EXPORT int jaula_ipam_pool_init(const struct jaula_net_spec *net, struct j
                 return jaula_err_set(err, -EINVAL, "Network '%s': invalid uplink name '%s'",
                                      net->name, net->uplink);
 
+        ret->lo = 1;
+        ret->hi = bcast_off - 1;
+        if (net->pool_first || net->pool_last) {
+                char a[16], b[16];
+
+                jaula_ipam_format(net->pool_first, a);
+                jaula_ipam_format(net->pool_last, b);
+                if ((net->pool_first & mask) != net->subnet ||
+                    (net->pool_last & mask) != net->subnet || net->pool_first > net->pool_last ||
+                    net->pool_first == net->subnet || net->pool_last - net->subnet >= bcast_off)
+                        return jaula_err_set(err, -EINVAL,
+                                             "Network '%s': pool %s-%s is not a range of host "
+                                             "addresses of %s/%u",
+                                             net->name, a, b, sub, net->prefix);
+                ret->lo = net->pool_first - net->subnet;
+                ret->hi = net->pool_last - net->subnet;
+        }
         ret->subnet = net->subnet;
         ret->prefix = net->prefix;
         ret->gateway = net->gateway;
-        ret->hosts = bcast_off - 2; /* offsets 1..bcast-1, minus the gateway */
+        /* the slice's offsets, minus the gateway when it lies inside */
+        ret->hosts = ret->hi - ret->lo + 1 - (gw_off >= ret->lo && gw_off <= ret->hi ? 1 : 0);
+        if (ret->hosts == 0)
+                return jaula_err_set(err, -EINVAL, "Network '%s': the pool holds no address",
+                                     net->name);
         cap = (uint64_t) net->n_bridges * JAULA_NET_PORTS_PER_BRIDGE;
         ret->size = cap < ret->hosts ? (uint32_t) cap : ret->hosts;
         ret->n_bridges = net->n_bridges;
         return 0;
 }
 
+static bool gw_in_slice(const struct jaula_pool *pool, uint32_t gw_off)
+{
+        return gw_off >= pool->lo && gw_off <= pool->hi;
+}
+
 JAULA_EXPORT uint32_t jaula_ipam_addr(const struct jaula_pool *pool, uint32_t index)
 {
-        uint32_t off = index + 1, gw_off = pool->gateway - pool->subnet;
+        uint32_t off = pool->lo + index, gw_off = pool->gateway - pool->subnet;
 
-        if (off >= gw_off)
+        if (gw_in_slice(pool, gw_off) && off >= gw_off)
                 off++;
         return pool->subnet + off;
 }
@@ -164,9 +190,9 @@ JAULA_EXPORT int64_t jaula_ipam_index(const struct jaula_pool *pool, uint32_t ad
         if ((addr & mask) != pool->subnet)
                 return -ERANGE;
         off = addr - pool->subnet;
-        if (off == 0 || off == ~mask || off == gw_off)
+        if (off < pool->lo || off > pool->hi || off == gw_off)
                 return -ERANGE;
-        index = off - 1 - (off > gw_off ? 1 : 0);
+        index = off - pool->lo - (gw_in_slice(pool, gw_off) && off > gw_off ? 1 : 0);
         if (index >= pool->size)
                 return -ERANGE;
         return index;
@@ -216,6 +242,11 @@ JAULA_EXPORT int jaula_ipam_cidrs(uint32_t first, uint32_t last,
                 cur += UINT64_C(1) << bits;
         }
         return 0;
+}
+
+JAULA_EXPORT void jaula_ipam_vxlan_ifname(uint32_t vni, char ret[JAULA_IFNAMSIZ])
+{
+        snprintf(ret, JAULA_IFNAMSIZ, "jb-vx%" PRIu32, vni & 0xffffffu);
 }
 
 JAULA_EXPORT void jaula_ipam_host_ifname(const char *jail_id, char ret[JAULA_IFNAMSIZ])

@@ -118,6 +118,15 @@ static struct jaula_net_spec *copy_net(struct copier *cp, const struct pol_net *
         d->nat = n->nat;
         d->uplink = cp_str(cp, n->uplink);
         d->mtu = n->mtu;
+        d->pool_first = n->pool_first;
+        d->pool_last = n->pool_last;
+        d->vxlan_vni = n->vxlan_vni;
+        d->vxlan_peers = n->vxlan_peers ? cp_strv(cp, n->vxlan_peers, n->n_vxlan_peers) : NULL;
+        d->n_vxlan_peers = n->n_vxlan_peers;
+        d->vxlan_group = n->vxlan_group;
+        d->vxlan_local = n->vxlan_local;
+        d->vxlan_dev = cp_str(cp, n->vxlan_dev);
+        d->vxlan_port = n->vxlan_port;
         return d;
 }
 

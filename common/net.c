@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <limits.h>
 #include <linux/if_link.h>
 #include <net/if.h>
@@ -25,6 +26,8 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/inet6.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/link/vxlan.h>
+#include <linux/neighbour.h>
 #include <netlink/route/route.h>
 #include <stdio.h>
 #include <string.h>
@@ -216,15 +219,52 @@ static int link_up(struct nl_sock *sk, struct rtnl_link *orig, int master, struc
 
 /* The description of a bridge's set-up; when it differs from the one
  * recorded in ready.<b>, the set-up runs again. */
-static int setup_fingerprint(const struct jaula_net_spec *net, size_t b, int ifindex, char *buf,
-                             size_t size)
+#define FP_MAX 4096
+
+/* The VXLAN part of a set-up, one token: when it changes, the device is
+ * made again rather than patched (a peer dropped from the policy must
+ * leave the forwarding table). */
+static int vxlan_token(const struct jaula_net_spec *net, char *buf, size_t size)
 {
         FILE *f = fmemopen(buf, size, "w");
+        char g[16], l[16];
+
+        if (!f)
+                return -errno;
+        jaula_ipam_format(net->vxlan_group, g);
+        jaula_ipam_format(net->vxlan_local, l);
+        fprintf(f, "vx=%u:%u:%s:%s:%s:%u", net->vxlan_vni, net->vxlan_port, g, l,
+                net->vxlan_dev ? net->vxlan_dev : "-", net->mtu);
+        for (size_t i = 0; i < net->n_vxlan_peers; i++)
+                fprintf(f, "%c%s", i ? ',' : ':', net->vxlan_peers[i]);
+        fputc(0, f);
+        if (ferror(f) || ftell(f) >= (long) size) {
+                fclose(f);
+                return -ENAMETOOLONG;
+        }
+        fclose(f);
+        return 0;
+}
+
+static int setup_fingerprint(const struct jaula_net_spec *net, size_t b, int ifindex,
+                             int vx_ifindex, char *buf, size_t size)
+{
+        FILE *f = fmemopen(buf, size, "w");
+        char vx[FP_MAX / 2];
 
         if (!f)
                 return -errno;
         fprintf(f, "v1 %s %x/%u %x if=%d", net->bridges[b], net->subnet, net->prefix, net->gateway,
                 ifindex);
+        if (net->pool_first || net->pool_last)
+                fprintf(f, " pool=%x-%x", net->pool_first, net->pool_last);
+        if (net->vxlan_vni) {
+                if (vxlan_token(net, vx, sizeof vx) < 0) {
+                        fclose(f);
+                        return -ENAMETOOLONG;
+                }
+                fprintf(f, " %s vxif=%d", vx, vx_ifindex);
+        }
         for (size_t i = 0; i < net->n_bridges; i++)
                 fprintf(f, " br=%s", net->bridges[i]);
         fprintf(f, " up=%s nat=%d iso=%d mtu=%u", net->uplink ? net->uplink : "-", net->nat,
@@ -247,18 +287,20 @@ static int ready_path(const char *state_dir, const struct jaula_net_spec *net, s
         return 0;
 }
 
-static bool setup_is_current(const char *path, const char *want)
+/* The recorded set-up of a bridge, "" when none. */
+static void read_setup(const char *path, char have[FP_MAX])
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        char have[2048];
-        ssize_t n;
+        ssize_t n = fd >= 0 ? read(fd, have, FP_MAX - 1) : -1;
 
-        if (fd < 0)
-                return false;
-        n = read(fd, have, sizeof have - 1);
-        if (n < 0)
-                return false;
-        have[n] = '\0';
+        have[n > 0 ? n : 0] = '\0';
+}
+
+static bool setup_is_current(const char *path, const char *want)
+{
+        char have[FP_MAX];
+
+        read_setup(path, have);
         return strcmp(have, want) == 0;
 }
 
@@ -272,10 +314,167 @@ static void record_setup(const char *path, const char *text)
                 unlink(path); /* a torn record only means one more set-up */
 }
 
+static int set_port_isolated(struct nl_sock *sk, const char *ifname, bool on,
+                             struct jaula_err *err);
+static int delete_link(struct nl_sock *sk, const char *name);
+
+/* Whether addr is one of this host's own (by its interfaces, not by a
+ * bind, which ip_nonlocal_bind would let through): a peer list may name
+ * every host of the segment, and each skips itself (a flood entry towards
+ * its own address would send the segment's broadcasts back into it). */
+static bool is_local_address(const struct ifaddrs *ifa, uint32_t addr)
+{
+        for (; ifa; ifa = ifa->ifa_next)
+                if (ifa->ifa_addr && ifa->ifa_addr->sa_family == AF_INET &&
+                    ((const struct sockaddr_in *) ifa->ifa_addr)->sin_addr.s_addr == htonl(addr))
+                        return true;
+        return false;
+}
+
+/* `bridge fdb append 00:00:00:00:00:00 dev VX dst PEER`: the head-end
+ * replication entry, so broadcasts and unknown unicast reach the peer.
+ * Built by hand like set_port_isolated's request: an AF_BRIDGE neighbour
+ * with exactly the attributes the bridge tool sends. */
+static int add_flood_entry(struct nl_sock *sk, int ifindex, uint32_t peer, const char *name,
+                           struct jaula_err *err)
+{
+        struct ndmsg ndm = {.ndm_family = AF_BRIDGE,
+                            .ndm_ifindex = ifindex,
+                            .ndm_state = NUD_PERMANENT | NUD_NOARP,
+                            .ndm_flags = NTF_SELF};
+        struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK |
+                                                                      NLM_F_CREATE | NLM_F_APPEND);
+        static const uint8_t zero_mac[6];
+        uint32_t be = htonl(peer);
+        int r;
+
+        if (!msg)
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        if (nlmsg_append(msg, &ndm, sizeof ndm, NLMSG_ALIGNTO) < 0 ||
+            nla_put(msg, NDA_LLADDR, sizeof zero_mac, zero_mac) < 0 ||
+            nla_put(msg, NDA_DST, sizeof be, &be) < 0) {
+                nlmsg_free(msg);
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        }
+        r = nl_send_sync(sk, msg); /* frees msg */
+        if (r < 0 && r != -NLE_EXIST)
+                return nl_fail(err, r, "Cannot add a VXLAN peer to", name);
+        return 0;
+}
+
+static int create_vxlan(struct nl_sock *sk, const struct jaula_net_spec *net, const char *name,
+                        struct jaula_err *err)
+{
+        _cleanup_link_ struct rtnl_link *vx = rtnl_link_vxlan_alloc();
+        _cleanup_nl_addr_ struct nl_addr *group = NULL, *local = NULL;
+        int r;
+
+        if (!vx)
+                return jaula_err_set(err, -ENOMEM, "Out of memory");
+        rtnl_link_set_name(vx, name);
+        r = rtnl_link_vxlan_set_id(vx, net->vxlan_vni);
+        if (r >= 0)
+                r = rtnl_link_vxlan_set_port(vx, net->vxlan_port);
+        if (r >= 0 && net->vxlan_dev) {
+                int dev = (int) if_nametoindex(net->vxlan_dev);
+
+                if (dev <= 0)
+                        return jaula_err_set(err, -ENODEV,
+                                             "Network '%s': VXLAN underlay interface '%s' does "
+                                             "not exist",
+                                             net->name, net->vxlan_dev);
+                r = rtnl_link_vxlan_set_link(vx, (uint32_t) dev);
+        }
+        if (r >= 0 && net->vxlan_group) {
+                group = ip4(net->vxlan_group, 32);
+                r = group ? rtnl_link_vxlan_set_group(vx, group) : -NLE_NOMEM;
+        }
+        if (r >= 0 && net->vxlan_local) {
+                local = ip4(net->vxlan_local, 32);
+                r = local ? rtnl_link_vxlan_set_local(vx, local) : -NLE_NOMEM;
+        }
+        /* Learning stays on: replies go to the one peer behind a MAC
+         * instead of being copied to all of them. */
+        if (r >= 0 && net->mtu)
+                rtnl_link_set_mtu(vx, net->mtu);
+        if (r >= 0)
+                r = rtnl_link_add(sk, vx, NLM_F_CREATE | NLM_F_EXCL);
+        if (r < 0)
+                return nl_fail(err, r, "Cannot create VXLAN device", name);
+        return 0;
+}
+
+/* The network's VXLAN port on bridge br: made (again, when fresh: its
+ * set-up changed or was never recorded), its peers' flood entries,
+ * enslaved, up, and isolated exactly when the jails' ports are, so that
+ * isolate = true keeps jails apart across hosts as on one bridge. */
+static int setup_vxlan(struct nl_sock *sk, const struct jaula_net_spec *net, int br_ifindex,
+                       bool fresh, struct jaula_err *err)
+{
+        _cleanup_link_ struct rtnl_link *vx = NULL;
+        struct ifaddrs *ifa = NULL;
+        char name[JAULA_IFNAMSIZ];
+        uint32_t id = 0, port = 0;
+        bool made = false;
+        int r;
+
+        jaula_ipam_vxlan_ifname(net->vxlan_vni, name);
+        r = rtnl_link_get_kernel(sk, 0, name, &vx);
+        if (r >= 0) {
+                const char *type = rtnl_link_get_type(vx);
+
+                if (!type || strcmp(type, "vxlan") != 0)
+                        return jaula_err_set(err, -ENOTTY,
+                                             "Network '%s': interface '%s' exists but is not a "
+                                             "VXLAN device",
+                                             net->name, name);
+                if (fresh || rtnl_link_vxlan_get_id(vx, &id) < 0 || id != net->vxlan_vni ||
+                    rtnl_link_vxlan_get_port(vx, &port) < 0 || port != net->vxlan_port) {
+                        r = delete_link(sk, name);
+                        if (r < 0 && r != -ENODEV)
+                                return jaula_err_errno(err, r, "Cannot replace VXLAN device '%s'",
+                                                       name);
+                        rtnl_link_put(TAKE_PTR(vx));
+                }
+        } else if (r != -NLE_OBJ_NOTFOUND && r != -NLE_NODEV) {
+                return nl_fail(err, r, "Cannot look up VXLAN device", name);
+        }
+        if (!vx) {
+                r = create_vxlan(sk, net, name, err);
+                if (r < 0)
+                        return r;
+                made = true;
+                r = rtnl_link_get_kernel(sk, 0, name, &vx);
+                if (r < 0)
+                        r = nl_fail(err, r, "Cannot find VXLAN device", name);
+        }
+        if (r >= 0 && net->n_vxlan_peers && getifaddrs(&ifa) < 0)
+                r = jaula_err_errno(err, neg_errno(), "Cannot list this host's addresses");
+        for (size_t i = 0; r >= 0 && i < net->n_vxlan_peers; i++) {
+                struct in_addr a;
+
+                if (inet_pton(AF_INET, net->vxlan_peers[i], &a) != 1)
+                        r = jaula_err_set(err, -EINVAL, "Network '%s': bad VXLAN peer '%s'",
+                                          net->name, net->vxlan_peers[i]);
+                else if (!is_local_address(ifa, ntohl(a.s_addr)))
+                        r = add_flood_entry(sk, rtnl_link_get_ifindex(vx), ntohl(a.s_addr),
+                                            name, err);
+        }
+        if (ifa)
+                freeifaddrs(ifa);
+        if (r >= 0)
+                r = link_up(sk, vx, br_ifindex, err);
+        if (r >= 0)
+                r = set_port_isolated(sk, name, net->isolate, err);
+        if (r < 0 && made)
+                delete_link(sk, name); /* half made: the next login starts over */
+        return r;
+}
+
 /* Gateway address, routes, uplink, up, firewall: everything idempotent. */
 static int setup_bridge(struct nl_sock *sk, const char *state_dir, const struct jaula_net_spec *net,
                         const struct jaula_pool *pool, size_t b, struct rtnl_link *br,
-                        struct rtnl_link *uplink, struct jaula_err *err)
+                        struct rtnl_link *uplink, bool vx_fresh, struct jaula_err *err)
 {
         int ifindex = rtnl_link_get_ifindex(br), r;
         const char *name = net->bridges[b];
@@ -310,7 +509,12 @@ static int setup_bridge(struct nl_sock *sk, const char *state_dir, const struct 
                 if (r < 0)
                         return r;
         }
-        return jaula_net_firewall_apply_state(state_dir, net, err);
+        /* The table first: the segment opens only once the jails' way to
+         * the VXLAN port of another host is closed. */
+        r = jaula_net_firewall_apply_state(state_dir, net, err);
+        if (r >= 0 && net->vxlan_vni && b == 0)
+                r = setup_vxlan(sk, net, ifindex, vx_fresh, err);
+        return r;
 }
 
 static int delete_link(struct nl_sock *sk, const char *name)
@@ -409,12 +613,17 @@ static int link_index_mtu(const char *name, int *ret_ifindex, unsigned *ret_mtu)
  * table is in place.  No rtnetlink socket at all. */
 static bool bridge_ready(const struct jaula_spec *spec, size_t b, struct jaula_lease *lease)
 {
-        char path[PATH_MAX], fp[2048];
-        unsigned mtu = 0;
-        int ifindex = 0;
+        char path[PATH_MAX], fp[FP_MAX], vx[JAULA_IFNAMSIZ];
+        unsigned mtu = 0, vx_mtu = 0;
+        int ifindex = 0, vx_ifindex = 0;
 
+        if (spec->net->vxlan_vni && b == 0) {
+                jaula_ipam_vxlan_ifname(spec->net->vxlan_vni, vx);
+                if (link_index_mtu(vx, &vx_ifindex, &vx_mtu) < 0)
+                        return false;
+        }
         if (link_index_mtu(spec->net->bridges[b], &ifindex, &mtu) < 0 ||
-            setup_fingerprint(spec->net, b, ifindex, fp, sizeof fp) < 0 ||
+            setup_fingerprint(spec->net, b, ifindex, vx_ifindex, fp, sizeof fp) < 0 ||
             ready_path(spec->state_dir, spec->net, b, path) < 0 || !setup_is_current(path, fp) ||
             jaula_net_firewall_present() <= 0)
                 return false;
@@ -432,9 +641,10 @@ static int make_bridge_ready(const struct jaula_spec *spec, const struct jaula_p
         const struct jaula_net_spec *net = spec->net;
         _cleanup_nl_sock_ struct nl_sock *sk = NULL;
         _cleanup_link_ struct rtnl_link *uplink = NULL, *br = NULL;
-        char path[PATH_MAX], fp[2048];
-        bool created = false;
-        int r;
+        char path[PATH_MAX], fp[FP_MAX], old[FP_MAX], vx[FP_MAX / 2], vxname[JAULA_IFNAMSIZ];
+        bool created = false, vx_fresh = true;
+        unsigned mtu = 0;
+        int vx_ifindex = 0, r;
 
         if ((r = rtnl_open(&sk, err)) < 0)
                 return r;
@@ -450,15 +660,39 @@ static int make_bridge_ready(const struct jaula_spec *spec, const struct jaula_p
         if (r < 0)
                 return r;
         lease->bridge_ifindex = rtnl_link_get_ifindex(br);
-        if (!lease->mtu)
-                lease->mtu = rtnl_link_get_mtu(br);
-        r = setup_fingerprint(net, b, lease->bridge_ifindex, fp, sizeof fp);
-        if (r >= 0)
-                r = ready_path(spec->state_dir, net, b, path);
+        r = ready_path(spec->state_dir, net, b, path);
+        if (r >= 0 && net->vxlan_vni && b == 0) {
+                /* Keep the device unless its part of the recorded set-up
+                 * differs (a peer gone, another port…) or nothing was
+                 * recorded (then what it holds is unknown). */
+                size_t n;
+                const char *at;
+
+                r = vxlan_token(net, vx, sizeof vx);
+                read_setup(path, old);
+                n = strlen(vx);
+                at = strstr(old, vx);
+                vx_fresh = !(at && at > old && at[-1] == ' ' && at[n] == ' ');
+        }
         if (r < 0)
                 r = jaula_err_errno(err, r, "Network '%s': description too long", net->name);
         else
-                r = setup_bridge(sk, spec->state_dir, net, pool, b, br, uplink, err);
+                r = setup_bridge(sk, spec->state_dir, net, pool, b, br, uplink, vx_fresh, err);
+        /* The bridge's MTU after its ports joined (a VXLAN port lowers it
+         * to what the tunnel carries), and the set-up as it now is. */
+        if (r >= 0 && net->vxlan_vni && b == 0) {
+                jaula_ipam_vxlan_ifname(net->vxlan_vni, vxname);
+                r = link_index_mtu(vxname, &vx_ifindex, &mtu);
+                if (r < 0)
+                        r = jaula_err_errno(err, r, "Cannot find VXLAN device '%s'", vxname);
+        }
+        if (r >= 0)
+                r = link_index_mtu(net->bridges[b], &lease->bridge_ifindex, &mtu);
+        if (r >= 0 && !lease->mtu)
+                lease->mtu = mtu;
+        if (r >= 0 && setup_fingerprint(net, b, lease->bridge_ifindex, vx_ifindex, fp, sizeof fp) < 0)
+                r = jaula_err_set(err, -ENAMETOOLONG, "Network '%s': description too long",
+                                  net->name);
         if (r < 0) {
                 if (created)
                         delete_link(sk, net->bridges[b]); /* ours and empty: nothing used it */
@@ -513,7 +747,8 @@ JAULA_EXPORT int jaula_net_prepare(const struct jaula_spec *spec, const char *ja
 /* IFLA_BRPORT_ISOLATED through the bridge-slave data of RTM_NEWLINK on the
  * existing port (what `ip link set X type bridge_slave isolated on` sends):
  * libnl 3.7 has no setter for it. */
-static int set_port_isolated(struct nl_sock *sk, const char *ifname, struct jaula_err *err)
+static int set_port_isolated(struct nl_sock *sk, const char *ifname, bool on,
+                             struct jaula_err *err)
 {
         struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
         struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
@@ -527,7 +762,7 @@ static int set_port_isolated(struct nl_sock *sk, const char *ifname, struct jaul
             !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
             nla_put_string(msg, IFLA_INFO_SLAVE_KIND, "bridge") < 0 ||
             !(data = nla_nest_start(msg, IFLA_INFO_SLAVE_DATA)) ||
-            nla_put_u8(msg, IFLA_BRPORT_ISOLATED, 1) < 0) {
+            nla_put_u8(msg, IFLA_BRPORT_ISOLATED, on) < 0) {
                 nlmsg_free(msg);
                 return jaula_err_set(err, -ENOMEM, "Out of memory");
         }
@@ -596,7 +831,7 @@ JAULA_EXPORT int jaula_net_attach(const struct jaula_spec *spec, const struct ja
                                      lease->host_if, lease->bridge, (int) holder_pid,
                                      nl_geterror(r));
         if (spec->net->isolate)
-                return set_port_isolated(sk, lease->host_if, err);
+                return set_port_isolated(sk, lease->host_if, true, err);
         return 0;
 }
 
@@ -763,7 +998,7 @@ JAULA_EXPORT char *jaula_net_resolv_conf(const struct jaula_spec *spec)
 
 struct port_count {
         int master;
-        const char *uplink;
+        const char *uplink, *vxlan;
         int n;
 };
 
@@ -774,7 +1009,8 @@ static void count_port(struct nl_object *obj, void *ud)
         const char *name = rtnl_link_get_name(l);
 
         if (rtnl_link_get_master(l) == pc->master &&
-            !(pc->uplink && name && strcmp(name, pc->uplink) == 0))
+            !(pc->uplink && name && strcmp(name, pc->uplink) == 0) &&
+            !(pc->vxlan && name && strcmp(name, pc->vxlan) == 0))
                 pc->n++;
 }
 
@@ -790,11 +1026,13 @@ JAULA_EXPORT int jaula_net_teardown(const struct jaula_spec *spec, struct jaula_
         _cleanup_nl_sock_ struct nl_sock *sk = NULL;
         _cleanup_(nl_cache_freep) struct nl_cache *links = NULL;
         struct jaula_pool pool;
-        char path[PATH_MAX];
+        char path[PATH_MAX], vx[JAULA_IFNAMSIZ] = "";
         int r;
 
         if (!net)
                 return 0;
+        if (net->vxlan_vni)
+                jaula_ipam_vxlan_ifname(net->vxlan_vni, vx);
         if ((r = jaula_ipam_pool_init(net, &pool, err)) < 0 || (r = rtnl_open(&sk, err)) < 0)
                 return r;
         r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
@@ -803,7 +1041,7 @@ JAULA_EXPORT int jaula_net_teardown(const struct jaula_spec *spec, struct jaula_
                                      nl_geterror(r));
         /* All or nothing: first make sure no jail is attached anywhere. */
         for (size_t b = 0; b < net->n_bridges; b++) {
-                struct port_count pc = {0, net->uplink, 0};
+                struct port_count pc = {0, net->uplink, vx[0] ? vx : NULL, 0};
 
                 pc.master = rtnl_link_name2i(links, net->bridges[b]);
                 if (pc.master <= 0)
@@ -816,7 +1054,12 @@ JAULA_EXPORT int jaula_net_teardown(const struct jaula_spec *spec, struct jaula_
                                              net->bridges[b], net->name, pc.n);
         }
         /* Deleting a bridge releases its uplink; the synchronous delete is
-         * fine here, off the login path. */
+         * fine here, off the login path.  The VXLAN device is jaula's own. */
+        if (vx[0]) {
+                r = delete_link(sk, vx);
+                if (r < 0 && r != -ENODEV)
+                        return jaula_err_errno(err, r, "Cannot delete VXLAN device '%s'", vx);
+        }
         for (size_t b = 0; b < net->n_bridges; b++) {
                 r = delete_link(sk, net->bridges[b]);
                 if (r < 0 && r != -ENODEV)

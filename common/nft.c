@@ -144,6 +144,7 @@ static void put_base(FILE *f)
               "add set " TABLE " nat_bridges { type ifname; }\n"
               "add set " TABLE " host_tcp { type inet_service; }\n"
               "add set " TABLE " host_udp { type inet_service; }\n"
+              "add set " TABLE " vxlan_ports { type inet_service; }\n"
               "add chain " TABLE " forward { type filter hook forward priority filter - 5; "
               "policy accept; }\n"
               "add chain " TABLE " input { type filter hook input priority filter - 5; "
@@ -156,6 +157,11 @@ static void put_base(FILE *f)
               /* Within one bridge (br_netfilter) unless isolated; between
                * jaula bridges (other networks, or the host routing around
                * port isolation) never. */
+              /* A jail never speaks VXLAN to another host: through NAT it
+               * would come from a peer's address and put any frame on a
+               * segment (past the port isolation). */
+              "add rule " TABLE " forward iifname @bridges oifname != @bridges "
+              "udp dport @vxlan_ports drop\n"
               "add rule " TABLE " forward iifname . oifname @same accept\n"
               "add rule " TABLE " forward iifname @bridges oifname @bridges drop\n"
               /* The host itself: only what the admin allows.  Host services
@@ -215,6 +221,12 @@ static void put_network(FILE *f, const struct jaula_net_spec *net, bool remove)
                 snprintf(elem, sizeof elem, "\"%s\"", br);
                 put_elem(f, "nat_bridges", elem, remove || !net->nat);
         }
+        /* Never withdrawn: another network may use the same port, and a
+         * stale port only keeps jails from sending to it off the host. */
+        if (net->vxlan_vni) {
+                snprintf(elem, sizeof elem, "%u", net->vxlan_port);
+                put_elem(f, "vxlan_ports", elem, false);
+        }
 }
 
 static int check_net(const struct jaula_net_spec *net, struct jaula_err *err)
@@ -272,7 +284,7 @@ static void put_recorded(FILE *f, const char *state_dir, const char *self)
 
                         if ((!add && !del) || strchr(line, ';') || line[strlen(line) - 1] != '\n')
                                 continue;
-                        if (!own)
+                        if (!own || strstr(line, " vxlan_ports "))
                                 fputs(line, f);
                         else if (add)
                                 fprintf(f, "%sdelete %s", line, line + strlen("add "));

@@ -65,6 +65,7 @@ extern const char *const pol_top_keys[];
 extern const char *const pol_global_keys[];
 extern const char *const pol_rootfs_keys[];
 extern const char *const pol_net_keys[];
+extern const char *const pol_vxlan_keys[];
 extern const char *const pol_profile_keys[];
 extern const char *const pol_limit_keys[];
 extern const char *const pol_mount_keys[];

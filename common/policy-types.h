@@ -61,9 +61,17 @@ struct pol_net {
         bool nat;
         const char *uplink;
         unsigned mtu;
+        uint32_t pool_first, pool_last; /* 0, 0: the whole subnet */
+        uint32_t vxlan_vni;             /* 0: no VXLAN */
+        const char **vxlan_peers;
+        size_t n_vxlan_peers;
+        uint32_t vxlan_group, vxlan_local;
+        const char *vxlan_dev;
+        unsigned vxlan_port;
         const char *file;
         int line;
         int seq;
+        int pool_line, vxlan_line; /* validation only: not kept in the cache */
 };
 
 struct pol_mount {

@@ -36,7 +36,7 @@
 #include "policy-cache.h"
 #include "policy-data.h"
 
-#define CACHE_MAGIC "JAULAPC2"
+#define CACHE_MAGIC "JAULAPC3"
 #define CACHE_MAX (64 * 1024 * 1024)
 #define RACY_SECONDS 3
 
@@ -125,6 +125,14 @@ static void w_policy(struct wbuf *w, const struct jaula_policy *p)
                 w_u32(w, x->nat);
                 w_str(w, x->uplink);
                 w_u32(w, x->mtu);
+                w_u32(w, x->pool_first);
+                w_u32(w, x->pool_last);
+                w_u32(w, x->vxlan_vni);
+                w_strv(w, x->vxlan_peers, x->n_vxlan_peers);
+                w_u32(w, x->vxlan_group);
+                w_u32(w, x->vxlan_local);
+                w_str(w, x->vxlan_dev);
+                w_u32(w, x->vxlan_port);
                 w_str(w, x->file);
                 w_u32(w, (uint32_t) x->line);
         }
@@ -386,6 +394,14 @@ static void r_policy(struct rbuf *r)
                 x->nat = r_u32(r);
                 x->uplink = r_str(r);
                 x->mtu = r_u32(r);
+                x->pool_first = r_u32(r);
+                x->pool_last = r_u32(r);
+                x->vxlan_vni = r_u32(r);
+                x->vxlan_peers = r_strv(r, &x->n_vxlan_peers);
+                x->vxlan_group = r_u32(r);
+                x->vxlan_local = r_u32(r);
+                x->vxlan_dev = r_str(r);
+                x->vxlan_port = r_u32(r);
                 x->file = r_str(r);
                 x->line = (int) r_u32(r);
                 x->seq = (int) i;

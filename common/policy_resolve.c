@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jaula/ipam.h"
 #include "jaula/policy.h"
 #include "jaula/util.h"
 #include "policy-data.h"
@@ -167,6 +168,12 @@ void pol_finalize(struct ctx *c)
                                                      x->file, x->line);
                                 }
                         }
+                        if (x->vxlan_vni && x->vxlan_vni == y->vxlan_vni &&
+                            x->vxlan_port == y->vxlan_port)
+                                pol_diag_add(c, y->file, y->vxlan_line,
+                                             "networks.%s.vxlan.vni: %u is already the VNI of "
+                                             "network '%s' (%s:%d)",
+                                             y->name, y->vxlan_vni, x->name, x->file, x->line);
                         for (size_t k = 0; k < x->n_bridges; k++)
                                 for (size_t l = 0; l < y->n_bridges; l++)
                                         if (strcmp(x->bridges[k], y->bridges[l]) == 0)
@@ -175,6 +182,27 @@ void pol_finalize(struct ctx *c)
                                                              "belongs to network '%s' (%s:%d)",
                                                              y->name, y->bridges[l], x->name,
                                                              x->file, x->line);
+                }
+        }
+
+        /* A VXLAN device is named after its VNI: no bridge may carry the name. */
+        for (size_t i = 0; i < p->nets.n; i++) {
+                const struct pol_net *x = POL_AT(p->nets, struct pol_net, i);
+                char vx[JAULA_IFNAMSIZ];
+
+                if (!x->vxlan_vni)
+                        continue;
+                jaula_ipam_vxlan_ifname(x->vxlan_vni, vx);
+                for (size_t j = 0; j < p->nets.n; j++) {
+                        const struct pol_net *y = POL_AT(p->nets, struct pol_net, j);
+
+                        for (size_t l = 0; l < y->n_bridges; l++)
+                                if (strcmp(vx, y->bridges[l]) == 0)
+                                        pol_diag_add(c, y->file, y->line,
+                                                     "networks.%s: bridge \"%s\" is the name of "
+                                                     "the VXLAN device of network '%s' (%s:%d)",
+                                                     y->name, vx, x->name, x->file,
+                                                     x->vxlan_line);
                 }
         }
 

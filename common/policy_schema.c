@@ -108,7 +108,9 @@ const char *const pol_global_keys[] = { "state_dir",      "cgroup_root",   "cgro
 const char *const pol_rootfs_keys[] = { "path", "type", "arch", NULL };
 const char *const pol_net_keys[] = { "bridges", "bridge", "subnet",    "gateway",
                                      "dns",     "search", "addresses", "isolate",
-                                     "nat",     "uplink", "mtu",       NULL };
+                                     "nat",     "uplink", "mtu",       "pool",
+                                     "vxlan",   NULL };
+const char *const pol_vxlan_keys[] = { "vni", "peers", "group", "dev", "local", "port", NULL };
 const char *const pol_profile_keys[] = {
         "rootfs",      "scope",       "lifetime",        "linger",  "hostname",
         "namespaces",  "writable",    "persistent_path", "home",    "tmp_size",

@@ -97,6 +97,11 @@ static bool check_ifname(struct ctx *c, const config_setting_t *s, const char *p
         return true;
 }
 
+static void parse_pool(struct ctx *c, const config_setting_t *s, const char *path,
+                       struct pol_net *n);
+static void parse_vxlan(struct ctx *c, const config_setting_t *s, const char *path,
+                        struct pol_net *n, bool gateway_set);
+
 static void parse_network(struct ctx *c, const char *name, const config_setting_t *s)
 {
         char path[PATH_BUF], tmp[PATH_BUF], buf[INET_ADDRSTRLEN];
@@ -258,6 +263,232 @@ static void parse_network(struct ctx *c, const char *name, const config_setting_
                 else
                         n->mtu = (unsigned) mtu;
         }
+        parse_pool(c, s, path, n);
+        parse_vxlan(c, s, path, n, gw != NULL);
+}
+
+/* pool = "A.B.C.D/P" or "A.B.C.D-E.F.G.H": this host's slice of the
+ * subnet.  A block is clipped to the subnet's host addresses (so the
+ * subnet itself is a valid pool); a range must name host addresses. */
+static void parse_pool(struct ctx *c, const config_setting_t *s, const char *path,
+                       struct pol_net *n)
+{
+        const config_setting_t *ps = pol_member(s, "pool");
+        const char *text = NULL, *sep;
+        char a[INET_ADDRSTRLEN + 1], b[INET_ADDRSTRLEN + 1], sub[INET_ADDRSTRLEN];
+        uint32_t first, last, mask, bcast;
+        bool ok = false;
+
+        if (pol_get_string(c, s, path, "pool", &text) <= 0)
+                return;
+        n->pool_line = pol_line_of(ps);
+        if ((sep = strchr(text, '/'))) {
+                size_t alen = (size_t) (sep - text);
+                unsigned long pfx;
+                char *end;
+
+                if (alen < sizeof a && isdigit((unsigned char) sep[1])) {
+                        memcpy(a, text, alen);
+                        a[alen] = '\0';
+                        errno = 0;
+                        pfx = strtoul(sep + 1, &end, 10);
+                        if (parse_ipv4(a, &first) && !*end && !errno && pfx <= 32) {
+                                uint32_t m = pol_prefix_mask((unsigned) pfx);
+
+                                if (first & ~m) {
+                                        pol_format_ipv4(first & m, b, sizeof b);
+                                        DIAG(c, ps,
+                                             "%s.pool: \"%s\" has host bits set; did you mean "
+                                             "\"%s/%lu\"?",
+                                             path, text, b, pfx);
+                                        return;
+                                }
+                                last = first | ~m;
+                                ok = true;
+                        }
+                }
+        } else if ((sep = strchr(text, '-'))) {
+                size_t alen = (size_t) (sep - text);
+
+                if (alen < sizeof a && strlen(sep + 1) < sizeof b) {
+                        memcpy(a, text, alen);
+                        a[alen] = '\0';
+                        strcpy(b, sep + 1);
+                        ok = parse_ipv4(a, &first) && parse_ipv4(b, &last);
+                        if (ok && first > last) {
+                                DIAG(c, ps, "%s.pool: the range \"%s\" ends before it starts",
+                                     path, text);
+                                return;
+                        }
+                }
+        }
+        if (!ok) {
+                DIAG(c, ps,
+                     "%s.pool: expected a block like \"10.77.1.0/24\" or a range like "
+                     "\"10.77.1.10-10.77.1.250\" inside the subnet, got \"%s\"",
+                     path, text);
+                return;
+        }
+        if (!n->prefix)
+                return; /* the subnet itself is wrong, and reported */
+        mask = pol_prefix_mask(n->prefix);
+        bcast = n->subnet | ~mask;
+        pol_format_ipv4(n->subnet, sub, sizeof sub);
+        if ((first & mask) != n->subnet || (last & mask) != n->subnet) {
+                DIAG(c, ps, "%s.pool: \"%s\" is not inside the subnet %s/%u", path, text, sub,
+                     n->prefix);
+                return;
+        }
+        if (sep && *sep == '/') {
+                if (first == n->subnet)
+                        first++;
+                if (last == bcast)
+                        last--;
+        } else if (first == n->subnet || last == bcast) {
+                DIAG(c, ps, "%s.pool: \"%s\" includes the %s address of %s/%u", path, text,
+                     first == n->subnet ? "network" : "broadcast", sub, n->prefix);
+                return;
+        }
+        if (first > last) {
+                DIAG(c, ps, "%s.pool: \"%s\" holds no host address of %s/%u", path, text, sub,
+                     n->prefix);
+                return;
+        }
+        if (n->gateway >= first && n->gateway <= last) {
+                pol_format_ipv4(n->gateway, a, sizeof a);
+                DIAG(c, ps,
+                     "%s.pool: \"%s\" contains the gateway %s; the gateway must lie outside "
+                     "every host's pool",
+                     path, text, a);
+                return;
+        }
+        for (size_t i = 0; i < n->n_dns; i++) {
+                uint32_t d;
+
+                if (parse_ipv4(n->dns[i], &d) && d >= first && d <= last) {
+                        DIAG(c, ps, "%s.pool: \"%s\" contains the nameserver %s (dns[%zu])",
+                             path, text, n->dns[i], i);
+                        return;
+                }
+        }
+        n->pool_first = first;
+        n->pool_last = last;
+}
+
+static bool in_subnet(const struct pol_net *n, uint32_t a)
+{
+        return n->prefix && (a & pol_prefix_mask(n->prefix)) == n->subnet;
+}
+
+/* An underlay address: unicast, and not of the overlay's own subnet (the
+ * tunnel would be routed into itself). */
+static bool check_underlay(struct ctx *c, const config_setting_t *s, const char *path,
+                           const struct pol_net *n, const char *text, uint32_t *ret)
+{
+        if (!parse_ipv4(text, ret)) {
+                DIAG(c, s, "%s: expected an IPv4 address like \"192.0.2.10\", got \"%s\"", path,
+                     text);
+                return false;
+        }
+        if (*ret == 0 || (*ret >> 28) >= 0xe || (*ret >> 24) == 127) {
+                DIAG(c, s, "%s: %s is not a unicast address of another host", path, text);
+                return false;
+        }
+        if (in_subnet(n, *ret)) {
+                DIAG(c, s,
+                     "%s: %s lies inside the network's own subnet; VXLAN runs over the hosts' "
+                     "underlay addresses",
+                     path, text);
+                return false;
+        }
+        return true;
+}
+
+static void parse_vxlan(struct ctx *c, const config_setting_t *s, const char *path,
+                        struct pol_net *n, bool gateway_set)
+{
+        const config_setting_t *vs = pol_member(s, "vxlan"), *ps = NULL;
+        char vpath[PATH_BUF], tmp[PATH_BUF];
+        const char *group = NULL, *local = NULL;
+        long long v;
+
+        if (!vs)
+                return;
+        pol_subpath(vpath, sizeof vpath, path, "vxlan");
+        if (!pol_want_group(c, vs, vpath))
+                return;
+        n->vxlan_line = pol_line_of(vs);
+        pol_check_keys(c, vs, vpath, pol_vxlan_keys);
+        if (pol_get_int(c, vs, vpath, "vni", 1, 16777215, &v) > 0)
+                n->vxlan_vni = (uint32_t) v;
+        else if (!pol_member(vs, "vni"))
+                DIAG(c, vs, "%s: no vni; expected vni = 4242 (1 to 16777215, the same on every host)",
+                     vpath);
+        n->vxlan_port = 4789;
+        if (pol_get_int(c, vs, vpath, "port", 1, 65535, &v) > 0)
+                n->vxlan_port = (unsigned) v;
+        if (pol_get_string(c, vs, vpath, "dev", &n->vxlan_dev) > 0) {
+                pol_subpath(tmp, sizeof tmp, vpath, "dev");
+                check_ifname(c, pol_member(vs, "dev"), tmp, "interface", n->vxlan_dev);
+        }
+        if (pol_get_string(c, vs, vpath, "local", &local) > 0) {
+                pol_subpath(tmp, sizeof tmp, vpath, "local");
+                check_underlay(c, pol_member(vs, "local"), tmp, n, local, &n->vxlan_local);
+        }
+        if (pol_get_strv(c, vs, vpath, "peers", &n->vxlan_peers, &n->n_vxlan_peers, &ps) > 0) {
+                if (n->n_vxlan_peers == 0)
+                        DIAG(c, ps, "%s.peers: expected at least one peer address", vpath);
+                for (size_t i = 0; i < n->n_vxlan_peers; i++) {
+                        uint32_t a;
+
+                        pol_subpath(tmp, sizeof tmp, vpath, "peers[%zu]", i);
+                        if (!check_underlay(c, ps, tmp, n, n->vxlan_peers[i], &a))
+                                continue;
+                        for (size_t j = 0; j < i; j++)
+                                if (strcmp(n->vxlan_peers[i], n->vxlan_peers[j]) == 0)
+                                        DIAG(c, ps, "%s: peer %s is listed twice", tmp,
+                                             n->vxlan_peers[i]);
+                }
+        }
+        if (pol_get_string(c, vs, vpath, "group", &group) > 0) {
+                if (!parse_ipv4(group, &n->vxlan_group) || (n->vxlan_group >> 28) != 0xe)
+                        DIAG(c, pol_member(vs, "group"),
+                             "%s.group: expected an IPv4 multicast address like \"239.1.1.1\", "
+                             "got \"%s\"",
+                             vpath, group);
+                if (n->vxlan_peers)
+                        DIAG(c, pol_member(vs, "group"),
+                             "%s: set either peers (unicast) or group (multicast), not both",
+                             vpath);
+                else if (!n->vxlan_dev)
+                        DIAG(c, pol_member(vs, "group"),
+                             "%s.group: a multicast group needs dev, the underlay interface",
+                             vpath);
+        } else if (!n->vxlan_peers) {
+                DIAG(c, vs,
+                     "%s: no peers; expected peers = [ \"192.0.2.10\", … ] (the other hosts) or "
+                     "group = \"239.1.1.1\" with dev",
+                     vpath);
+        }
+
+        /* What the segment needs of the rest of the network. */
+        if (n->n_bridges > 1)
+                DIAG(c, vs, "%s: a VXLAN network has exactly one bridge, got %zu", vpath,
+                     n->n_bridges);
+        if (n->uplink)
+                DIAG(c, vs, "%s: set either uplink or vxlan, not both (the bridge would join "
+                            "two segments)",
+                     vpath);
+        if (!n->pool_line)
+                DIAG(c, vs,
+                     "%s: a VXLAN network needs pool, this host's slice of the subnet (e.g. "
+                     "pool = \"10.77.1.0/24\"), different on every host",
+                     vpath);
+        if (!gateway_set)
+                DIAG(c, vs,
+                     "%s: a VXLAN network needs an explicit gateway, this host's own address on "
+                     "the segment, different on every host",
+                     vpath);
 }
 
 /* --------------------------------------------------------------- limits */

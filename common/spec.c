@@ -32,6 +32,8 @@ static void net_free(struct jaula_net_spec *n)
         strv_free(n->dns);
         strv_free(n->search);
         free(n->uplink);
+        strv_free(n->vxlan_peers);
+        free(n->vxlan_dev);
         free(n);
 }
 

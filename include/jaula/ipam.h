@@ -6,7 +6,9 @@
  * under <state_dir>/net/<network>/ and needs write access there (root).
  *
  * Pool: the host addresses of the subnet except the network address, the
- * broadcast address and the gateway, numbered 0..size-1 in address order.
+ * broadcast address and the gateway, numbered 0..size-1 in address order;
+ * with the policy's pool (net->pool_first..pool_last), only that slice of
+ * them: hosts sharing one subnet over VXLAN each lease from their own.
  * Bridge b of a network serves pool indexes [b*1022, (b+1)*1022): a bridge
  * holds at most 1023 ports and one is kept for the uplink.  Indexes beyond
  * n_bridges*1022 are never handed out, so the port limit is enforced by the
@@ -28,7 +30,8 @@ struct jaula_pool {
         uint32_t subnet; /* network address, host byte order */
         unsigned prefix;
         uint32_t gateway;
-        uint32_t hosts; /* usable addresses in the subnet (gateway excluded) */
+        uint32_t lo, hi; /* offsets of this host's slice (pool): 1..broadcast-1 without one */
+        uint32_t hosts;  /* usable addresses in the slice (gateway excluded) */
         uint32_t size;  /* addresses handed out: min(hosts, n_bridges * 1022) */
         size_t n_bridges;
 };
@@ -60,6 +63,10 @@ int jaula_ipam_cidrs(uint32_t first, uint32_t last,
 /* Host end of a jail's veth: "jv" + the jail id when it fits in 15 bytes
  * and uses interface-safe characters, else "jv" + a 32-bit hash in hex. */
 void jaula_ipam_host_ifname(const char *jail_id, char ret[JAULA_IFNAMSIZ]);
+
+/* The VXLAN device of a network: "jb-vx" + the VNI in decimal (at most
+ * 13 bytes), so that one VNI has one name on every host. */
+void jaula_ipam_vxlan_ifname(uint32_t vni, char ret[JAULA_IFNAMSIZ]);
 
 /* Names used as file names in the state directory: [A-Za-z0-9_.@-],
  * no leading dot, at most 64 bytes. */

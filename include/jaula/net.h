@@ -27,6 +27,12 @@
  *  - Size subnets with room: a bridge serves 1022 jails (1023 ports, one
  *    kept for the uplink); a network with more jails lists more bridges.
  *
+ * A network with vxlan (one bridge, no uplink) also gets jb-vx<VNI>,
+ * enslaved to its bridge and isolated when the jails' ports are, with one
+ * flood entry per peer that is not this host; the device belongs to the
+ * recorded set-up (remade when its part of it changes, deleted by
+ * teardown).  Leases come from the network's pool, this host's slice.
+ *
  * Limits: jails of one network on different bridges cannot reach each
  * other (different links of one subnet, no proxy ARP); the uplink joins
  * the first bridge only; with isolate = true and an uplink, a jail that

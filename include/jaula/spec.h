@@ -106,6 +106,18 @@ struct jaula_net_spec {
         bool nat;     /* masquerade the subnet through the host (nftables) */
         char *uplink; /* interface to enslave to the bridge, or NULL */
         unsigned mtu; /* 0: the bridge's */
+        /* This host's slice of the subnet (host byte order, inclusive);
+         * both 0: every host address of the subnet. */
+        uint32_t pool_first, pool_last;
+        /* VXLAN port of the (single) bridge: the segment spans hosts.
+         * vxlan_vni 0: none. */
+        uint32_t vxlan_vni;      /* 1..16777215 */
+        char **vxlan_peers;      /* NULL-terminated IPv4 VTEPs (unicast), or NULL */
+        size_t n_vxlan_peers;
+        uint32_t vxlan_group;    /* multicast group instead of peers, or 0 */
+        uint32_t vxlan_local;    /* source address, or 0: the kernel's choice */
+        char *vxlan_dev;         /* underlay interface, or NULL */
+        unsigned vxlan_port;     /* UDP destination port (4789) */
 };
 
 struct jaula_seccomp_prog;

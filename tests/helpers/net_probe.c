@@ -20,7 +20,8 @@
  *                              checks nothing is left
  * OPTS: --state DIR --net NAME --subnet A.B.C.D/P --gw A.B.C.D
  *       --bridge NAME (repeat) [--uplink IF] [--isolate] [--nat]
- *       [--dynamic] [--mtu N] [--dns A] [--search S] [--uid N] [--id ID] */
+ *       [--dynamic] [--mtu N] [--dns A] [--search S] [--uid N] [--id ID]
+ *       [--pool FIRST-LAST] [--vxlan-vni N --vxlan-peer A (repeat) [--vxlan-dev IF]] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,8 +39,8 @@
 #include "jaula/ipam.h"
 #include "jaula/net.h"
 
-static char *bridges[8], *dns[4], *search[4], *alive[64];
-static size_t n_bridges, n_dns, n_search, n_alive;
+static char *bridges[8], *dns[4], *search[4], *alive[64], *peers[8];
+static size_t n_bridges, n_dns, n_search, n_alive, n_peers;
 static struct jaula_net_spec net;
 static struct jaula_spec spec;
 static const char *jail_id = "probe";
@@ -69,7 +70,8 @@ static void parse_opts(int argc, char **argv)
                 {"isolate", 0, 0, 'i'}, {"nat", 0, 0, 'N'},    {"dynamic", 0, 0, 'd'},
                 {"mtu", 1, 0, 'm'},     {"dns", 1, 0, 'D'},    {"search", 1, 0, 'e'},
                 {"uid", 1, 0, 'U'},     {"id", 1, 0, 'I'},     {"alive", 1, 0, 'a'},
-                {0, 0, 0, 0},
+                {"pool", 1, 0, 'P'},    {"vxlan-vni", 1, 0, 'V'}, {"vxlan-peer", 1, 0, 'X'},
+                {"vxlan-dev", 1, 0, 'Y'}, {0, 0, 0, 0},
         };
         int c;
 
@@ -134,6 +136,26 @@ static void parse_opts(int argc, char **argv)
                         if (n_alive < 63)
                                 alive[n_alive++] = optarg;
                         break;
+                case 'P': {
+                        char *dash = strchr(optarg, '-');
+                        if (!dash)
+                                exit(2);
+                        *dash = '\0';
+                        net.pool_first = parse_ip(optarg);
+                        net.pool_last = parse_ip(dash + 1);
+                        break;
+                }
+                case 'V':
+                        net.vxlan_vni = (uint32_t) strtoul(optarg, NULL, 10);
+                        net.vxlan_port = 4789;
+                        break;
+                case 'X':
+                        if (n_peers < 7)
+                                peers[n_peers++] = optarg;
+                        break;
+                case 'Y':
+                        net.vxlan_dev = optarg;
+                        break;
                 default:
                         exit(2);
                 }
@@ -143,6 +165,8 @@ static void parse_opts(int argc, char **argv)
         net.dns = dns;
         net.n_dns = n_dns;
         net.search = search;
+        net.vxlan_peers = n_peers ? peers : NULL;
+        net.n_vxlan_peers = n_peers;
         spec.net = &net;
 }
 

@@ -499,6 +499,135 @@ static void test_concurrent_first_claims(void **state)
         }
 }
 
+/* ---- a host's slice of the subnet (pool) ------------------------------ */
+
+static void test_pool_slice(void **state)
+{
+        /* 10.77.0.0/16 shared by several hosts; this one leases 10.77.1.0/24 */
+        struct jaula_net_spec net = mknet(IP(10, 77, 0, 0), 16, IP(10, 77, 0, 1), br1, 1);
+        struct jaula_pool p;
+
+        net.pool_first = IP(10, 77, 1, 0);
+        net.pool_last = IP(10, 77, 1, 255);
+        assert_int_equal(jaula_ipam_pool_init(&net, &p, NULL), 0);
+        assert_int_equal(p.hosts, 256); /* the gateway is outside the slice */
+        assert_int_equal(p.size, 256);
+        assert_int_equal(jaula_ipam_addr(&p, 0), IP(10, 77, 1, 0));
+        assert_int_equal(jaula_ipam_addr(&p, 255), IP(10, 77, 1, 255));
+        for (uint32_t i = 0; i < p.size; i++)
+                assert_int_equal(jaula_ipam_index(&p, jaula_ipam_addr(&p, i)), i);
+        /* the rest of the subnet belongs to other hosts */
+        assert_int_equal(jaula_ipam_index(&p, IP(10, 77, 0, 255)), -ERANGE);
+        assert_int_equal(jaula_ipam_index(&p, IP(10, 77, 2, 0)), -ERANGE);
+        assert_int_equal(jaula_ipam_index(&p, IP(10, 77, 0, 1)), -ERANGE);
+        for (uid_t u = 1000; u < 1500; u++)
+                assert_true(jaula_ipam_stable_index(&p, "lab", u) < 256);
+
+        /* a range with the gateway inside (only the library sees this:
+         * check-config refuses it): the gateway is skipped */
+        net.gateway = IP(10, 77, 1, 5);
+        net.pool_first = IP(10, 77, 1, 1);
+        net.pool_last = IP(10, 77, 1, 10);
+        assert_int_equal(jaula_ipam_pool_init(&net, &p, NULL), 0);
+        assert_int_equal(p.size, 9);
+        assert_int_equal(jaula_ipam_addr(&p, 3), IP(10, 77, 1, 4));
+        assert_int_equal(jaula_ipam_addr(&p, 4), IP(10, 77, 1, 6));
+        assert_int_equal(jaula_ipam_addr(&p, 8), IP(10, 77, 1, 10));
+        assert_int_equal(jaula_ipam_index(&p, IP(10, 77, 1, 5)), -ERANGE);
+        assert_int_equal(jaula_ipam_index(&p, IP(10, 77, 1, 6)), 4);
+        assert_int_equal(jaula_ipam_index(&p, IP(10, 77, 1, 11)), -ERANGE);
+
+        /* one address */
+        net.gateway = IP(10, 77, 0, 1);
+        net.pool_first = net.pool_last = IP(10, 77, 3, 3);
+        assert_int_equal(jaula_ipam_pool_init(&net, &p, NULL), 0);
+        assert_int_equal(p.size, 1);
+        assert_int_equal(jaula_ipam_addr(&p, 0), IP(10, 77, 3, 3));
+}
+
+static void test_pool_slice_rejects(void **state)
+{
+        struct jaula_net_spec net = mknet(IP(10, 77, 0, 0), 16, IP(10, 77, 0, 1), br1, 1);
+        struct jaula_err err = {0};
+        struct jaula_pool p;
+
+        net.pool_first = IP(10, 78, 0, 1); /* outside */
+        net.pool_last = IP(10, 78, 0, 9);
+        assert_int_equal(jaula_ipam_pool_init(&net, &p, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "not a range of host addresses"));
+        net.pool_first = IP(10, 77, 0, 0); /* the network address */
+        net.pool_last = IP(10, 77, 0, 9);
+        assert_int_equal(jaula_ipam_pool_init(&net, &p, NULL), -EINVAL);
+        net.pool_first = IP(10, 77, 255, 0); /* ends at the broadcast address */
+        net.pool_last = IP(10, 77, 255, 255);
+        assert_int_equal(jaula_ipam_pool_init(&net, &p, NULL), -EINVAL);
+        net.pool_first = IP(10, 77, 1, 9); /* backwards */
+        net.pool_last = IP(10, 77, 1, 1);
+        assert_int_equal(jaula_ipam_pool_init(&net, &p, NULL), -EINVAL);
+        net.pool_first = net.pool_last = IP(10, 77, 0, 1); /* the gateway alone */
+        assert_int_equal(jaula_ipam_pool_init(&net, &p, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "holds no address"));
+}
+
+/* Two hosts, one subnet, two state directories: stable and dynamic leases
+ * stay in each host's slice, the pool runs out at its own size, and the
+ * same users on both hosts never get one address twice. */
+static void test_pool_slice_claims(void **state)
+{
+        struct jaula_net_spec h1 = mknet(IP(10, 77, 0, 0), 16, IP(10, 77, 0, 1), br1, 1);
+        struct jaula_net_spec h2 = mknet(IP(10, 77, 0, 0), 16, IP(10, 77, 0, 2), br1, 1);
+        char *sd1 = mkstate(), *sd2 = mkstate(), id[16];
+        struct jaula_pool p1, p2;
+        struct jaula_err err = {0};
+        uint32_t a, b;
+
+        h1.pool_first = IP(10, 77, 1, 0);
+        h1.pool_last = IP(10, 77, 1, 255);
+        h2.pool_first = IP(10, 77, 2, 10);
+        h2.pool_last = IP(10, 77, 2, 25);
+        assert_int_equal(jaula_ipam_pool_init(&h1, &p1, NULL), 0);
+        assert_int_equal(jaula_ipam_pool_init(&h2, &p2, NULL), 0);
+        for (uid_t u = 1000; u < 1016; u++) {
+                snprintf(id, sizeof id, "u%u", (unsigned) u);
+                assert_int_equal(jaula_ipam_claim(sd1, &h1, &p1, id, u, &a, NULL), 0);
+                assert_int_equal(jaula_ipam_claim(sd2, &h2, &p2, id, u, &b, NULL), 0);
+                assert_true(a >= IP(10, 77, 1, 0) && a <= IP(10, 77, 1, 255));
+                assert_true(b >= IP(10, 77, 2, 10) && b <= IP(10, 77, 2, 25));
+        }
+        /* host 2's slice holds 16: full */
+        assert_int_equal(jaula_ipam_claim(sd2, &h2, &p2, "extra", 2000, &b, &err), -ENOSPC);
+        assert_int_equal(jaula_ipam_count(sd2, "lab"), 16);
+
+        /* dynamic leases walk the slice from its start */
+        h2.mode = JAULA_ADDR_DYNAMIC;
+        assert_int_equal(jaula_ipam_release(sd2, "lab", "u1000"), 0);
+        assert_int_equal(jaula_ipam_release(sd2, "lab", "u1001"), 0);
+        assert_int_equal(jaula_ipam_claim(sd2, &h2, &p2, "d1", 3000, &b, NULL), 0);
+        assert_true(b >= IP(10, 77, 2, 10) && b <= IP(10, 77, 2, 25));
+        assert_int_equal(jaula_ipam_claim(sd2, &h2, &p2, "d2", 3001, &b, NULL), 0);
+        assert_true(b >= IP(10, 77, 2, 10) && b <= IP(10, 77, 2, 25));
+        assert_int_equal(jaula_ipam_claim(sd2, &h2, &p2, "d3", 3002, &b, NULL), -ENOSPC);
+
+        /* a lease taken before the slice shrank is outside it now */
+        h1.pool_last = IP(10, 77, 1, 0);
+        assert_int_equal(jaula_ipam_pool_init(&h1, &p1, NULL), 0);
+        assert_int_equal(jaula_ipam_lookup(sd1, "lab", "u1000", &a), 0);
+        assert_true(a == IP(10, 77, 1, 0) || jaula_ipam_index(&p1, a) == -ERANGE);
+        rmstate(sd1);
+        rmstate(sd2);
+}
+
+static void test_vxlan_ifname(void **state)
+{
+        char n[JAULA_IFNAMSIZ];
+
+        jaula_ipam_vxlan_ifname(4242, n);
+        assert_string_equal(n, "jb-vx4242");
+        jaula_ipam_vxlan_ifname(16777215, n); /* the largest VNI fits */
+        assert_string_equal(n, "jb-vx16777215");
+        assert_true(jaula_ipam_ifname_valid(n));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -516,6 +645,10 @@ int main(void)
                 cmocka_unit_test(test_release_claims),
                 cmocka_unit_test(test_bad_ids),
                 cmocka_unit_test(test_concurrent_first_claims),
+                cmocka_unit_test(test_pool_slice),
+                cmocka_unit_test(test_pool_slice_rejects),
+                cmocka_unit_test(test_pool_slice_claims),
+                cmocka_unit_test(test_vxlan_ifname),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

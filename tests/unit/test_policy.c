@@ -298,6 +298,60 @@ static const struct bad bad_cases[] = {
         { "net-uplink", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/24\"; uplink = \"eth0:1\"; }; };\n", 1,
           "networks.n.uplink: interface name \"eth0:1\" contains ':'; use only A-Z, a-z, 0-9, '-', "
           "'_' and '.'" },
+        { "pool-syntax", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0\"; }; };\n", 1,
+          "networks.n.pool: expected a block like \"10.77.1.0/24\" or a range like \"10.77.1.10-10.77.1.250\" inside the subnet, got \"10.9.1.0\"" },
+        { "pool-outside", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\";\n pool = \"10.8.1.0/24\"; }; };\n", 2,
+          "networks.n.pool: \"10.8.1.0/24\" is not inside the subnet 10.9.0.0/16" },
+        { "pool-host-bits", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.1/24\"; }; };\n", 1,
+          "networks.n.pool: \"10.9.1.1/24\" has host bits set; did you mean \"10.9.1.0/24\"?" },
+        { "pool-backwards", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.9-10.9.1.1\"; }; };\n", 1,
+          "networks.n.pool: the range \"10.9.1.9-10.9.1.1\" ends before it starts" },
+        { "pool-network-address", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.0.0-10.9.0.9\"; }; };\n", 1,
+          "networks.n.pool: \"10.9.0.0-10.9.0.9\" includes the network address of 10.9.0.0/16" },
+        { "pool-gateway", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.0.0/24\"; }; };\n", 1,
+          "networks.n.pool: \"10.9.0.0/24\" contains the gateway 10.9.0.1; the gateway must lie outside every host's pool" },
+        { "pool-dns", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; dns = [\"10.9.1.53\"]; pool = \"10.9.1.0/24\"; }; };\n", 1,
+          "networks.n.pool: \"10.9.1.0/24\" contains the nameserver 10.9.1.53 (dns[0])" },
+        { "pool-overlap-networks", "networks = {\n a = { bridge = \"jb-a\"; subnet = \"10.9.0.0/16\"; pool = \"10.9.1.0/24\"; };\n b = { bridge = \"jb-b\"; subnet = \"10.9.1.0/24\"; pool = \"10.9.1.10-10.9.1.20\"; };\n};\n", 3,
+          "networks.b.subnet: 10.9.1.0/24 overlaps 10.9.0.0/16 of network 'a' (t.conf:2)" },
+        { "vxlan-no-vni", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\";\n vxlan = { peers = [\"192.0.2.1\"]; }; }; };\n", 2,
+          "networks.n.vxlan: no vni; expected vni = 4242 (1 to 16777215, the same on every host)" },
+        { "vxlan-vni-range", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 16777216; peers = [\"192.0.2.1\"]; }; }; };\n", 1,
+          "networks.n.vxlan.vni: expected an integer from 1 to 16777215, got 16777216" },
+        { "vxlan-no-peers", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; }; }; };\n", 1,
+          "networks.n.vxlan: no peers; expected peers = [ \"192.0.2.10\", … ] (the other hosts) or group = \"239.1.1.1\" with dev" },
+        { "vxlan-peer-syntax", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; peers = [\"hostb\"]; }; }; };\n", 1,
+          "networks.n.vxlan.peers[0]: expected an IPv4 address like \"192.0.2.10\", got \"hostb\"" },
+        { "vxlan-peer-in-subnet", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; peers = [\"10.9.3.3\"]; }; }; };\n", 1,
+          "networks.n.vxlan.peers[0]: 10.9.3.3 lies inside the network's own subnet; VXLAN runs over the hosts' underlay addresses" },
+        { "vxlan-peer-multicast", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; peers = [\"239.1.1.1\"]; }; }; };\n", 1,
+          "networks.n.vxlan.peers[0]: 239.1.1.1 is not a unicast address of another host" },
+        { "vxlan-peer-twice", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; peers = [\"192.0.2.1\", \"192.0.2.1\"]; }; }; };\n", 1,
+          "networks.n.vxlan.peers[1]: peer 192.0.2.1 is listed twice" },
+        { "vxlan-group-and-peers", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; peers = [\"192.0.2.1\"];\n group = \"239.1.1.1\"; dev = \"eth0\"; }; }; };\n", 2,
+          "networks.n.vxlan: set either peers (unicast) or group (multicast), not both" },
+        { "vxlan-group-no-dev", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; group = \"239.1.1.1\"; }; }; };\n", 1,
+          "networks.n.vxlan.group: a multicast group needs dev, the underlay interface" },
+        { "vxlan-group-unicast", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; group = \"192.0.2.1\"; dev = \"eth0\"; }; }; };\n", 1,
+          "networks.n.vxlan.group: expected an IPv4 multicast address like \"239.1.1.1\", got \"192.0.2.1\"" },
+        { "vxlan-dev", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; peers = [\"192.0.2.1\"]; dev = \"eth 0\"; }; }; };\n", 1,
+          "networks.n.vxlan.dev: interface name \"eth 0\" contains ' '; use only A-Z, a-z, 0-9, '-', '_' and '.'" },
+        { "vxlan-port", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; peers = [\"192.0.2.1\"]; port = 0; }; }; };\n", 1,
+          "networks.n.vxlan.port: expected an integer from 1 to 65535, got 0" },
+        { "vxlan-unknown-key", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; peer = [\"192.0.2.1\"]; }; }; };\n", 1,
+          "networks.n.vxlan.peer: unknown key; did you mean 'peers'?" },
+        { "vxlan-no-pool", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\";\n vxlan = { vni = 7; peers = [\"192.0.2.1\"]; }; }; };\n", 2,
+          "networks.n.vxlan: a VXLAN network needs pool, this host's slice of the subnet (e.g. pool = \"10.77.1.0/24\"), different on every host" },
+        { "vxlan-no-gateway", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; pool = \"10.9.1.0/24\";\n vxlan = { vni = 7; peers = [\"192.0.2.1\"]; }; }; };\n", 2,
+          "networks.n.vxlan: a VXLAN network needs an explicit gateway, this host's own address on the segment, different on every host" },
+        { "vxlan-two-bridges", "networks = { n = { bridges = [\"jb-n\", \"jb-m\"]; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; peers = [\"192.0.2.1\"]; }; }; };\n", 1,
+          "networks.n.vxlan: a VXLAN network has exactly one bridge, got 2" },
+        { "vxlan-uplink", "networks = { n = { bridge = \"jb-n\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; uplink = \"eth0\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; peers = [\"192.0.2.1\"]; }; }; };\n", 1,
+          "networks.n.vxlan: set either uplink or vxlan, not both (the bridge would join two segments)" },
+        { "vxlan-vni-twice", "networks = {\n a = { bridge = \"jb-a\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; peers = [\"192.0.2.1\"]; }; };\n b = { bridge = \"jb-b\"; subnet = \"10.8.0.0/16\"; gateway = \"10.8.0.1\"; pool = \"10.8.1.0/24\"; vxlan = { vni = 7; peers = [\"192.0.2.1\"]; }; };\n};\n", 3,
+          "networks.b.vxlan.vni: 7 is already the VNI of network 'a' (t.conf:2)" },
+        { "vxlan-bridge-name", "networks = {\n a = { bridge = \"jb-a\"; subnet = \"10.9.0.0/16\"; gateway = \"10.9.0.1\"; pool = \"10.9.1.0/24\"; vxlan = { vni = 7; peers = [\"192.0.2.1\"]; }; };\n b = { bridge = \"jb-vx7\"; subnet = \"10.8.0.0/16\"; };\n};\n", 3,
+          "networks.b: bridge \"jb-vx7\" is the name of the VXLAN device of network 'a' (t.conf:2)" },
         { "profile-no-rootfs", "profiles = {\n p = { scope = \"user\"; };\n};\n", 2,
           "profiles.p: no rootfs; expected rootfs = \"NAME\" naming an entry of rootfs" },
         { "profile-undefined-rootfs", "profiles = { p = {\n rootfs = \"nope\"; }; };\n", 2,
@@ -1122,6 +1176,128 @@ static void test_mutations_never_crash(void **state)
         assert_true(oks > 0);
 }
 
+/* The pool and VXLAN keys reach the spec, parsed and from the cache. */
+#define VXLAN_TEXT                                                                                 \
+        RF "networks = { lab = { bridge = \"jb-lab\"; subnet = \"10.77.0.0/16\";\n"                \
+           "  gateway = \"10.77.0.2\"; pool = \"10.77.2.10-10.77.2.250\"; isolate = true;\n"      \
+           "  vxlan = { vni = 4242; peers = [\"192.0.2.10\", \"192.0.2.11\"]; dev = \"eth1\";\n"  \
+           "            local = \"192.0.2.11\"; port = 8472; }; };\n"                              \
+           "  mc = { bridge = \"jb-mc\"; subnet = \"10.78.0.0/16\"; gateway = \"10.78.0.1\";\n"   \
+           "  pool = \"10.78.1.0/24\"; vxlan = { vni = 5; group = \"239.1.1.1\"; dev = \"eth1\"; }; }; };\n" \
+           "profiles = { p = { rootfs = \"r\"; network = \"lab\"; }; };\n"                         \
+           "match = ( { name = \"main\"; users = [\"a\"]; profile = \"p\"; } );\n"
+
+static void check_vxlan_spec(const struct jaula_spec *s)
+{
+        const struct jaula_net_spec *n = s->net;
+
+        assert_non_null(n);
+        assert_int_equal(n->pool_first, 0x0a4d020a);
+        assert_int_equal(n->pool_last, 0x0a4d02fa);
+        assert_int_equal(n->gateway, 0x0a4d0002);
+        assert_int_equal(n->vxlan_vni, 4242);
+        assert_int_equal(n->n_vxlan_peers, 2);
+        assert_string_equal(n->vxlan_peers[0], "192.0.2.10");
+        assert_string_equal(n->vxlan_peers[1], "192.0.2.11");
+        assert_null(n->vxlan_peers[2]);
+        assert_string_equal(n->vxlan_dev, "eth1");
+        assert_int_equal(n->vxlan_local, 0xc000020b);
+        assert_int_equal(n->vxlan_group, 0);
+        assert_int_equal(n->vxlan_port, 8472);
+        assert_true(n->isolate);
+}
+
+static void test_vxlan_resolves(void **state)
+{
+        gid_t gid = 7;
+        char *gname = "g";
+        struct jaula_user u = { .name = "a", .uid = 5000, .gid = 7, .group = "g",
+                                .home = "/home/a", .gids = &gid, .gid_names = &gname, .n_gids = 1 };
+        struct jaula_policy *p = NULL;
+        struct jaula_spec *s = NULL;
+        struct jaula_diags d = { 0 };
+        int r;
+
+        r = jaula_policy_parse(VXLAN_TEXT, "t.conf", &p, &d);
+        if (r != 0) {
+                _cleanup_free_ char *t = diags_text(&d);
+                fail_msg("%s", t);
+        }
+        assert_int_equal(jaula_policy_resolve(p, &u, &s, NULL, NULL), 1);
+        check_vxlan_spec(s);
+        jaula_spec_free(s);
+        jaula_policy_free(p);
+
+        /* without the keys: no pool, no VXLAN */
+        assert_int_equal(jaula_policy_parse(RF "networks = { lab = { bridge = \"jb-lab\"; "
+                                            "subnet = \"10.77.0.0/16\"; }; };\n"
+                                            "profiles = { p = { rootfs = \"r\"; network = \"lab\"; }; };\n"
+                                            "match = ( { users = [\"a\"]; profile = \"p\"; } );\n",
+                                            "t.conf", &p, NULL),
+                         0);
+        assert_int_equal(jaula_policy_resolve(p, &u, &s, NULL, NULL), 1);
+        assert_int_equal(s->net->pool_first, 0);
+        assert_int_equal(s->net->pool_last, 0);
+        assert_int_equal(s->net->vxlan_vni, 0);
+        assert_null(s->net->vxlan_peers);
+        jaula_spec_free(s);
+        jaula_policy_free(p);
+}
+
+static void test_vxlan_cache(void **state)
+{
+        char cache[128];
+        struct jaula_policy *p = NULL;
+        struct jaula_spec *s = NULL;
+        gid_t gid = 7;
+        char *gname = "g";
+        struct jaula_user u = { .name = "a", .uid = 5000, .gid = 7, .group = "g",
+                                .home = "/home/a", .gids = &gid, .gid_names = &gname, .n_gids = 1 };
+
+        if (geteuid() != 0)
+                skip();
+        clear_dropins();
+        snprintf(cache, sizeof cache, "%s/cache-vx", tmpdir);
+        assert_int_equal(write_file(tmpdir, "jaula.conf", VXLAN_TEXT, 0644), 0);
+        age_sources();
+        assert_int_equal(load_cached(cache, &p), 0); /* parses, writes the cache */
+        jaula_policy_free(p);
+        assert_int_equal(load_cached(cache, &p), 0);
+        assert_true(jaula_policy_from_cache(p));
+        assert_int_equal(jaula_policy_resolve(p, &u, &s, NULL, NULL), 1);
+        check_vxlan_spec(s);
+        jaula_spec_free(s);
+        jaula_policy_free(p);
+}
+
+/* Two drop-ins that give one network two slices: the second is refused. */
+static void test_vxlan_dropin_two_slices(void **state)
+{
+        struct jaula_policy *p = NULL;
+        char want[512];
+
+        if (geteuid() != 0)
+                skip();
+        clear_dropins();
+        assert_int_equal(write_file(tmpdir, "jaula.conf", MAIN_TEXT, 0644), 0);
+        assert_int_equal(write_file(tmpdir, "conf.d/10-lab.conf",
+                                    "networks = { lab = { bridge = \"jb-lab\"; subnet = "
+                                    "\"10.77.0.0/16\"; pool = \"10.77.1.0/24\"; }; };\n",
+                                    0644),
+                         0);
+        assert_int_equal(write_file(tmpdir, "conf.d/20-lab.conf",
+                                    "\nnetworks = { lab = { bridge = \"jb-lab\"; subnet = "
+                                    "\"10.77.0.0/16\"; pool = \"10.77.2.0/24\"; }; };\n",
+                                    0644),
+                         0);
+        snprintf(want, sizeof want,
+                 "%s/conf.d/20-lab.conf:2: networks.lab: defined twice; first in "
+                 "%s/conf.d/10-lab.conf:1",
+                 tmpdir, tmpdir);
+        assert_int_equal(load_expect(want, &p), -EINVAL);
+        clear_dropins();
+}
+
 int main(void)
 {
         const struct CMUnitTest fixed[] = {
@@ -1139,6 +1315,9 @@ int main(void)
                 cmocka_unit_test(test_load_shipped_conf),
                 cmocka_unit_test(test_cache),
                 cmocka_unit_test(test_mutations_never_crash),
+                cmocka_unit_test(test_vxlan_resolves),
+                cmocka_unit_test(test_vxlan_cache),
+                cmocka_unit_test(test_vxlan_dropin_two_slices),
         };
         size_t n_bad = ELEMENTSOF(bad_cases), n = ELEMENTSOF(fixed) + n_bad;
         struct CMUnitTest *tests = calloc(n, sizeof *tests);
