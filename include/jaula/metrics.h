@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* metrics.h — event counters of the login path (refusals, login latency,
+ * SIGSYS kills, lost jails), kept for `jaula list --format prometheus`.
+ * Writing needs root (the file lives in the root-only state directory);
+ * the bucket, name and text functions are pure.
+ *
+ * One file, <state_dir>/counters: a fixed array of 64-bit counters that
+ * every writer maps and bumps with an atomic add.  It never grows (a user
+ * who repeats refused logins cannot fill /run), a reader sees each counter
+ * whole, and it lives on tmpfs, so every counter starts at zero at boot
+ * (Prometheus treats that as a counter reset).  Nothing in the file name
+ * or offset comes from the user: events are the fixed enums below.  A
+ * counter that cannot be written never fails the login: the first failure
+ * of a process is logged, the rest are silent. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JAULA_METRICS_FILE "counters"
+#define JAULA_METRICS_MAGIC UINT64_C(0x3176746d616c756a) /* "jaulamv1": the layout below */
+
+/* Which program counted: the PAM module or jailsh. */
+enum jaula_metrics_via {
+        JAULA_VIA_PAM,
+        JAULA_VIA_JAILSH,
+        JAULA_VIA__MAX,
+};
+
+/* Why a login was refused.  Fixed: a label set Prometheus can enumerate. */
+enum jaula_metrics_reason {
+        JAULA_REFUSED_POLICY,     /* the policy does not load, or cannot jail this user */
+        JAULA_REFUSED_NOT_JAILED, /* jailsh run by a user no rule jails */
+        JAULA_REFUSED_LIMIT,      /* max_jails_per_user / max_sessions_per_user */
+        JAULA_REFUSED_SHELL,      /* PAM: login shell is not jailsh, or jailsh is unusable */
+        JAULA_REFUSED_SERVICE,    /* PAM: a service that starts a host service manager */
+        JAULA_REFUSED_SETUP,      /* making, finding or entering the jail, or starting the shell */
+        JAULA_REFUSED_OTHER,      /* invocation, user lookup, environment, memory */
+        JAULA_REFUSED__MAX,
+};
+
+/* Whether this login made the jail (cold) or joined a live one (warm). */
+enum jaula_metrics_path {
+        JAULA_LOGIN_COLD,
+        JAULA_LOGIN_WARM,
+        JAULA_LOGIN__MAX,
+};
+
+/* Upper bounds (le) of the latency buckets, in microseconds; the last
+ * bucket, +Inf, is implicit. */
+#define JAULA_METRICS_BUCKETS 12
+extern const uint64_t jaula_metrics_le_usec[JAULA_METRICS_BUCKETS - 1];
+
+/* The file's layout.  Buckets are stored one by one (not cumulative);
+ * the text output sums them. */
+struct jaula_metrics {
+        uint64_t magic;
+        uint64_t refusals[JAULA_VIA__MAX][JAULA_REFUSED__MAX];
+        uint64_t login_bucket[JAULA_VIA__MAX][JAULA_LOGIN__MAX][JAULA_METRICS_BUCKETS];
+        uint64_t login_sum_usec[JAULA_VIA__MAX][JAULA_LOGIN__MAX];
+        uint64_t sigsys_kills;  /* a session's command killed by SIGSYS (jailsh saw it) */
+        uint64_t jails_lost;    /* a holder died while its jail was registered (monitor) */
+};
+
+/* Pure: names used as label values. */
+const char *jaula_metrics_via_name(enum jaula_metrics_via v);
+const char *jaula_metrics_reason_name(enum jaula_metrics_reason r);
+const char *jaula_metrics_path_name(enum jaula_metrics_path p);
+/* Pure: the bucket index of a latency (0 .. JAULA_METRICS_BUCKETS-1). */
+unsigned jaula_metrics_bucket(uint64_t usec);
+
+/* The state directory the counters go to (copied; default /run/jaula).
+ * Front ends set it once the policy is known; an event before that
+ * (a policy that does not load) is counted under the default. */
+void jaula_metrics_set_state_dir(const char *state_dir);
+/* CLOCK_MONOTONIC in microseconds, and its value when the program started
+ * (taken by a constructor, before main). */
+uint64_t jaula_metrics_now_usec(void);
+uint64_t jaula_metrics_start_usec(void);
+
+/* The events.  Each is one open, map, atomic add, unmap and close of the
+ * counters file; never fails the caller. */
+void jaula_metrics_refused(enum jaula_metrics_via via, enum jaula_metrics_reason reason);
+void jaula_metrics_login(enum jaula_metrics_via via, enum jaula_metrics_path path,
+                         uint64_t start_usec);
+void jaula_metrics_sigsys_kill(void);
+void jaula_metrics_jail_lost(void);
+
+/* Read the counters of state_dir: 0 and *ret filled, or all zeros and
+ * -ENOENT when nothing was counted since boot, or another -errno (a file
+ * of another layout is -EPROTO). */
+int jaula_metrics_read(const char *state_dir, struct jaula_metrics *ret);
+
+/* Prometheus text: `name="value"`, preceded by a comma unless first, with
+ * backslash, double quote and newline escaped. */
+void jaula_metrics_label(FILE *f, const char *name, const char *value, bool first);
+/* Pure: the counters as Prometheus text (HELP, TYPE, samples), each
+ * sample labelled host="host". */
+void jaula_metrics_format(FILE *f, const struct jaula_metrics *m, const char *host);
