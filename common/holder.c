@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "holder.h"
+#include "jaula/metrics.h"
 #include "jaula/ns.h"
 #include "jaula/rootfs.h"
 
@@ -378,6 +379,7 @@ struct monitor {
         bool armed;
         int watch[MAX_WATCH];
         size_t n_watch;
+        bool holder_died; /* on its own: nobody here killed it */
 };
 
 /* The state still describes our holder (and not a newer jail that took
@@ -407,6 +409,12 @@ static _Noreturn void monitor_finish(struct monitor *mon)
                 _exit(1);
         }
         if (jaula_state_load(sfd, mon->id, &st) == 0) {
+                /* Dead with its jail still registered and no teardown
+                 * under way (st.ending): killed or crashed, not ended. */
+                if (state_is_ours(mon, &st) && mon->holder_died && !st.ending) {
+                        jaula_metrics_set_state_dir(mon->spec->state_dir);
+                        jaula_metrics_jail_lost();
+                }
                 if (state_is_ours(mon, &st))
                         mon->ops.teardown_locked(sfd, mon->spec, &st, lock);
                 else
@@ -552,8 +560,10 @@ static _Noreturn void monitor_loop(struct monitor *mon)
                                 continue;
                         monitor_finish(mon);
                 }
-                if (p[3].revents & POLLIN)
+                if (p[3].revents & POLLIN) {
+                        mon->holder_died = true;
                         monitor_finish(mon);
+                }
                 if (p[0].revents & POLLIN) {
                         struct signalfd_siginfo si;
                         while (read(mon->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {
@@ -562,8 +572,10 @@ static _Noreturn void monitor_loop(struct monitor *mon)
                                 if (si.ssi_signo == SIGUSR1)
                                         reeval = true;
                         }
-                        if (waitpid(mon->holder, NULL, WNOHANG | __WALL) == mon->holder)
+                        if (waitpid(mon->holder, NULL, WNOHANG | __WALL) == mon->holder) {
+                                mon->holder_died = true;
                                 monitor_finish(mon);
+                        }
                 }
                 if (p[1].revents & POLLIN) {
                         uint64_t ticks;

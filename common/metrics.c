@@ -22,10 +22,9 @@
 
 #include "jaula/log.h"
 #include "jaula/metrics.h"
+#include "jaula/policy.h"
 #include "jaula/state.h"
 #include "jaula/util.h"
-
-#define DEFAULT_STATE_DIR "/run/jaula"
 
 /* 5 ms … 10 s: a warm join takes a few ms, a cold login tens, a login
  * that waits on a lock or a slow NSS seconds. */
@@ -33,7 +32,7 @@ const uint64_t jaula_metrics_le_usec[JAULA_METRICS_BUCKETS - 1] = {
         5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
 };
 
-static char state_dir[PATH_MAX] = DEFAULT_STATE_DIR;
+static char state_dir[PATH_MAX]; /* "": count nothing */
 static uint64_t start_usec;
 static bool failure_logged;
 
@@ -65,8 +64,8 @@ JAULA_EXPORT const char *jaula_metrics_via_name(enum jaula_metrics_via v)
 JAULA_EXPORT const char *jaula_metrics_reason_name(enum jaula_metrics_reason r)
 {
         static const char *const names[JAULA_REFUSED__MAX] = {
-                [JAULA_REFUSED_POLICY] = "policy", [JAULA_REFUSED_NOT_JAILED] = "not_jailed",
-                [JAULA_REFUSED_LIMIT] = "limit",   [JAULA_REFUSED_SHELL] = "shell",
+                [JAULA_REFUSED_POLICY] = "policy",   [JAULA_REFUSED_NOT_JAILED] = "not_jailed",
+                [JAULA_REFUSED_LIMIT] = "limit",     [JAULA_REFUSED_SHELL] = "shell",
                 [JAULA_REFUSED_SERVICE] = "service", [JAULA_REFUSED_SETUP] = "setup",
                 [JAULA_REFUSED_OTHER] = "other",
         };
@@ -92,6 +91,18 @@ JAULA_EXPORT void jaula_metrics_set_state_dir(const char *dir)
 {
         if (dir && dir[0] == '/' && strlen(dir) < sizeof state_dir)
                 snprintf(state_dir, sizeof state_dir, "%s", dir);
+        else
+                state_dir[0] = 0;
+}
+
+JAULA_EXPORT void jaula_metrics_use_policy(const char *config, const struct jaula_policy *p)
+{
+        if (p)
+                jaula_metrics_set_state_dir(jaula_policy_state_dir(p));
+        else if (config && strcmp(config, JAULA_DEFAULT_CONFIG) == 0)
+                jaula_metrics_set_state_dir(JAULA_METRICS_DEFAULT_STATE_DIR);
+        else
+                jaula_metrics_set_state_dir(NULL);
 }
 
 static void log_failure(const char *what, int r)
@@ -130,10 +141,12 @@ static int open_counters(void)
                 close_nointr(fd);
                 return -EPERM;
         }
-        /* Zero-filled up to the layout's size; a concurrent writer doing
-         * the same sets the same size, and the file never shrinks. */
+        /* Zero-filled up to the layout's size, with its blocks allocated:
+         * a store into a hole of a full tmpfs would kill us with SIGBUS,
+         * fallocate fails cleanly instead.  A concurrent writer doing the
+         * same allocates the same range; the file never shrinks. */
         if (st.st_size < (off_t) sizeof(struct jaula_metrics) &&
-            ftruncate(fd, sizeof(struct jaula_metrics)) < 0) {
+            fallocate(fd, 0, 0, sizeof(struct jaula_metrics)) < 0) {
                 int r = neg_errno();
                 close_nointr(fd);
                 return r;
@@ -148,6 +161,8 @@ static void add(const char *what, const size_t *slot, const uint64_t *val, size_
         uint64_t expected = 0;
         int fd, r = 0;
 
+        if (!state_dir[0])
+                return;
         fd = open_counters();
         if (fd < 0) {
                 log_failure(what, fd);
@@ -177,7 +192,8 @@ static void add(const char *what, const size_t *slot, const uint64_t *val, size_
 
 #define SLOT(field) (offsetof(struct jaula_metrics, field) / sizeof(uint64_t))
 
-JAULA_EXPORT void jaula_metrics_refused(enum jaula_metrics_via via, enum jaula_metrics_reason reason)
+JAULA_EXPORT void jaula_metrics_refused(enum jaula_metrics_via via,
+                                        enum jaula_metrics_reason reason)
 {
         size_t slot;
         uint64_t one = 1;
@@ -194,7 +210,7 @@ JAULA_EXPORT void jaula_metrics_login(enum jaula_metrics_via via, enum jaula_met
         uint64_t now = jaula_metrics_now_usec();
         uint64_t usec = now > start ? now - start : 0;
         size_t slot[2];
-        uint64_t val[2] = { 1, usec };
+        uint64_t val[2] = {1, usec};
 
         if ((unsigned) via >= JAULA_VIA__MAX || (unsigned) path >= JAULA_LOGIN__MAX)
                 return;
@@ -222,7 +238,7 @@ JAULA_EXPORT void jaula_metrics_jail_lost(void)
 JAULA_EXPORT int jaula_metrics_read(const char *dir, struct jaula_metrics *ret)
 {
         char path[PATH_MAX];
-        struct jaula_metrics m = { 0 };
+        struct jaula_metrics m = {0};
         const struct jaula_metrics *map;
         struct stat st;
         int fd;
@@ -248,7 +264,8 @@ JAULA_EXPORT int jaula_metrics_read(const char *dir, struct jaula_metrics *ret)
                 return neg_errno();
         /* Word by word, atomically: each counter is whole, never torn. */
         for (size_t i = 0; i < sizeof m / sizeof(uint64_t); i++)
-                ((uint64_t *) &m)[i] = __atomic_load_n(&((const uint64_t *) map)[i], __ATOMIC_RELAXED);
+                ((uint64_t *) &m)[i] =
+                        __atomic_load_n(&((const uint64_t *) map)[i], __ATOMIC_RELAXED);
         munmap((void *) map, sizeof m);
         if (m.magic == 0)
                 return -ENOENT;
@@ -282,12 +299,23 @@ static void seconds(FILE *f, uint64_t usec)
         fprintf(f, "%" PRIu64 ".%06" PRIu64, usec / 1000000, usec % 1000000);
 }
 
+/* Reasons a program never gives: PAM ignores users no rule jails; jailsh
+ * checks neither its own name nor the PAM service. */
+static bool reason_applies(enum jaula_metrics_via v, enum jaula_metrics_reason r)
+{
+        if (v == JAULA_VIA_PAM)
+                return r != JAULA_REFUSED_NOT_JAILED;
+        return r != JAULA_REFUSED_SHELL && r != JAULA_REFUSED_SERVICE;
+}
+
 JAULA_EXPORT void jaula_metrics_format(FILE *f, const struct jaula_metrics *m, const char *host)
 {
         header(f, "jaula_refusals_total", "counter",
                "Logins refused, by the program that refused them and why.");
         for (int v = 0; v < JAULA_VIA__MAX; v++)
                 for (int r = 0; r < JAULA_REFUSED__MAX; r++) {
+                        if (!reason_applies(v, r))
+                                continue;
                         fputs("jaula_refusals_total{", f);
                         jaula_metrics_label(f, "host", host, true);
                         jaula_metrics_label(f, "via", jaula_metrics_via_name(v), false);
@@ -309,8 +337,8 @@ JAULA_EXPORT void jaula_metrics_format(FILE *f, const struct jaula_metrics *m, c
                                 if (b < JAULA_METRICS_BUCKETS - 1) {
                                         uint64_t u = jaula_metrics_le_usec[b];
                                         /* Shortest exact decimal: 0.005, 0.01, 2.5, 10. */
-                                        snprintf(le, sizeof le, "%" PRIu64 ".%06" PRIu64, u / 1000000,
-                                                 u % 1000000);
+                                        snprintf(le, sizeof le, "%" PRIu64 ".%06" PRIu64,
+                                                 u / 1000000, u % 1000000);
                                         for (size_t n = strlen(le); le[n - 1] == '0'; n--)
                                                 le[n - 1] = 0;
                                         if (le[strlen(le) - 1] == '.')

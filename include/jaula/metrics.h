@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #define JAULA_METRICS_FILE "counters"
+#define JAULA_METRICS_DEFAULT_STATE_DIR "/run/jaula"     /* global.state_dir's default */
 #define JAULA_METRICS_MAGIC UINT64_C(0x3176746d616c756a) /* "jaulamv1": the layout below */
 
 /* Which program counted: the PAM module or jailsh. */
@@ -59,8 +60,8 @@ struct jaula_metrics {
         uint64_t refusals[JAULA_VIA__MAX][JAULA_REFUSED__MAX];
         uint64_t login_bucket[JAULA_VIA__MAX][JAULA_LOGIN__MAX][JAULA_METRICS_BUCKETS];
         uint64_t login_sum_usec[JAULA_VIA__MAX][JAULA_LOGIN__MAX];
-        uint64_t sigsys_kills;  /* a session's command killed by SIGSYS (jailsh saw it) */
-        uint64_t jails_lost;    /* a holder died while its jail was registered (monitor) */
+        uint64_t sigsys_kills; /* a session's command killed by SIGSYS (jailsh saw it) */
+        uint64_t jails_lost;   /* a holder died while its jail was registered (monitor) */
 };
 
 /* Pure: names used as label values. */
@@ -70,9 +71,14 @@ const char *jaula_metrics_path_name(enum jaula_metrics_path p);
 /* Pure: the bucket index of a latency (0 .. JAULA_METRICS_BUCKETS-1). */
 unsigned jaula_metrics_bucket(uint64_t usec);
 
-/* The state directory the counters go to (copied; default /run/jaula).
- * Front ends set it once the policy is known; an event before that
- * (a policy that does not load) is counted under the default. */
+struct jaula_policy;
+/* Where the counters go: the state directory of policy p, once it is
+ * loaded; when it does not load (p NULL), the default state directory
+ * if config is the default policy, else nowhere (a policy named by
+ * --config or config= has a state directory we cannot know).  Until a
+ * front end calls this, events are not counted. */
+void jaula_metrics_use_policy(const char *config, const struct jaula_policy *p);
+/* The state directory (copied); NULL: count nothing. */
 void jaula_metrics_set_state_dir(const char *state_dir);
 /* CLOCK_MONOTONIC in microseconds, and its value when the program started
  * (taken by a constructor, before main). */

@@ -180,7 +180,7 @@ static void test_foreign_file(void **state)
 
 static void test_format(void **state)
 {
-        struct jaula_metrics m = { .magic = JAULA_METRICS_MAGIC };
+        struct jaula_metrics m = {.magic = JAULA_METRICS_MAGIC};
         char *text = NULL;
         size_t len = 0;
         FILE *f;
@@ -197,27 +197,37 @@ static void test_format(void **state)
         fclose(f);
 
         assert_non_null(strstr(text, "# TYPE jaula_refusals_total counter\n"));
-        assert_non_null(strstr(text,
-                               "jaula_refusals_total{host=\"h\\\"1\",via=\"jailsh\",reason=\"limit\"} 7\n"));
-        assert_non_null(strstr(text, "jaula_refusals_total{host=\"h\\\"1\",via=\"pam\",reason=\"policy\"} 0\n"));
+        assert_non_null(strstr(
+                text, "jaula_refusals_total{host=\"h\\\"1\",via=\"jailsh\",reason=\"limit\"} 7\n"));
+        assert_non_null(strstr(
+                text, "jaula_refusals_total{host=\"h\\\"1\",via=\"pam\",reason=\"policy\"} 0\n"));
+        assert_null(strstr(text, "via=\"pam\",reason=\"not_jailed\""));
+        assert_null(strstr(text, "via=\"jailsh\",reason=\"shell\""));
         assert_non_null(strstr(text, "# TYPE jaula_login_duration_seconds histogram\n"));
         /* Cumulative, with the shortest decimal bounds. */
-        assert_non_null(strstr(text, "jaula_login_duration_seconds_bucket{host=\"h\\\"1\",via=\"pam\","
-                                     "path=\"cold\",le=\"0.005\"} 1\n"));
-        assert_non_null(strstr(text, "jaula_login_duration_seconds_bucket{host=\"h\\\"1\",via=\"pam\","
-                                     "path=\"cold\",le=\"0.025\"} 1\n"));
-        assert_non_null(strstr(text, "jaula_login_duration_seconds_bucket{host=\"h\\\"1\",via=\"pam\","
-                                     "path=\"cold\",le=\"0.05\"} 3\n"));
-        assert_non_null(strstr(text, "jaula_login_duration_seconds_bucket{host=\"h\\\"1\",via=\"pam\","
-                                     "path=\"cold\",le=\"10\"} 3\n"));
-        assert_non_null(strstr(text, "jaula_login_duration_seconds_bucket{host=\"h\\\"1\",via=\"pam\","
-                                     "path=\"cold\",le=\"+Inf\"} 4\n"));
+        assert_non_null(strstr(text,
+                               "jaula_login_duration_seconds_bucket{host=\"h\\\"1\",via=\"pam\","
+                               "path=\"cold\",le=\"0.005\"} 1\n"));
+        assert_non_null(strstr(text,
+                               "jaula_login_duration_seconds_bucket{host=\"h\\\"1\",via=\"pam\","
+                               "path=\"cold\",le=\"0.025\"} 1\n"));
+        assert_non_null(strstr(text,
+                               "jaula_login_duration_seconds_bucket{host=\"h\\\"1\",via=\"pam\","
+                               "path=\"cold\",le=\"0.05\"} 3\n"));
+        assert_non_null(strstr(text,
+                               "jaula_login_duration_seconds_bucket{host=\"h\\\"1\",via=\"pam\","
+                               "path=\"cold\",le=\"10\"} 3\n"));
+        assert_non_null(strstr(text,
+                               "jaula_login_duration_seconds_bucket{host=\"h\\\"1\",via=\"pam\","
+                               "path=\"cold\",le=\"+Inf\"} 4\n"));
         assert_non_null(strstr(text, "jaula_login_duration_seconds_sum{host=\"h\\\"1\",via=\"pam\","
                                      "path=\"cold\"} 12.345678\n"));
-        assert_non_null(strstr(text, "jaula_login_duration_seconds_count{host=\"h\\\"1\",via=\"pam\","
-                                     "path=\"cold\"} 4\n"));
-        assert_non_null(strstr(text, "jaula_login_duration_seconds_count{host=\"h\\\"1\",via=\"jailsh\","
-                                     "path=\"warm\"} 0\n"));
+        assert_non_null(strstr(text,
+                               "jaula_login_duration_seconds_count{host=\"h\\\"1\",via=\"pam\","
+                               "path=\"cold\"} 4\n"));
+        assert_non_null(strstr(text,
+                               "jaula_login_duration_seconds_count{host=\"h\\\"1\",via=\"jailsh\","
+                               "path=\"warm\"} 0\n"));
         assert_non_null(strstr(text, "jaula_sigsys_kills_total{host=\"h\\\"1\"} 3\n"));
         assert_non_null(strstr(text, "jaula_jails_lost_total{host=\"h\\\"1\"} 0\n"));
         free(text);
