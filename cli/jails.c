@@ -584,8 +584,78 @@ static void prom_group_sum(const char *name, const char *help, const struct jail
         }
 }
 
-static void print_prometheus(const struct jail_info *v, int n, const char *state_dir)
+/* The limits today's policy gives each jail's user and group: what a
+ * jail made before an edit was given is not recorded anywhere else. */
+struct prom_limits {
+        struct jaula_limits jail, group;
+        bool known;
+};
+
+static struct prom_limits *policy_limits(const struct jail_info *v, int n, const char *config)
 {
+        struct jaula_policy *p = NULL;
+        struct jaula_diags d = { 0 };
+        struct prom_limits *l;
+
+        l = calloc(n > 0 ? n : 1, sizeof *l);
+        if (!l)
+                return NULL;
+        if (jaula_policy_load(config ? config : JAULA_DEFAULT_CONFIG, &p, &d) < 0) {
+                jaula_diags_free(&d);
+                return l;
+        }
+        jaula_diags_free(&d);
+        for (int i = 0; i < n; i++) {
+                _cleanup_spec_ struct jaula_spec *spec = NULL;
+                struct jaula_user user = { 0 };
+                struct jaula_err err = { 0 };
+                const char *rule = NULL;
+
+                if (jaula_user_lookup_name(v[i].st.user, &user) < 0)
+                        continue;
+                if (user.uid == v[i].st.uid &&
+                    jaula_policy_resolve(p, &user, &spec, &rule, &err) > 0 && spec->group_name &&
+                    strcmp(spec->group_name, v[i].st.group) == 0) {
+                        l[i].jail = spec->limits;
+                        l[i].group = spec->group_limits;
+                        l[i].known = true;
+                }
+                jaula_user_clear(&user);
+        }
+        jaula_policy_free(p);
+        return l;
+}
+
+static void prom_limit(const char *name, const char *help, const struct jail_info *v, int n,
+                       const struct prom_limits *l, bool group, bool pids)
+{
+        prom_head(name, "gauge", help);
+        for (int i = 0; l && i < n; i++) {
+                const struct jaula_limits *x = group ? &l[i].group : &l[i].jail;
+                int64_t val = pids ? x->pids_max : x->memory_max;
+                bool seen = false;
+
+                if (!l[i].known || val <= 0)
+                        continue;
+                for (int k = 0; group && k < i && !seen; k++)
+                        seen = l[k].known && strcmp(v[k].st.group, v[i].st.group) == 0;
+                if (seen)
+                        continue;
+                prom_start(name);
+                if (group)
+                        jaula_metrics_label(stdout, "group", v[i].st.group, false);
+                else {
+                        jaula_metrics_label(stdout, "jail", v[i].st.id, false);
+                        jaula_metrics_label(stdout, "user", v[i].st.user, false);
+                }
+                printf("} %" PRId64 "\n", val);
+        }
+}
+
+static void print_prometheus(const struct jail_info *v, int n, const char *state_dir,
+                             const char *config)
+{
+        _cleanup_free_ struct prom_limits *lim = policy_limits(v, n, config);
         struct jaula_metrics m;
         struct utsname u;
         int64_t sessions = 0;
@@ -615,6 +685,12 @@ static void print_prometheus(const struct jail_info *v, int n, const char *state
         prom_group_sum("jaula_group_pids",
                        "Processes and threads in the cgroups of the jails of each group.", v, n,
                        get_pids);
+        prom_limit("jaula_group_memory_limit_bytes",
+                   "The group's memory limit (group_limits) as the policy sets it today.", v, n, lim,
+                   true, false);
+        prom_limit("jaula_group_pids_limit",
+                   "The group's pids limit (group_limits) as the policy sets it today.", v, n, lim,
+                   true, true);
 
         prom_head("jaula_jail_info", "gauge", "Static facts about a jail (value 1).");
         for (int i = 0; i < n; i++) {
@@ -644,15 +720,22 @@ static void print_prometheus(const struct jail_info *v, int n, const char *state
                     n, get_mem, 1);
         prom_metric("jaula_jail_pids", "gauge", "Processes and threads in the jail's cgroup.", v, n,
                     get_pids, 1);
+        prom_limit("jaula_jail_memory_limit_bytes",
+                   "The jail's memory limit as the policy sets it today for its user.", v, n, lim,
+                   false, false);
+        prom_limit("jaula_jail_pids_limit",
+                   "The jail's pids limit as the policy sets it today for its user.", v, n, lim, false,
+                   true);
         prom_metric("jaula_jail_cpu_seconds_total", "counter",
                     "CPU time used by the jail's cgroup.", v, n, get_cpu, 1e-6);
 
         /* The login path's counters: zero until the first event since
          * boot, so that every series exists from the start. */
-        r = jaula_metrics_read(state_dir, &m);
+        r = jaula_metrics_read(state_dir, true, &m);
         if (r < 0 && r != -ENOENT)
-                fprintf(stderr, "jaula list: cannot read the counters in '%s': %s\n", state_dir,
-                        r == -EPROTO ? "written by another version of jaula" : strerror(-r));
+                fprintf(stderr, "jaula list: cannot read the counters in '%s/" JAULA_METRICS_DIR
+                                "': %s\n",
+                        state_dir, strerror(-r));
         else
                 jaula_metrics_format(stdout, &m, prom_host);
 }
@@ -818,7 +901,7 @@ int cmd_list(int argc, char **argv)
                 }
                 printf("]}\n");
         } else if (!strcmp(format, "prometheus")) {
-                print_prometheus(v, n, state_dir_of(&o));
+                print_prometheus(v, n, state_dir_of(&o), o.config);
         } else {
                 print_table(v, n);
         }

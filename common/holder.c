@@ -48,7 +48,6 @@
 #include <unistd.h>
 
 #include "holder.h"
-#include "jaula/metrics.h"
 #include "jaula/ns.h"
 #include "jaula/rootfs.h"
 
@@ -379,7 +378,7 @@ struct monitor {
         bool armed;
         int watch[MAX_WATCH];
         size_t n_watch;
-        bool holder_died; /* on its own: nobody here killed it */
+        bool stopping; /* SIGTERM: we end the jail on purpose */
 };
 
 /* The state still describes our holder (and not a newer jail that took
@@ -409,12 +408,9 @@ static _Noreturn void monitor_finish(struct monitor *mon)
                 _exit(1);
         }
         if (jaula_state_load(sfd, mon->id, &st) == 0) {
-                /* Dead with its jail still registered and no teardown
-                 * under way (st.ending): killed or crashed, not ended. */
-                if (state_is_ours(mon, &st) && mon->holder_died && !st.ending) {
-                        jaula_metrics_set_state_dir(mon->spec->state_dir);
-                        jaula_metrics_jail_lost();
-                }
+                /* Ended on purpose, like a logout's teardown: not a lost
+                 * jail (metrics.h). */
+                st.ending |= mon->stopping;
                 if (state_is_ours(mon, &st))
                         mon->ops.teardown_locked(sfd, mon->spec, &st, lock);
                 else
@@ -560,22 +556,20 @@ static _Noreturn void monitor_loop(struct monitor *mon)
                                 continue;
                         monitor_finish(mon);
                 }
-                if (p[3].revents & POLLIN) {
-                        mon->holder_died = true;
+                if (p[3].revents & POLLIN)
                         monitor_finish(mon);
-                }
                 if (p[0].revents & POLLIN) {
                         struct signalfd_siginfo si;
                         while (read(mon->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {
-                                if (si.ssi_signo == SIGTERM)
+                                if (si.ssi_signo == SIGTERM) {
+                                        mon->stopping = true;
                                         monitor_finish(mon);
+                                }
                                 if (si.ssi_signo == SIGUSR1)
                                         reeval = true;
                         }
-                        if (waitpid(mon->holder, NULL, WNOHANG | __WALL) == mon->holder) {
-                                mon->holder_died = true;
+                        if (waitpid(mon->holder, NULL, WNOHANG | __WALL) == mon->holder)
                                 monitor_finish(mon);
-                        }
                 }
                 if (p[1].revents & POLLIN) {
                         uint64_t ticks;

@@ -29,6 +29,7 @@
 #include "jaula/cgroot.h"
 #include "jaula/ipam.h"
 #include "jaula/jail.h"
+#include "jaula/metrics.h"
 #include "jaula/ns.h"
 
 /* The monitors clean up after dead sessions and holders on their own, so
@@ -134,6 +135,10 @@ static void release_locked(int sfd, const char *state_dir, const struct jaula_ja
 
                 if (dying >= 0 && jaula_ns_ino(st->holder_pid, "mnt", &ino) < 0)
                         holder_wait_pidfd(dying, TEARDOWN_WAIT_MS);
+                /* Dead before anyone ended it: every teardown kills the
+                 * holder itself (above) or marks the state ending first. */
+                if (!st->ending)
+                        jaula_metrics_jail_lost(state_dir);
         }
         jaula_state_spec(st, state_dir, &spec, &net);
         jaula_cgroup_destroy(&spec, st->id);

@@ -1,26 +1,32 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* metrics.h — event counters of the login path (refusals, login latency,
  * SIGSYS kills, lost jails), kept for `jaula list --format prometheus`.
- * Writing needs root (the file lives in the root-only state directory);
+ * Writing needs root (the files live in the root-only state directory);
  * the bucket, name and text functions are pure.
  *
- * One file, <state_dir>/counters: a fixed array of 64-bit counters that
- * every writer maps and bumps with an atomic add.  It never grows (a user
- * who repeats refused logins cannot fill /run), a reader sees each counter
- * whole, and it lives on tmpfs, so every counter starts at zero at boot
- * (Prometheus treats that as a counter reset).  Nothing in the file name
- * or offset comes from the user: events are the fixed enums below.  A
- * counter that cannot be written never fails the login: the first failure
- * of a process is logged, the rest are silent. */
+ * <state_dir>/counters/ holds one file per counter, and the count is the
+ * file's size: an event is one O_APPEND write (one byte; a latency sum
+ * appends one byte per 100 µs), which the kernel makes atomic, so
+ * concurrent logins need no lock and nobody can hold one to stall them.
+ * Nothing in a file's name comes from the user: the counters are the
+ * fixed enums below.  `jaula list` punches holes into what was counted
+ * (fallocate), so a file keeps its size but hardly any memory.  The state
+ * directory is normally under /run, a tmpfs: every counter starts at zero
+ * at boot (Prometheus treats that as a counter reset).  A counter that
+ * cannot be written never fails the login: the first failure of a
+ * process is logged, the rest are silent. */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#define JAULA_METRICS_FILE "counters"
-#define JAULA_METRICS_DEFAULT_STATE_DIR "/run/jaula"     /* global.state_dir's default */
-#define JAULA_METRICS_MAGIC UINT64_C(0x3176746d616c756a) /* "jaulamv1": the layout below */
+#define JAULA_METRICS_DIR "counters"
+#define JAULA_METRICS_DEFAULT_STATE_DIR "/run/jaula" /* global.state_dir's default */
+/* The latency sum's unit (one appended byte), and its cap per login: the
+ * top bucket's bound (a slower login lands in +Inf and adds 10 s). */
+#define JAULA_METRICS_SUM_UNIT_USEC 100
+#define JAULA_METRICS_SUM_CAP_USEC 10000000
 
 /* Which program counted: the PAM module or jailsh. */
 enum jaula_metrics_via {
@@ -53,15 +59,14 @@ enum jaula_metrics_path {
 #define JAULA_METRICS_BUCKETS 12
 extern const uint64_t jaula_metrics_le_usec[JAULA_METRICS_BUCKETS - 1];
 
-/* The file's layout.  Buckets are stored one by one (not cumulative);
- * the text output sums them. */
+/* The counters as read.  Buckets are counted one by one (not
+ * cumulative); the text output sums them. */
 struct jaula_metrics {
-        uint64_t magic;
         uint64_t refusals[JAULA_VIA__MAX][JAULA_REFUSED__MAX];
         uint64_t login_bucket[JAULA_VIA__MAX][JAULA_LOGIN__MAX][JAULA_METRICS_BUCKETS];
         uint64_t login_sum_usec[JAULA_VIA__MAX][JAULA_LOGIN__MAX];
         uint64_t sigsys_kills; /* a session's command killed by SIGSYS (jailsh saw it) */
-        uint64_t jails_lost;   /* a holder died while its jail was registered (monitor) */
+        uint64_t jails_lost;   /* a holder died before anyone ended its jail */
 };
 
 /* Pure: names used as label values. */
@@ -85,18 +90,21 @@ void jaula_metrics_set_state_dir(const char *state_dir);
 uint64_t jaula_metrics_now_usec(void);
 uint64_t jaula_metrics_start_usec(void);
 
-/* The events.  Each is one open, map, atomic add, unmap and close of the
- * counters file; never fails the caller. */
+/* The events.  Each is an open, write and close of one counter file
+ * (a login: of two); never fails the caller. */
 void jaula_metrics_refused(enum jaula_metrics_via via, enum jaula_metrics_reason reason);
 void jaula_metrics_login(enum jaula_metrics_via via, enum jaula_metrics_path path,
                          uint64_t start_usec);
 void jaula_metrics_sigsys_kill(void);
-void jaula_metrics_jail_lost(void);
+/* Counted in state_dir, whatever the process's own (jail.c, when it
+ * releases a jail whose holder died before anyone ended it). */
+void jaula_metrics_jail_lost(const char *state_dir);
 
-/* Read the counters of state_dir: 0 and *ret filled, or all zeros and
- * -ENOENT when nothing was counted since boot, or another -errno (a file
- * of another layout is -EPROTO). */
-int jaula_metrics_read(const char *state_dir, struct jaula_metrics *ret);
+/* Read the counters of state_dir into *ret (a missing file counts 0):
+ * 0, or -ENOENT when nothing was counted since boot (all zeros), or
+ * another -errno.  With compact (root), also free the blocks of what was
+ * counted, keeping each file's size. */
+int jaula_metrics_read(const char *state_dir, bool compact, struct jaula_metrics *ret);
 
 /* Prometheus text: `name="value"`, preceded by a comma unless first, with
  * backslash, double quote and newline escaped. */

@@ -33,12 +33,23 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        char path[128];
+        char cmd[128];
 
-        snprintf(path, sizeof path, "%s/%s", dir, JAULA_METRICS_FILE);
-        unlink(path);
-        rmdir(dir);
-        return 0;
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+static off_t file_size(const char *name, blkcnt_t *ret_blocks)
+{
+        char path[160];
+        struct stat st;
+
+        snprintf(path, sizeof path, "%s/%s/%s", dir, JAULA_METRICS_DIR, name);
+        if (lstat(path, &st) < 0)
+                return -1;
+        if (ret_blocks)
+                *ret_blocks = st.st_blocks;
+        return st.st_size;
 }
 
 static void test_buckets(void **state)
@@ -74,15 +85,19 @@ static void test_read_missing(void **state)
 {
         struct jaula_metrics m;
 
-        assert_int_equal(jaula_metrics_read(dir, &m), -ENOENT);
-        assert_true(m.magic == 0 && m.refusals[0][0] == 0);
+        assert_int_equal(jaula_metrics_read(dir, false, &m), -ENOENT);
+        assert_true(m.refusals[0][0] == 0 && m.jails_lost == 0);
+        /* Counting off until a front end names the directory. */
+        jaula_metrics_set_state_dir(NULL);
+        jaula_metrics_refused(JAULA_VIA_PAM, JAULA_REFUSED_LIMIT);
+        assert_int_equal(jaula_metrics_read(dir, false, &m), -ENOENT);
 }
 
 static void test_count_and_read(void **state)
 {
         struct jaula_metrics m;
         uint64_t now = jaula_metrics_now_usec();
-        char path[128];
+        char path[160];
         struct stat st;
 
         jaula_metrics_refused(JAULA_VIA_JAILSH, JAULA_REFUSED_NOT_JAILED);
@@ -90,14 +105,14 @@ static void test_count_and_read(void **state)
         jaula_metrics_refused(JAULA_VIA_PAM, JAULA_REFUSED_LIMIT);
         jaula_metrics_refused(JAULA_VIA_PAM, JAULA_REFUSED__MAX); /* ignored */
         jaula_metrics_login(JAULA_VIA_PAM, JAULA_LOGIN_COLD, now - 30000);
-        jaula_metrics_login(JAULA_VIA_JAILSH, JAULA_LOGIN_WARM, now);
-        jaula_metrics_login(JAULA_VIA_JAILSH, JAULA_LOGIN_WARM, now + 1000000); /* clock: 0 */
+        /* A start after now (a clock step): 0, the first bucket. */
+        jaula_metrics_login(JAULA_VIA_JAILSH, JAULA_LOGIN_WARM, now + 60000000);
+        jaula_metrics_login(JAULA_VIA_JAILSH, JAULA_LOGIN_WARM, now + 60000000);
         jaula_metrics_sigsys_kill();
-        jaula_metrics_jail_lost();
-        jaula_metrics_jail_lost();
+        jaula_metrics_jail_lost(dir);
+        jaula_metrics_jail_lost(dir);
 
-        assert_int_equal(jaula_metrics_read(dir, &m), 0);
-        assert_true(m.magic == JAULA_METRICS_MAGIC);
+        assert_int_equal(jaula_metrics_read(dir, false, &m), 0);
         assert_int_equal(m.refusals[JAULA_VIA_JAILSH][JAULA_REFUSED_NOT_JAILED], 2);
         assert_int_equal(m.refusals[JAULA_VIA_PAM][JAULA_REFUSED_LIMIT], 1);
         assert_int_equal(m.refusals[JAULA_VIA_PAM][JAULA_REFUSED_POLICY], 0);
@@ -109,24 +124,27 @@ static void test_count_and_read(void **state)
                         assert_int_equal(m.login_bucket[JAULA_VIA_PAM][JAULA_LOGIN_COLD][b], 0);
         }
         assert_int_equal(cold, 1);
+        /* In 100 µs steps: at least the 30 ms given, rounded. */
         assert_true(m.login_sum_usec[JAULA_VIA_PAM][JAULA_LOGIN_COLD] >= 30000);
+        assert_int_equal(m.login_sum_usec[JAULA_VIA_PAM][JAULA_LOGIN_COLD] % 100, 0);
         assert_int_equal(m.login_bucket[JAULA_VIA_JAILSH][JAULA_LOGIN_WARM][0], 2);
         assert_int_equal(m.sigsys_kills, 1);
         assert_int_equal(m.jails_lost, 2);
 
-        snprintf(path, sizeof path, "%s/%s", dir, JAULA_METRICS_FILE);
+        assert_int_equal(file_size("refused-jailsh-not_jailed", NULL), 2);
+        snprintf(path, sizeof path, "%s/%s/refused-pam-limit", dir, JAULA_METRICS_DIR);
         assert_int_equal(stat(path, &st), 0);
         assert_int_equal(st.st_mode & 0777, 0600);
-        assert_int_equal(st.st_size, sizeof(struct jaula_metrics));
+        snprintf(path, sizeof path, "%s/%s", dir, JAULA_METRICS_DIR);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0700);
 }
 
-/* Concurrent writers lose nothing, and the file never grows. */
+/* Concurrent writers lose nothing. */
 static void test_concurrent(void **state)
 {
         enum { PROCS = 4, EACH = 500 };
         struct jaula_metrics m;
-        char path[128];
-        struct stat st;
 
         for (int p = 0; p < PROCS; p++) {
                 pid_t pid = fork();
@@ -142,45 +160,57 @@ static void test_concurrent(void **state)
                 assert_true(wait(&status) > 0);
                 assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         }
-        assert_int_equal(jaula_metrics_read(dir, &m), 0);
+        assert_int_equal(jaula_metrics_read(dir, false, &m), 0);
         assert_int_equal(m.refusals[JAULA_VIA_PAM][JAULA_REFUSED_SETUP], PROCS * EACH);
-        snprintf(path, sizeof path, "%s/%s", dir, JAULA_METRICS_FILE);
-        assert_int_equal(stat(path, &st), 0);
-        assert_int_equal(st.st_size, sizeof(struct jaula_metrics));
 }
 
-/* A file of another layout is neither read nor written into; a symlink
- * in its place is not followed. */
-static void test_foreign_file(void **state)
+/* The reader frees what was counted and keeps the count. */
+static void test_compact(void **state)
 {
         struct jaula_metrics m;
-        char path[128], buf[sizeof m];
-        int fd;
+        blkcnt_t blocks = 0;
 
-        snprintf(path, sizeof path, "%s/%s", dir, JAULA_METRICS_FILE);
-        memset(buf, 0x11, sizeof buf);
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, buf, sizeof buf), sizeof buf);
-        close(fd);
-        jaula_metrics_refused(JAULA_VIA_PAM, JAULA_REFUSED_POLICY);
-        assert_int_equal(jaula_metrics_read(dir, &m), -EPROTO);
-        fd = open(path, O_RDONLY);
-        assert_int_equal(read(fd, buf, sizeof buf), sizeof buf);
-        close(fd);
-        for (size_t i = 0; i < sizeof buf; i++)
-                assert_int_equal((unsigned char) buf[i], 0x11);
+        for (int i = 0; i < 20000; i++)
+                jaula_metrics_refused(JAULA_VIA_JAILSH, JAULA_REFUSED_LIMIT);
+        assert_int_equal(file_size("refused-jailsh-limit", &blocks), 20000);
+        assert_true(blocks * 512 >= 16384);
+        assert_int_equal(jaula_metrics_read(dir, true, &m), 0);
+        assert_int_equal(m.refusals[JAULA_VIA_JAILSH][JAULA_REFUSED_LIMIT], 20000);
+        assert_int_equal(file_size("refused-jailsh-limit", &blocks), 20000);
+        assert_true(blocks * 512 <= 8192);
+        jaula_metrics_refused(JAULA_VIA_JAILSH, JAULA_REFUSED_LIMIT);
+        assert_int_equal(jaula_metrics_read(dir, true, &m), 0);
+        assert_int_equal(m.refusals[JAULA_VIA_JAILSH][JAULA_REFUSED_LIMIT], 20001);
+}
 
-        unlink(path);
-        assert_int_equal(symlink("/dev/null", path), 0);
+/* A symlink in a counter's place is not followed (nor counted), and a
+ * directory in the way is refused by the reader. */
+static void test_planted(void **state)
+{
+        struct jaula_metrics m;
+        char path[160], target[160];
+        struct stat st;
+
+        jaula_metrics_sigsys_kill(); /* makes the directory */
+        snprintf(target, sizeof target, "%s/target", dir);
+        assert_int_equal(close(open(target, O_WRONLY | O_CREAT, 0600)), 0);
+        snprintf(path, sizeof path, "%s/%s/refused-pam-policy", dir, JAULA_METRICS_DIR);
+        assert_int_equal(symlink(target, path), 0);
         jaula_metrics_refused(JAULA_VIA_PAM, JAULA_REFUSED_POLICY);
-        assert_int_equal(jaula_metrics_read(dir, &m), -ELOOP);
+        assert_int_equal(stat(target, &st), 0);
+        assert_int_equal(st.st_size, 0);
+        assert_int_equal(jaula_metrics_read(dir, false, &m), -ELOOP);
         unlink(path);
+        assert_int_equal(mkdir(path, 0700), 0);
+        assert_int_equal(jaula_metrics_read(dir, false, &m), -EPERM);
+        rmdir(path);
+        assert_int_equal(jaula_metrics_read(dir, false, &m), 0);
+        assert_int_equal(m.sigsys_kills, 1);
 }
 
 static void test_format(void **state)
 {
-        struct jaula_metrics m = {.magic = JAULA_METRICS_MAGIC};
+        struct jaula_metrics m = {0};
         char *text = NULL;
         size_t len = 0;
         FILE *f;
@@ -241,7 +271,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_read_missing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_count_and_read, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_foreign_file, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_planted, setup, teardown),
                 cmocka_unit_test(test_format),
         };
 
