@@ -33,6 +33,10 @@ const uint64_t jaula_metrics_le_usec[JAULA_METRICS_BUCKETS - 1] = {
 };
 
 static char state_dir[PATH_MAX]; /* "": count nothing */
+/* Whether an event may make the state directory and counters/: not when
+ * state_dir is only the default a broken default policy may have meant
+ * (a jailsh run on a host that does not use jaula makes nothing). */
+static bool may_create;
 static uint64_t start_usec;
 static bool failure_logged;
 
@@ -93,15 +97,17 @@ JAULA_EXPORT void jaula_metrics_set_state_dir(const char *dir)
                 snprintf(state_dir, sizeof state_dir, "%s", dir);
         else
                 state_dir[0] = 0;
+        may_create = true;
 }
 
 JAULA_EXPORT void jaula_metrics_use_policy(const char *config, const struct jaula_policy *p)
 {
         if (p)
                 jaula_metrics_set_state_dir(jaula_policy_state_dir(p));
-        else if (config && strcmp(config, JAULA_DEFAULT_CONFIG) == 0)
+        else if (config && strcmp(config, JAULA_DEFAULT_CONFIG) == 0) {
                 jaula_metrics_set_state_dir(JAULA_METRICS_DEFAULT_STATE_DIR);
-        else
+                may_create = false;
+        } else
                 jaula_metrics_set_state_dir(NULL);
 }
 
@@ -123,7 +129,7 @@ static const char zeros[4096];
  * (jaula_state_dir_open checks that when it makes it), so no user can have
  * put anything there; O_NOFOLLOW is for a file root itself left in the
  * way. */
-static int append(const char *dir, const char *name, size_t len)
+static int append(const char *dir, const char *name, size_t len, bool create)
 {
         char path[PATH_MAX];
         int fd, r = 0;
@@ -132,7 +138,7 @@ static int append(const char *dir, const char *name, size_t len)
             sizeof path)
                 return -ENAMETOOLONG;
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0 && errno == ENOENT) {
+        if (fd < 0 && errno == ENOENT && create) {
                 char sub[PATH_MAX];
                 int sfd = jaula_state_dir_open(dir, NULL);
 
@@ -160,14 +166,14 @@ static int append(const char *dir, const char *name, size_t len)
         return r;
 }
 
-static void count_in(const char *dir, const char *what, const char *name, size_t len)
+static void count_in(const char *dir, bool create, const char *what, const char *name, size_t len)
 {
         int r;
 
         if (!dir || dir[0] != '/' || len == 0)
                 return;
-        r = append(dir, name, len);
-        if (r < 0)
+        r = append(dir, name, len, create);
+        if (r < 0 && !(r == -ENOENT && !create))
                 log_failure(dir, what, r);
 }
 
@@ -198,7 +204,7 @@ JAULA_EXPORT void jaula_metrics_refused(enum jaula_metrics_via via,
         if ((unsigned) via >= JAULA_VIA__MAX || (unsigned) reason >= JAULA_REFUSED__MAX)
                 return;
         refusal_name(name, sizeof name, via, reason);
-        count_in(state_dir, "a refusal", name, 1);
+        count_in(state_dir, may_create, "a refusal", name, 1);
 }
 
 JAULA_EXPORT void jaula_metrics_login(enum jaula_metrics_via via, enum jaula_metrics_path path,
@@ -212,21 +218,21 @@ JAULA_EXPORT void jaula_metrics_login(enum jaula_metrics_via via, enum jaula_met
         if ((unsigned) via >= JAULA_VIA__MAX || (unsigned) path >= JAULA_LOGIN__MAX)
                 return;
         bucket_name(name, sizeof name, via, path, jaula_metrics_bucket(usec));
-        count_in(state_dir, "a login", name, 1);
+        count_in(state_dir, may_create, "a login", name, 1);
         /* Rounded to the nearest unit: no bias over many logins. */
         sum_name(name, sizeof name, via, path);
-        count_in(state_dir, "a login", name,
+        count_in(state_dir, may_create, "a login", name,
                  (capped + JAULA_METRICS_SUM_UNIT_USEC / 2) / JAULA_METRICS_SUM_UNIT_USEC);
 }
 
 JAULA_EXPORT void jaula_metrics_sigsys_kill(void)
 {
-        count_in(state_dir, "a SIGSYS kill", "sigsys", 1);
+        count_in(state_dir, may_create, "a SIGSYS kill", "sigsys", 1);
 }
 
 JAULA_EXPORT void jaula_metrics_jail_lost(const char *dir)
 {
-        count_in(dir, "a lost jail", "jails-lost", 1);
+        count_in(dir, true, "a lost jail", "jails-lost", 1);
 }
 
 /* The size of counter file name in dfd: 1 and *ret, or 0 when it is

@@ -79,9 +79,10 @@ unsigned jaula_metrics_bucket(uint64_t usec);
 struct jaula_policy;
 /* Where the counters go: the state directory of policy p, once it is
  * loaded; when it does not load (p NULL), the default state directory
- * if config is the default policy, else nowhere (a policy named by
- * --config or config= has a state directory we cannot know).  Until a
- * front end calls this, events are not counted. */
+ * if config is the default policy and that directory already counts
+ * (nothing is made for a policy that may never have been there), else
+ * nowhere (a policy named by --config or config= has a state directory
+ * we cannot know).  Until a front end calls this, nothing is counted. */
 void jaula_metrics_use_policy(const char *config, const struct jaula_policy *p);
 /* The state directory (copied); NULL: count nothing. */
 void jaula_metrics_set_state_dir(const char *state_dir);
