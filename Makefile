@@ -37,8 +37,10 @@ CFLAGS      ?= $(OPT)
 # A digest of the library's sources: the policy cache's binary format is
 # private to one build of them (reproducible, unlike __DATE__/__TIME__).
 SRC_STAMP   := $(shell cat $(sort $(wildcard common/*.[ch] include/jaula/*.h)) | sha256sum | cut -c1-16)
+# The release, from debian/changelog (jaula_build_info in `jaula list --format prometheus`).
+VERSION     := $(shell head -1 debian/changelog | awk '{print $$2}' | tr -d '()')
 ALL_CFLAGS  := -std=gnu11 $(WARN) $(HARDEN_CFLAGS) -fPIC -fvisibility=hidden \
-               -DJAULA_SRC_STAMP='"$(SRC_STAMP)"' -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS) $(SAN_CFLAGS)
+               -DJAULA_SRC_STAMP='"$(SRC_STAMP)"' -DJAULA_VERSION='"$(VERSION)"' -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS) $(SAN_CFLAGS)
 LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS))
 ALL_LDFLAGS := $(HARDEN_LDFLAGS) $(LDFLAGS) $(SAN_LDFLAGS)
 

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@
 #include "jaula/cgroup.h"
 #include "jaula/confine.h"
 #include "jaula/jail.h"
+#include "jaula/metrics.h"
 #include "jaula/ns.h"
 #include "jaula/policy.h"
 #include "jaula/spec.h"
@@ -511,38 +513,41 @@ static void json_jail(FILE *f, const struct jail_info *ji)
         fputc('}', f);
 }
 
-/* Prometheus label values escape backslash, double quote and newline. */
-static void prom_label(FILE *f, const char *name, const char *value, bool first)
+/* ---- Prometheus (node_exporter textfile; man jaula(8) lists the metrics) */
+
+/* Every sample names the host: textfiles of many hosts gathered in one
+ * place (a shared collector, a pushgateway, federation with
+ * honor_labels) stay apart, and alert rules need no join on instance. */
+static char prom_host[65];
+
+static void prom_head(const char *name, const char *type, const char *help)
 {
-        fprintf(f, "%s%s=\"", first ? "" : ",", name);
-        for (; value && *value; value++) {
-                if (*value == '\\' || *value == '"')
-                        fprintf(f, "\\%c", *value);
-                else if (*value == '\n')
-                        fputs("\\n", f);
-                else
-                        fputc(*value, f);
-        }
-        fputc('"', f);
+        printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void prom_metric(FILE *f, const char *name, const char *type, const char *help,
+static void prom_start(const char *name)
+{
+        printf("%s{", name);
+        jaula_metrics_label(stdout, "host", prom_host, true);
+}
+
+static void prom_metric(const char *name, const char *type, const char *help,
                         const struct jail_info *v, int n, int64_t (*get)(const struct jail_info *),
                         double scale)
 {
-        fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+        prom_head(name, type, help);
         for (int i = 0; i < n; i++) {
                 int64_t x = get(&v[i]);
                 if (x < 0)
                         continue;
-                fprintf(f, "%s{", name);
-                prom_label(f, "jail", v[i].st.id, true);
-                prom_label(f, "user", v[i].st.user, false);
-                fputs("} ", f);
+                prom_start(name);
+                jaula_metrics_label(stdout, "jail", v[i].st.id, false);
+                jaula_metrics_label(stdout, "user", v[i].st.user, false);
+                fputs("} ", stdout);
                 if (scale == 1)
-                        fprintf(f, "%" PRId64 "\n", x);
+                        printf("%" PRId64 "\n", x);
                 else
-                        fprintf(f, "%.6f\n", (double) x * scale);
+                        printf("%.6f\n", (double) x * scale);
         }
 }
 
@@ -552,37 +557,187 @@ static int64_t get_pids(const struct jail_info *j) { return j->usage.pids; }
 static int64_t get_cpu(const struct jail_info *j) { return j->usage.cpu_usec; }
 static int64_t get_created(const struct jail_info *j) { return j->st.created; }
 static int64_t get_alive(const struct jail_info *j) { return j->holder_alive; }
+static int64_t get_creating(const struct jail_info *j) { return j->st.creating; }
+static int64_t get_one(const struct jail_info *j) { return 1; }
 
-static void print_prometheus(const struct jail_info *v, int n)
+/* Per group (the policy group whose cgroup node the jails share): the sum
+ * of get over its jails, unknown values left out.  v is sorted by id, so
+ * the groups are found by a scan of the ones already printed. */
+static void prom_group_sum(const char *name, const char *help, const struct jail_info *v, int n,
+                           int64_t (*get)(const struct jail_info *))
 {
-        printf("# HELP jaula_jails Jails in the state registry.\n# TYPE jaula_jails gauge\njaula_jails %d\n", n);
-        printf("# HELP jaula_jail_info Static facts about a jail (value 1).\n# TYPE jaula_jail_info gauge\n");
+        prom_head(name, "gauge", help);
+        for (int i = 0; i < n; i++) {
+                int64_t sum = 0;
+                bool seen = false;
+
+                for (int k = 0; k < i && !seen; k++)
+                        seen = strcmp(v[k].st.group, v[i].st.group) == 0;
+                if (seen)
+                        continue;
+                for (int k = i; k < n; k++)
+                        if (strcmp(v[k].st.group, v[i].st.group) == 0 && get(&v[k]) > 0)
+                                sum += get(&v[k]);
+                prom_start(name);
+                jaula_metrics_label(stdout, "group", v[i].st.group, false);
+                printf("} %" PRId64 "\n", sum);
+        }
+}
+
+/* The limits today's policy gives each jail's user and group: what a
+ * jail made before an edit was given is not recorded anywhere else. */
+struct prom_limits {
+        struct jaula_limits jail, group;
+        bool known;
+};
+
+static struct prom_limits *policy_limits(const struct jail_info *v, int n, const char *config)
+{
+        struct jaula_policy *p = NULL;
+        struct jaula_diags d = { 0 };
+        struct prom_limits *l;
+
+        l = calloc(n > 0 ? n : 1, sizeof *l);
+        if (!l)
+                return NULL;
+        if (jaula_policy_load(config ? config : JAULA_DEFAULT_CONFIG, &p, &d) < 0) {
+                jaula_diags_free(&d);
+                return l;
+        }
+        jaula_diags_free(&d);
+        for (int i = 0; i < n; i++) {
+                _cleanup_spec_ struct jaula_spec *spec = NULL;
+                struct jaula_user user = { 0 };
+                struct jaula_err err = { 0 };
+                const char *rule = NULL;
+
+                if (jaula_user_lookup_name(v[i].st.user, &user) < 0)
+                        continue;
+                if (user.uid == v[i].st.uid &&
+                    jaula_policy_resolve(p, &user, &spec, &rule, &err) > 0 && spec->group_name &&
+                    strcmp(spec->group_name, v[i].st.group) == 0) {
+                        l[i].jail = spec->limits;
+                        l[i].group = spec->group_limits;
+                        l[i].known = true;
+                }
+                jaula_user_clear(&user);
+        }
+        jaula_policy_free(p);
+        return l;
+}
+
+static void prom_limit(const char *name, const char *help, const struct jail_info *v, int n,
+                       const struct prom_limits *l, bool group, bool pids)
+{
+        prom_head(name, "gauge", help);
+        for (int i = 0; l && i < n; i++) {
+                const struct jaula_limits *x = group ? &l[i].group : &l[i].jail;
+                int64_t val = pids ? x->pids_max : x->memory_max;
+                bool seen = false;
+
+                if (!l[i].known || val <= 0)
+                        continue;
+                for (int k = 0; group && k < i && !seen; k++)
+                        seen = l[k].known && strcmp(v[k].st.group, v[i].st.group) == 0;
+                if (seen)
+                        continue;
+                prom_start(name);
+                if (group)
+                        jaula_metrics_label(stdout, "group", v[i].st.group, false);
+                else {
+                        jaula_metrics_label(stdout, "jail", v[i].st.id, false);
+                        jaula_metrics_label(stdout, "user", v[i].st.user, false);
+                }
+                printf("} %" PRId64 "\n", val);
+        }
+}
+
+static void print_prometheus(const struct jail_info *v, int n, const char *state_dir,
+                             const char *config)
+{
+        _cleanup_free_ struct prom_limits *lim = policy_limits(v, n, config);
+        struct jaula_metrics m;
+        struct utsname u;
+        int64_t sessions = 0;
+        int r;
+
+        snprintf(prom_host, sizeof prom_host, "%s", uname(&u) == 0 ? u.nodename : "");
+        prom_head("jaula_build_info", "gauge", "The jaula that wrote this (value 1).");
+        prom_start("jaula_build_info");
+        jaula_metrics_label(stdout, "version", JAULA_VERSION, false);
+        jaula_metrics_label(stdout, "build", JAULA_SRC_STAMP, false);
+        jaula_metrics_label(stdout, "state_dir", state_dir, false);
+        printf("} 1\n");
+
+        prom_head("jaula_jails", "gauge", "Jails in the state registry.");
+        prom_start("jaula_jails");
+        printf("} %d\n", n);
+        for (int i = 0; i < n; i++)
+                sessions += v[i].sessions;
+        prom_head("jaula_sessions", "gauge", "Live login sessions in all jails.");
+        prom_start("jaula_sessions");
+        printf("} %" PRId64 "\n", sessions);
+        prom_group_sum("jaula_group_jails", "Jails of each group.", v, n, get_one);
+        prom_group_sum("jaula_group_sessions", "Live login sessions in the jails of each group.", v,
+                       n, get_sessions);
+        prom_group_sum("jaula_group_memory_bytes",
+                       "Memory charged to the cgroups of the jails of each group.", v, n, get_mem);
+        prom_group_sum("jaula_group_pids",
+                       "Processes and threads in the cgroups of the jails of each group.", v, n,
+                       get_pids);
+        prom_limit("jaula_group_memory_limit_bytes",
+                   "The group's memory limit (group_limits) as the policy sets it today.", v, n, lim,
+                   true, false);
+        prom_limit("jaula_group_pids_limit",
+                   "The group's pids limit (group_limits) as the policy sets it today.", v, n, lim,
+                   true, true);
+
+        prom_head("jaula_jail_info", "gauge", "Static facts about a jail (value 1).");
         for (int i = 0; i < n; i++) {
                 char uid[16];
                 snprintf(uid, sizeof uid, "%u", (unsigned) v[i].st.uid);
-                printf("jaula_jail_info{");
-                prom_label(stdout, "jail", v[i].st.id, true);
-                prom_label(stdout, "user", v[i].st.user, false);
-                prom_label(stdout, "uid", uid, false);
-                prom_label(stdout, "scope", scope_name(v[i].st.scope), false);
-                prom_label(stdout, "group", v[i].st.group, false);
-                prom_label(stdout, "network", v[i].st.net, false);
-                prom_label(stdout, "bridge", v[i].bridge, false);
-                prom_label(stdout, "address", v[i].address, false);
+                prom_start("jaula_jail_info");
+                jaula_metrics_label(stdout, "jail", v[i].st.id, false);
+                jaula_metrics_label(stdout, "user", v[i].st.user, false);
+                jaula_metrics_label(stdout, "uid", uid, false);
+                jaula_metrics_label(stdout, "scope", scope_name(v[i].st.scope), false);
+                jaula_metrics_label(stdout, "group", v[i].st.group, false);
+                jaula_metrics_label(stdout, "network", v[i].st.net, false);
+                jaula_metrics_label(stdout, "bridge", v[i].bridge, false);
+                jaula_metrics_label(stdout, "address", v[i].address, false);
                 printf("} 1\n");
         }
-        prom_metric(stdout, "jaula_jail_up", "gauge", "Whether the jail's holder process is alive.", v, n,
+        prom_metric("jaula_jail_up", "gauge", "Whether the jail's holder process is alive.", v, n,
                     get_alive, 1);
-        prom_metric(stdout, "jaula_jail_sessions", "gauge", "Live login sessions in the jail.", v, n,
+        prom_metric("jaula_jail_creating", "gauge",
+                    "Whether the jail is still being made, or its maker died half way.", v, n,
+                    get_creating, 1);
+        prom_metric("jaula_jail_sessions", "gauge", "Live login sessions in the jail.", v, n,
                     get_sessions, 1);
-        prom_metric(stdout, "jaula_jail_start_time_seconds", "gauge", "When the jail was created (unix time).",
-                    v, n, get_created, 1);
-        prom_metric(stdout, "jaula_jail_memory_bytes", "gauge", "Memory charged to the jail's cgroup.", v, n,
-                    get_mem, 1);
-        prom_metric(stdout, "jaula_jail_pids", "gauge", "Processes and threads in the jail's cgroup.", v, n,
+        prom_metric("jaula_jail_start_time_seconds", "gauge",
+                    "When the jail was created (unix time).", v, n, get_created, 1);
+        prom_metric("jaula_jail_memory_bytes", "gauge", "Memory charged to the jail's cgroup.", v,
+                    n, get_mem, 1);
+        prom_metric("jaula_jail_pids", "gauge", "Processes and threads in the jail's cgroup.", v, n,
                     get_pids, 1);
-        prom_metric(stdout, "jaula_jail_cpu_seconds_total", "counter", "CPU time used by the jail's cgroup.", v,
-                    n, get_cpu, 1e-6);
+        prom_limit("jaula_jail_memory_limit_bytes",
+                   "The jail's memory limit as the policy sets it today for its user.", v, n, lim,
+                   false, false);
+        prom_limit("jaula_jail_pids_limit",
+                   "The jail's pids limit as the policy sets it today for its user.", v, n, lim, false,
+                   true);
+        prom_metric("jaula_jail_cpu_seconds_total", "counter",
+                    "CPU time used by the jail's cgroup.", v, n, get_cpu, 1e-6);
+
+        /* The login path's counters: zero until the first event since
+         * boot, so that every series exists from the start. */
+        r = jaula_metrics_read(state_dir, true, &m);
+        if (r < 0 && r != -ENOENT)
+                fprintf(stderr, "jaula list: cannot read the counters in '%s/" JAULA_METRICS_DIR
+                                "': %s\n",
+                        state_dir, strerror(-r));
+        else
+                jaula_metrics_format(stdout, &m, prom_host);
 }
 
 static void print_table(const struct jail_info *v, int n)
@@ -746,7 +901,7 @@ int cmd_list(int argc, char **argv)
                 }
                 printf("]}\n");
         } else if (!strcmp(format, "prometheus")) {
-                print_prometheus(v, n);
+                print_prometheus(v, n, state_dir_of(&o), o.config);
         } else {
                 print_table(v, n);
         }

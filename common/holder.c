@@ -378,6 +378,7 @@ struct monitor {
         bool armed;
         int watch[MAX_WATCH];
         size_t n_watch;
+        bool stopping; /* SIGTERM: we end the jail on purpose */
 };
 
 /* The state still describes our holder (and not a newer jail that took
@@ -407,6 +408,9 @@ static _Noreturn void monitor_finish(struct monitor *mon)
                 _exit(1);
         }
         if (jaula_state_load(sfd, mon->id, &st) == 0) {
+                /* Ended on purpose, like a logout's teardown: not a lost
+                 * jail (metrics.h). */
+                st.ending |= mon->stopping;
                 if (state_is_ours(mon, &st))
                         mon->ops.teardown_locked(sfd, mon->spec, &st, lock);
                 else
@@ -557,8 +561,10 @@ static _Noreturn void monitor_loop(struct monitor *mon)
                 if (p[0].revents & POLLIN) {
                         struct signalfd_siginfo si;
                         while (read(mon->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {
-                                if (si.ssi_signo == SIGTERM)
+                                if (si.ssi_signo == SIGTERM) {
+                                        mon->stopping = true;
                                         monitor_finish(mon);
+                                }
                                 if (si.ssi_signo == SIGUSR1)
                                         reeval = true;
                         }

@@ -29,6 +29,7 @@
 #include "jaula/cgroot.h"
 #include "jaula/ipam.h"
 #include "jaula/jail.h"
+#include "jaula/metrics.h"
 #include "jaula/ns.h"
 
 /* The monitors clean up after dead sessions and holders on their own, so
@@ -49,6 +50,7 @@ struct jaula_handle {
         unsigned long ns_flags;
         struct jaula_cgroup *cg; /* opened on demand */
         bool cg_open;
+        bool created; /* jaula_jail_open made the jail (a cold login) */
 };
 
 /* Namespaces the jail of spec unshares (mount and pid always). */
@@ -133,6 +135,10 @@ static void release_locked(int sfd, const char *state_dir, const struct jaula_ja
 
                 if (dying >= 0 && jaula_ns_ino(st->holder_pid, "mnt", &ino) < 0)
                         holder_wait_pidfd(dying, TEARDOWN_WAIT_MS);
+                /* Dead before anyone ended it: every teardown kills the
+                 * holder itself (above) or marks the state ending first. */
+                if (!st->ending)
+                        jaula_metrics_jail_lost(state_dir);
         }
         jaula_state_spec(st, state_dir, &spec, &net);
         jaula_cgroup_destroy(&spec, st->id);
@@ -558,6 +564,7 @@ static int open_locked(const struct jaula_spec *spec, int sfd, const char *sid,
         struct jaula_jail_state st;
         char id[JAULA_ID_MAX];
         uint32_t rnd = 0;
+        bool created;
         int r;
 
         if (spec->scope == JAULA_SCOPE_SESSION && getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
@@ -592,6 +599,7 @@ static int open_locked(const struct jaula_spec *spec, int sfd, const char *sid,
                         jaula_state_unlock_remove(sfd, id, TAKE_FD(lock));
                 return r;
         }
+        created = pidfd < 0;
         if (pidfd >= 0) {
                 jaula_session_sweep(sfd, id);
                 r = jaula_session_add(sfd, id, sid);
@@ -611,6 +619,7 @@ static int open_locked(const struct jaula_spec *spec, int sfd, const char *sid,
                 jaula_session_remove(sfd, id, sid);
                 return jaula_err_set(err, r, "Out of memory");
         }
+        (*ret)->created = created;
         TAKE_FD(pidfd);
         return 0;
 }
@@ -729,6 +738,11 @@ JAULA_EXPORT const char *jaula_handle_session_id(const struct jaula_handle *h)
 JAULA_EXPORT pid_t jaula_handle_holder_pid(const struct jaula_handle *h)
 {
         return h->st.holder_pid;
+}
+
+JAULA_EXPORT bool jaula_handle_created(const struct jaula_handle *h)
+{
+        return h->created;
 }
 
 JAULA_EXPORT void jaula_handle_free(struct jaula_handle *h)

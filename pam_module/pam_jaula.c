@@ -32,6 +32,7 @@
 #include "jaula/env.h"
 #include "jaula/jail.h"
 #include "jaula/log.h"
+#include "jaula/metrics.h"
 #include "jaula/policy.h"
 #include "jaula/spec.h"
 #include "jaula/util.h"
@@ -354,7 +355,15 @@ static int resolve_user(pam_handle_t *pamh, const struct jaula_policy *p, const 
         return r;
 }
 
-static int open_session(pam_handle_t *pamh, int flags, const struct options *opt)
+/* What open_session did, for the counters (metrics.h). */
+struct outcome {
+        enum jaula_metrics_reason reason; /* when refused */
+        bool jailed;                      /* the session was put in a jail */
+        bool created;                     /* … one this session made */
+};
+
+static int open_session(pam_handle_t *pamh, int flags, const struct options *opt,
+                        struct outcome *out)
 {
         _cleanup_(policy_freep) struct jaula_policy *policy = NULL;
         _cleanup_(handle_freep) struct jaula_handle *h = NULL;
@@ -379,29 +388,39 @@ static int open_session(pam_handle_t *pamh, int flags, const struct options *opt
                 return scrub_env(pamh, name);
 
         r = load_policy(pamh, opt->config, &policy);
+        jaula_metrics_use_policy(opt->config, policy);
+        out->reason = JAULA_REFUSED_POLICY;
         if (r != PAM_SUCCESS)
                 return r;
         r = resolve_user(pamh, policy, name, &spec);
         if (r == 0)
                 return PAM_IGNORE;
-        if (r < 0)
+        if (r < 0) {
+                if (r == -PAM_USER_UNKNOWN || r == -PAM_BUF_ERR)
+                        out->reason = JAULA_REFUSED_OTHER;
                 return -r;
+        }
 
+        out->reason = JAULA_REFUSED_SERVICE;
         r = check_service(pamh, spec);
         if (r != PAM_SUCCESS)
                 goto fail;
+        out->reason = JAULA_REFUSED_SHELL;
         r = check_shell(pamh, spec, opt->jailsh);
         if (r != PAM_SUCCESS)
                 goto fail;
+        out->reason = JAULA_REFUSED_OTHER;
         r = scrub_env(pamh, name);
         if (r != PAM_SUCCESS)
                 goto fail;
 
+        out->reason = JAULA_REFUSED_SETUP;
         r = jaula_jail_open(spec, getpid(), &h, &err);
         if (r < 0) {
                 pam_syslog(pamh, LOG_ERR, "Cannot open a jail for user '%s' (rule '%s'): %s", name,
                            spec->rule_name ? spec->rule_name : "?", err.msg);
                 if (r == -EUSERS) {
+                        out->reason = JAULA_REFUSED_LIMIT;
                         tell_user_capped(pamh, flags);
                         r = PAM_MAXTRIES;
                 } else
@@ -440,6 +459,8 @@ static int open_session(pam_handle_t *pamh, int flags, const struct options *opt
                    name, spec->rule_name ? spec->rule_name : "?",
                    spec->profile_name ? spec->profile_name : "?", d->jail_id,
                    d->session_id ? d->session_id : "-");
+        out->jailed = true;
+        out->created = jaula_handle_created(h);
         return PAM_SUCCESS;
 
 fail_close:
@@ -454,6 +475,8 @@ fail:
 
 JAULA_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
+        uint64_t start = jaula_metrics_now_usec();
+        struct outcome out = { .reason = JAULA_REFUSED_OTHER };
         struct options opt;
         int r;
 
@@ -463,7 +486,13 @@ JAULA_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
                 return r;
         }
         log_begin(pamh, &opt);
-        r = open_session(pamh, flags, &opt);
+        jaula_metrics_set_state_dir(NULL); /* until the policy names one */
+        r = open_session(pamh, flags, &opt, &out);
+        if (out.jailed)
+                jaula_metrics_login(JAULA_VIA_PAM,
+                                    out.created ? JAULA_LOGIN_COLD : JAULA_LOGIN_WARM, start);
+        else if (r != PAM_SUCCESS && r != PAM_IGNORE)
+                jaula_metrics_refused(JAULA_VIA_PAM, out.reason);
         log_end();
         /* PAM_MAXTRIES: refused by a per-user cap, the user was told why. */
         if (r == PAM_MAXTRIES)

@@ -27,3 +27,25 @@ if [ -n "$missing" ]; then
 else
 	echo "install-deps: every package is already installed"
 fi
+
+# promtool: t-88 checks `jaula list --format prometheus` and
+# contrib/prometheus/jaula-rules.yml with it.  Debian ships it only inside
+# the prometheus package, whose postinst starts and enables a Prometheus
+# server (invoke-rc.d, deb-systemd-helper) and adds a system user; a
+# build or test host wants none of that, so only the promtool binary (a
+# static Go program) is taken out of the package, into /usr/local/bin.
+if ! command -v promtool >/dev/null 2>&1; then
+	echo "install-deps: extracting promtool from Debian's prometheus package"
+	tmp=$(mktemp -d)
+	chmod 0755 "$tmp" # apt-get download writes as user _apt
+	rc=0
+	if (cd "$tmp" && { apt-get download prometheus 2>/dev/null ||
+		{ apt-get update -qq && apt-get download prometheus; }; }) &&
+		dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool; then
+		install -m 0755 "$tmp/usr/bin/promtool" /usr/local/bin/promtool || rc=1
+	else
+		rc=1
+	fi
+	rm -rf "$tmp"
+	[ "$rc" = 0 ]
+fi

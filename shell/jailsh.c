@@ -50,6 +50,7 @@
 #include "jaula/env.h"
 #include "jaula/jail.h"
 #include "jaula/log.h"
+#include "jaula/metrics.h"
 #include "jaula/ns.h"
 #include "jaula/policy.h"
 #include "jaula/rootfs.h"
@@ -77,7 +78,8 @@ static void log_sink(int prio, const char *msg, void *userdata)
 }
 
 /* The user sees a short reason; the system log gets the detail. */
-static int _printf_(2, 3) refuse(const char *user_msg, const char *fmt, ...)
+static int _printf_(3, 4) refuse(enum jaula_metrics_reason reason, const char *user_msg,
+                                 const char *fmt, ...)
 {
         char detail[1024];
         va_list ap;
@@ -90,6 +92,7 @@ static int _printf_(2, 3) refuse(const char *user_msg, const char *fmt, ...)
                 fprintf(stderr, "jailsh: %s: %s\n", user_msg, detail);
         else
                 fprintf(stderr, "jailsh: %s\n", user_msg);
+        jaula_metrics_refused(JAULA_VIA_JAILSH, reason);
         return EXIT_REFUSED;
 }
 
@@ -525,6 +528,8 @@ static int wait_child(pid_t child, const sigset_t *set)
                         if (r == child) {
                                 if (WIFEXITED(status))
                                         return WEXITSTATUS(status);
+                                if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+                                        jaula_metrics_sigsys_kill();
                                 if (WIFSIGNALED(status))
                                         return 128 + WTERMSIG(status);
                         }
@@ -559,21 +564,22 @@ static int run(int argc, char **argv)
 
         env_capture(&env);
         if (geteuid() != 0)
-                return refuse("not installed setuid root; login refused",
+                return refuse(JAULA_REFUSED_OTHER, "not installed setuid root; login refused",
                               "jailsh runs with euid %u", (unsigned) geteuid());
         if (parse_args(argc, argv, &a) < 0)
-                return refuse("usage: jailsh [-c COMMAND]", "Refused arguments from uid %u",
-                              (unsigned) getuid());
+                return refuse(JAULA_REFUSED_OTHER, "usage: jailsh [-c COMMAND]",
+                              "Refused arguments from uid %u", (unsigned) getuid());
         /* A hard limit setup_guard could not lift (root without
          * CAP_SYS_RESOURCE): refused before anything is made, rather than
          * failing half way with too few descriptors to clean up. */
         if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < SETUP_MIN_FILES)
-                return refuse("your open file limit is too low; login refused",
+                return refuse(JAULA_REFUSED_OTHER, "your open file limit is too low; login refused",
                               "RLIMIT_NOFILE of uid %u is %llu, below %d, and cannot be raised",
                               (unsigned) getuid(), (unsigned long long) nofile.rlim_cur,
                               SETUP_MIN_FILES);
 
         r = jaula_policy_load(a.config, &policy, &diags);
+        jaula_metrics_use_policy(a.config, r < 0 ? NULL : policy);
         if (r < 0) {
                 char line[600];
                 for (size_t i = 0; i < diags.n; i++) {
@@ -581,7 +587,7 @@ static int run(int argc, char **argv)
                         log_sink(LOG_ERR, line, NULL);
                 }
                 jaula_diags_free(&diags);
-                return refuse("the jail policy is broken; login refused",
+                return refuse(JAULA_REFUSED_POLICY, "the jail policy is broken; login refused",
                               "Cannot load policy '%s': %s", a.config, strerror(-r));
         }
         jaula_diags_free(&diags);
@@ -591,14 +597,14 @@ static int run(int argc, char **argv)
                 r = lookup_caller(&user);
         if (r < 0) {
                 jaula_policy_free(policy);
-                return refuse("unknown user; login refused", "Cannot look up uid %u: %s",
-                              (unsigned) getuid(), strerror(-r));
+                return refuse(JAULA_REFUSED_OTHER, "unknown user; login refused",
+                              "Cannot look up uid %u: %s", (unsigned) getuid(), strerror(-r));
         }
         r = jaula_policy_resolve(policy, &user, &spec, &rule, &err);
         if (r == 0) {
                 /* Never a host shell: jailsh is only for jailed users.
                  * (rule points into the policy: freed only after this.) */
-                r = refuse("you are not jailed here; login refused",
+                r = refuse(JAULA_REFUSED_NOT_JAILED, "you are not jailed here; login refused",
                            "User '%s' (uid %u) matches no jail rule%s%s", user.name,
                            (unsigned) user.uid, rule ? ": exempt by " : "", rule ? rule : "");
                 jaula_policy_free(policy);
@@ -608,7 +614,8 @@ static int run(int argc, char **argv)
         jaula_policy_free(policy);
         if (r < 0) {
                 jaula_user_clear(&user);
-                return refuse("the jail policy cannot jail you; login refused", "%s", err.msg);
+                return refuse(JAULA_REFUSED_POLICY,
+                              "the jail policy cannot jail you; login refused", "%s", err.msg);
         }
         jaula_user_clear(&user);
         /* The seccomp filter, compiled or read from /run/jaula-policy here,
@@ -618,28 +625,32 @@ static int run(int argc, char **argv)
         if (!jaula_seccomp_is_empty(&spec->seccomp)) {
                 r = jaula_seccomp_compile(&spec->seccomp, NULL, &filter, NULL, &err);
                 if (r < 0)
-                        return refuse("the jail policy cannot jail you; login refused", "%s",
+                        return refuse(JAULA_REFUSED_POLICY,
+                                      "the jail policy cannot jail you; login refused", "%s",
                                       err.msg);
                 spec->seccomp.compiled = &filter;
         }
         r = env_finish(&env, spec);
         if (r < 0)
-                return refuse("bad environment in the jail profile; login refused",
+                return refuse(JAULA_REFUSED_POLICY,
+                              "bad environment in the jail profile; login refused",
                               "Profile '%s' environment: %s", spec->profile_name, strerror(-r));
 
         /* pam_jaula already opened the jail and put us in its network
          * namespace; otherwise we are the session. */
         r = jaula_jail_find_current(spec, &h, &err);
         if (r < 0)
-                return refuse("cannot find your jail; login refused", "%s", err.msg);
+                return refuse(JAULA_REFUSED_SETUP, "cannot find your jail; login refused", "%s",
+                              err.msg);
         if (r == 0) {
                 r = jaula_jail_open(spec, getpid(), &h, &err);
                 if (r == -EUSERS)
-                        return refuse("you have too many jails or sessions open; login refused",
+                        return refuse(JAULA_REFUSED_LIMIT,
+                                      "you have too many jails or sessions open; login refused",
                                       "User '%s': %s", spec->user.name, err.msg);
                 if (r < 0)
-                        return refuse("cannot set up your jail; login refused", "User '%s': %s",
-                                      spec->user.name, err.msg);
+                        return refuse(JAULA_REFUSED_SETUP, "cannot set up your jail; login refused",
+                                      "User '%s': %s", spec->user.name, err.msg);
                 own_session = true;
         }
         jaula_log(LOG_INFO, "User '%s' enters jail '%s'%s", spec->user.name,
@@ -680,7 +691,8 @@ static int run(int argc, char **argv)
                                          NULL);
                 jaula_handle_free(h);
                 jaula_rootfs_tty_clear(&tty);
-                return refuse("cannot enter your jail; login refused", "%s", err.msg);
+                return refuse(JAULA_REFUSED_SETUP, "cannot enter your jail; login refused", "%s",
+                              err.msg);
         }
         child = -1;
         if (cgfd >= 0) {
@@ -710,16 +722,24 @@ static int run(int argc, char **argv)
         jaula_rootfs_tty_clear(&tty);
         drop_setup_signals();
         if (child < 0) {
-                status = refuse("cannot start your shell; login refused", "clone: %s",
-                                strerror(-child));
+                status = refuse(JAULA_REFUSED_SETUP, "cannot start your shell; login refused",
+                                "clone: %s", strerror(-child));
         } else {
                 struct child_report rep;
                 ssize_t n = read(report[0], &rep, sizeof rep);
 
+                /* EOF: the child exec'd the shell (the pipe is O_CLOEXEC). */
+                if (n == 0)
+                        jaula_metrics_login(JAULA_VIA_JAILSH,
+                                            own_session && jaula_handle_created(h)
+                                                    ? JAULA_LOGIN_COLD
+                                                    : JAULA_LOGIN_WARM,
+                                            jaula_metrics_start_usec());
                 status = wait_child(child, &set);
                 if (n == (ssize_t) sizeof rep) {
                         rep.msg[sizeof rep.msg - 1] = 0;
-                        status = refuse("cannot start your shell in the jail; login refused",
+                        status = refuse(JAULA_REFUSED_SETUP,
+                                        "cannot start your shell in the jail; login refused",
                                         "User '%s': %s", spec->user.name, rep.msg);
                 }
         }

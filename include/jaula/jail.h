@@ -36,6 +36,8 @@ int jaula_jail_enter(struct jaula_handle *h, unsigned long nsflags, struct jaula
 const char *jaula_handle_jail_id(const struct jaula_handle *h);
 const char *jaula_handle_session_id(const struct jaula_handle *h); /* NULL without session */
 pid_t jaula_handle_holder_pid(const struct jaula_handle *h);
+/* Whether jaula_jail_open made the jail rather than joining a live one. */
+bool jaula_handle_created(const struct jaula_handle *h);
 void jaula_handle_free(struct jaula_handle *h);
 
 /* End session_id of jail_id; tear the jail down when its lifetime says so

@@ -163,9 +163,9 @@ _adv_leftovers() {
 		[ -n "$p" ] && echo "processes of uid $uid: $p"
 	done
 	if [ -d "$STATE" ]; then
-		# Kept on purpose: the sweep stamp and a network's bridge-level
+		# Kept on purpose: the sweep stamp, the login counters and a network's bridge-level
 		# records (ready.N, nft, cursor); leases live in net/*/a and net/*/j.
-		find "$STATE" -mindepth 1 \( -type f -o -type l \) ! -name gc.stamp ! -path "$STATE/net/*/ready.*" \
+		find "$STATE" -mindepth 1 \( -type f -o -type l \) ! -name gc.stamp ! -path "$STATE/counters/*" ! -path "$STATE/net/*/ready.*" \
 			! -path "$STATE/net/*/nft" ! -path "$STATE/net/*/cursor" \
 			-printf 'state file %P\n'
 		find "$STATE/jails" -mindepth 1 -maxdepth 1 -type d -printf 'jail dir %P\n' 2>/dev/null

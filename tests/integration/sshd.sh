@@ -437,10 +437,10 @@ remember_jails() {
 _jail_leftovers() {
 	local p f uid
 	if [ -d "$JB_STATE" ]; then
-		# gc.stamp, lock files and a network's own marks (net/NAME/FILE,
+		# gc.stamp, lock files, the login counters and a network's own marks (net/NAME/FILE,
 		# e.g. bridge ready, nft set up) may stay; leases (net/NAME/a/…)
 		# may not.
-		find "$JB_STATE" -mindepth 1 \( -type f -o -type l \) ! -name gc.stamp ! -name '*.lock' \
+		find "$JB_STATE" -mindepth 1 \( -type f -o -type l \) ! -name gc.stamp ! -name '*.lock' ! -path "$JB_STATE/counters/*" \
 			! -regex "$JB_STATE/net/[^/]*/[^/]*" -printf 'state file %P\n'
 		find "$JB_STATE/jails" -mindepth 1 -maxdepth 1 -type d -printf 'jail dir %P\n' 2>/dev/null
 	fi

@@ -20,7 +20,7 @@ out=$(J list); rc=$?
 expect_eq "list with no registry exits 0" 0 "$rc"
 expect_match "… and says so" "\(no jails\)" "$out"
 expect_eq "list --json with no registry" '{"state_dir":"'"$STATE"'","jails":[]}' "$(J list --json)"
-expect_match "prometheus with no jail" "jaula_jails 0" "$(J list --format prometheus)"
+expect_match "prometheus with no jail" "jaula_jails\\{host=\"[^\"]*\"\\} 0" "$(J list --format prometheus)"
 J list --format yaml >/dev/null 2>&1; expect_eq "an unknown --format is a usage error" 2 "$?"
 J show 'a/../b' >/dev/null 2>&1; expect_eq "show of a malformed id exits 2" 2 "$?"
 J show u999999 >/dev/null 2>&1; expect_eq "show of a missing jail exits 6" 6 "$?"
@@ -77,7 +77,7 @@ expect_eq "list --json describes the jail" good "$v"
 prom=$(J list --format prometheus)
 bad=$(grep -vE '^# (HELP|TYPE) jaula_[a-z_]+ .+$|^jaula_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.e+-]+$' <<<"$prom")
 expect_eq "prometheus output is well-formed textfile format" "" "$bad"
-expect_match "prometheus: pids of the jail" "jaula_jail_pids\{jail=\"$ID\",user=\"$U\"\} [0-9]+" "$prom"
+expect_match "prometheus: pids of the jail" "jaula_jail_pids\{host=\"[^\"]*\",jail=\"$ID\",user=\"$U\"\} [0-9]+" "$prom"
 expect_match "prometheus: CPU is a counter in seconds" "# TYPE jaula_jail_cpu_seconds_total counter" "$prom"
 
 out=$(J show "$ID"); rc=$?
