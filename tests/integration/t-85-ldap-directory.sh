@@ -1,0 +1,363 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# t-85 — identities from a real LDAP directory.  A private slapd on
+# 127.0.0.1 holds posixAccount users and a posixGroup (uids and gids in
+# 7xxxxx); the host resolves them through nslcd (libnss-ldapd), and a real
+# sshd with Debian's stock config and PAM stack logs them in with keys.
+#   - a directory user in the directory group the policy jails lands in
+#     that group's jail (hostname, rootfs, uid);
+#   - a user removed from the group with ldapmodify is not matched by the
+#     group rule at the next login (nslcd keeps no cache; see README for
+#     nscd and SSSD, whose caches make this a window);
+#   - with slapd killed, a user the policy would jail is refused — the
+#     directory user by sshd (unknown user), and a user whose passwd entry
+#     is local but whose jailing group is in the directory by pam_jaula,
+#     with the reason in syslog, through the thin module and through the
+#     full one — while root and a local user decided before the group rule
+#     still log in.
+#
+# Host hygiene: everything runs in a private mount namespace (this script
+# re-executes itself under `unshare -m`) where /etc/nsswitch.conf,
+# /etc/nslcd.conf and /run are bind mounts of test files; slapd and nslcd
+# are started here and killed by PID.  The host's NSS, PAM and daemons are
+# never touched.  nslcd rather than SSSD: it keeps no cache of its own, so
+# "directory down" means lookups really fail (SSSD answers from its cache
+# while offline, expired or not) and a removal shows at the next lookup.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/sshd.sh"
+
+need_root
+need_cmd ssh ssh-keygen socat unshare slapd slapadd ldapmodify nslcd
+[ -e /usr/lib/x86_64-linux-gnu/libnss_ldap.so.2 ] || [ -n "$(ls /lib/*/libnss_ldap.so.2 2>/dev/null)" ] ||
+	skip_all "libnss-ldapd is not installed (scripts/install-deps.sh)"
+[ -e "$TOP/pam_module/pam_jaula.so" ] || skip_all "pam_module/pam_jaula.so is not built"
+[ -x "$TOP/cli/jaula" ] || skip_all "cli/jaula is not built"
+
+if [ "${JAULA_T85_INNER:-}" != 1 ]; then
+	# The mount point of the policy under /etc (the thin module trusts a
+	# match table only for a policy there), made and removed out here.
+	ETCDIR=/etc/jaula-t85-$TAG
+	mkdir -m 0755 "$ETCDIR" || skip_all "cannot create $ETCDIR"
+	on_exit "rmdir '$ETCDIR'"
+	JAULA_T85_INNER=1 JAULA_T85_ETC=$ETCDIR \
+		unshare -m --propagation private bash "$0" "$@"
+	rc=$?
+	exit "$rc"
+fi
+ETCDIR=$JAULA_T85_ETC
+
+# ------------------------------------------------------------ the namespace
+
+L=$(mktemp -d /tmp/jaula-t85.XXXXXX) || skip_all "mktemp failed"
+chmod 0711 "$L"
+on_exit "rm -rf '$L'"
+
+# A private /run: nslcd's socket directory, sshd's privilege separation
+# directory and the policy cache live there, not in the host's /run.
+mkdir -p "$L/run/nslcd" "$L/run/sshd" "$L/run/lock"
+chown nslcd:nslcd "$L/run/nslcd"
+mount --bind "$L/run" /run || skip_all "cannot bind a private /run"
+
+# NSS: files first, then the directory; shadow stays local.
+sed -e 's/^\(passwd\|group\):.*/\1: files ldap/' -e 's/^shadow:.*/shadow: files/' \
+	-e 's/^gshadow:.*/gshadow: files/' /etc/nsswitch.conf > "$L/nsswitch.conf"
+grep -q '^passwd: files ldap$' "$L/nsswitch.conf" || echo 'passwd: files ldap' >> "$L/nsswitch.conf"
+grep -q '^group: files ldap$' "$L/nsswitch.conf" || echo 'group: files ldap' >> "$L/nsswitch.conf"
+mount --bind "$L/nsswitch.conf" /etc/nsswitch.conf || skip_all "cannot bind nsswitch.conf"
+
+# ------------------------------------------------------------ the directory
+
+BASE="dc=jaula-t85,dc=test"
+LPORT=$(_free_port) || skip_all "no free port"
+NSLCD_PID=
+SLAPD_PID=
+mkdir -m 0700 "$L/db"
+cat > "$L/slapd.conf" <<EOF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/nis.schema
+include /etc/ldap/schema/inetorgperson.schema
+pidfile $L/slapd.pid
+modulepath /usr/lib/ldap
+moduleload back_mdb
+database mdb
+suffix "$BASE"
+rootdn "cn=admin,$BASE"
+rootpw jaula-t85-secret
+directory $L/db
+index objectClass eq
+index uid,memberUid,cn,uidNumber,gidNumber eq
+EOF
+
+# Directory ids: 7xxxxx, far from the host's (useradd stops at 60000);
+# UM's local uid 6xxxxx.
+BASEID=$((700000 + 0x$TAG % 9000 * 10))
+UA=jaula-d${TAG}a      # directory user in the jailed group
+UB=jaula-d${TAG}b      # directory user, removed from the group later
+UM=jaula-m${TAG}       # local passwd entry, jailing group in the directory
+UL=jaula-l${TAG}       # local user, exempt before the group rule
+DGROUP=jaula-dg$TAG    # the directory group the policy jails
+DPRIMARY=jaula-dp$TAG  # directory users' primary group (not jailed)
+UM_UID=$((BASEID - 100000 + 5))
+
+start_slapd() {
+	slapd -f "$L/slapd.conf" -h "ldap://127.0.0.1:$LPORT/" -d 0 > "$L/slapd.log" 2>&1 &
+	SLAPD_PID=$!
+	for _ in $(seq 100); do
+		ldapsearch -x -H "ldap://127.0.0.1:$LPORT/" -b "$BASE" -s base '(objectClass=*)' dn \
+			> /dev/null 2>&1 && return 0
+		kill -0 "$SLAPD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# slapd did not start:" >&2; tail -5 "$L/slapd.log" >&2
+	return 1
+}
+stop_slapd() {
+	[ -n "$SLAPD_PID" ] || return 0
+	kill "$SLAPD_PID" 2>/dev/null; wait "$SLAPD_PID" 2>/dev/null
+	SLAPD_PID=
+}
+on_exit stop_slapd
+
+HOMES=$L/home
+mkdir -m 0755 "$HOMES"
+ldif_user() { # NAME UID
+	cat <<EOF
+dn: uid=$1,ou=people,$BASE
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: $1
+cn: $1
+sn: t85
+uidNumber: $2
+gidNumber: $((BASEID + 1))
+homeDirectory: $HOMES/$1
+loginShell: $JB_JAILSH
+
+EOF
+}
+write_directory() {
+	{
+		cat <<-EOF
+		dn: $BASE
+		objectClass: dcObject
+		objectClass: organization
+		o: jaula t-85
+		dc: jaula-t85
+
+		dn: ou=people,$BASE
+		objectClass: organizationalUnit
+		ou: people
+
+		dn: ou=groups,$BASE
+		objectClass: organizationalUnit
+		ou: groups
+
+		dn: cn=$DPRIMARY,ou=groups,$BASE
+		objectClass: posixGroup
+		cn: $DPRIMARY
+		gidNumber: $((BASEID + 1))
+
+		dn: cn=$DGROUP,ou=groups,$BASE
+		objectClass: posixGroup
+		cn: $DGROUP
+		gidNumber: $((BASEID + 2))
+		memberUid: $UA
+		memberUid: $UB
+		memberUid: $UM
+
+		EOF
+		ldif_user "$UA" $((BASEID + 3))
+		ldif_user "$UB" $((BASEID + 4))
+	} > "$L/data.ldif"
+	slapadd -q -f "$L/slapd.conf" -l "$L/data.ldif" > "$L/slapadd.log" 2>&1
+}
+
+# nslcd reads /etc/nslcd.conf only: a bind mount of the test's.
+start_nslcd() {
+	# reconnect_retrytime 1: once slapd is gone, nslcd stops retrying
+	# after a second, so a lookup fails at once instead of after ~10 s.
+	cat > "$L/nslcd.conf" <<-EOF
+	uid nslcd
+	gid nslcd
+	uri ldap://127.0.0.1:$LPORT/
+	base $BASE
+	reconnect_sleeptime 1
+	reconnect_retrytime 1
+	EOF
+	chmod 0600 "$L/nslcd.conf"
+	mount --bind "$L/nslcd.conf" /etc/nslcd.conf || return 1
+	nslcd -d > "$L/nslcd.log" 2>&1 &
+	NSLCD_PID=$!
+	for _ in $(seq 100); do
+		[ -S /run/nslcd/socket ] && getent passwd "$UA" > /dev/null && return 0
+		kill -0 "$NSLCD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# nslcd did not start or does not resolve $UA:" >&2; tail -5 "$L/nslcd.log" >&2
+	return 1
+}
+stop_nslcd() {
+	[ -n "$NSLCD_PID" ] || return 0
+	kill "$NSLCD_PID" 2>/dev/null; wait "$NSLCD_PID" 2>/dev/null
+	NSLCD_PID=
+}
+on_exit stop_nslcd
+
+
+# ------------------------------------------------------------ set-up
+
+install_jailsh || skip_all "cannot install a setuid copy of jailsh"
+ROOTFS=$(ssh_rootfs) || skip_all "cannot build the ssh test rootfs"
+write_directory || { diag < "$L/slapadd.log"; skip_all "slapadd cannot load the test directory"; }
+start_slapd || skip_all "cannot start slapd"
+start_nslcd || skip_all "cannot start nslcd"
+
+# Directory users' homes (sshd and jailsh need them).
+for u in "$UA" "$UB"; do
+	mkdir -m 0755 "$HOMES/$u"
+	chown "$(id -u "$u"):$((BASEID + 1))" "$HOMES/$u"
+done
+# UM: in /etc/passwd with a uid outside both ranges of the policy (only
+# the group rule can jail it), its jailing group only in the directory.
+# UL: a plain local user with a host shell.
+_jb_dir
+mkdir -m 0700 -p "$JB_DIR/ukeys"
+make_user "$UM" "jaula-mg$TAG" || skip_all "cannot create a local user"
+usermod -u "$UM_UID" "$UM" 2> /dev/null && chown -R "$UM" "$(getent passwd "$UM" | cut -d: -f6)" ||
+	skip_all "cannot give $UM a uid outside the local range"
+make_user "$UL" "jaula-lg$TAG" /bin/bash || skip_all "cannot create a local user"
+# Keys for the directory users and root (AuthorizedKeysFile is the test's).
+for u in "$UA" "$UB" root; do
+	ssh-keygen -q -t ed25519 -N '' -f "$JB_DIR/ukeys/$u" || skip_all "ssh-keygen failed"
+done
+
+# The policy: local accounts (root, UL) decided first by uid, as README
+# advises for directory hosts; then the directory group; then every other
+# directory uid in a second profile, so that leaving the group shows as a
+# different jail rather than as a refusal.
+mkdir -m 0755 -p "$JB_DIR/etc"
+JB_POLICY=$JB_DIR/etc/jaula.conf
+JB_STATE=$JB_DIR/state
+JB_CGPATH=jaula-t$TAG
+JB_UIDS="$((BASEID + 3)) $((BASEID + 4)) $UM_UID"
+on_exit "_sweep_jails"
+cat > "$JB_POLICY" <<EOF
+global = { state_dir = "$JB_STATE"; cgroup_path = "$JB_CGPATH"; };
+rootfs = { ssh = { path = "$ROOTFS"; }; };
+profiles = {
+  jailed = { rootfs = "ssh"; hostname = "jb-$TAG"; };
+  rest = { rootfs = "ssh"; hostname = "jr-$TAG"; };
+};
+match = (
+  { name = "local"; uids = [ "0-59999" ]; exempt = true; },
+  { name = "directory-group"; groups = [ "$DGROUP" ]; profile = "jailed"; },
+  { name = "directory-rest"; uids = [ "700000-799999" ]; profile = "rest"; }
+);
+EOF
+chmod 0644 "$JB_POLICY"
+mount --bind "$JB_DIR/etc" "$ETCDIR" || skip_all "cannot bind the policy under /etc"
+on_exit "umount '$ETCDIR'"
+THIN_POLICY=$ETCDIR/jaula.conf
+out=$("$JAULA" check-config --config "$THIN_POLICY" 2>&1) ||
+	{ printf '%s\n' "$out" | diag; skip_all "the test policy does not check"; }
+
+SSHD_PAM_ARGS="config=$THIN_POLICY jailsh=$JB_JAILSH debug" SSHD_JAIL_GROUP=$DGROUP SSHD_SYSLOG=1 \
+	SSHD_EXTRA="AllowUsers root" start_sshd PORT || skip_all "cannot start a test sshd"
+for u in "$UA" "$UB" root; do
+	install -m 0644 "$JB_DIR/ukeys/$u.pub" "$SSHD_DIR/keys/$u.pub"
+done
+LOG=$SSHD_DIR/syslog.log
+
+# ------------------------------------------------------------ directory up
+
+expect_eq "nslcd resolves the directory user (uid from the directory)" \
+	"$((BASEID + 3))" "$(id -u "$UA" 2>&1)"
+expect_match "... and the directory group with its members" \
+	"^$DGROUP:.*:$((BASEID + 2)):.*$UA" "$(getent group "$DGROUP" 2>&1)"
+
+out=$(ssh_as "$UA" 'hostname; cat /etc/jaula-ssh-rootfs; id -u; id -gn' 2>&1)
+expect_eq "a directory user in the jailed directory group lands in that group's jail" \
+	"jb-$TAG|jaula ssh test rootfs|$((BASEID + 3))|$DPRIMARY" "$(tr '\n' '|' <<<"$out" | sed 's/|$//')"
+remember_jails
+out=$(ssh_as "$UM" 'hostname; id -u' 2>&1)
+expect_eq "a local user whose jailing group is in the directory lands in that jail too" \
+	"jb-$TAG|$UM_UID" "$(tr '\n' '|' <<<"$out" | sed 's/|$//')"
+out=$(ssh_as "$UB" hostname 2>&1)
+expect_eq "the second directory user is in the group's jail before leaving the group" "jb-$TAG" "$out"
+remember_jails
+expect_jails_gone "every jail ends with its login" 10
+
+# ------------------------------------------------------------ membership change
+
+ldapmodify -x -H "ldap://127.0.0.1:$LPORT/" -D "cn=admin,$BASE" -w jaula-t85-secret > "$L/modify.log" 2>&1 <<EOF
+dn: cn=$DGROUP,ou=groups,$BASE
+changetype: modify
+delete: memberUid
+memberUid: $UB
+EOF
+check "ldapmodify removes $UB from $DGROUP" test $? = 0
+# nslcd keeps no cache and no nscd runs here: the next lookup sees the
+# change.  With nscd, `nscd -i group`; with SSSD, `sss_cache -E` (README).
+out=$(ssh_as "$UB" hostname 2>&1)
+expect_eq "at the next login the removed user is no longer matched by the group rule (lands in the other rule's jail)" \
+	"jr-$TAG" "$out"
+remember_jails
+expect_jails_gone "the jail ends with the login" 10
+
+# ------------------------------------------------------------ directory down
+
+stop_slapd
+# The first lookups after the loss wait for nslcd's reconnect; let it
+# give up once before the logins (only to keep the test short).
+getent passwd "$UA" > /dev/null 2>&1
+before=$(wc -c < "$LOG")
+
+expect_eq "with slapd down, the directory user is unknown to NSS (a lookup error)" "" \
+	"$(getent passwd "$UA" 2>/dev/null)"
+if out=$(ssh_as "$UA" hostname 2>&1); then
+	not_ok "with slapd down, the directory user cannot log in"; echo "$out" | diag
+else
+	ok "with slapd down, the directory user cannot log in (sshd cannot resolve the user)"
+fi
+
+out=$(ssh_as "$UM" hostname 2>&1); rc=$?
+if [ "$rc" != 0 ] && [ -z "$(jail_ids)" ]; then
+	ok "with slapd down, the local user whose jailing group is in the directory is refused (thin module path)"
+else
+	not_ok "with slapd down, the local user whose jailing group is in the directory is refused (thin module path)"
+	echo "rc=$rc out=$out" | diag
+fi
+sleep 0.3
+newlog=$(tail -c +$((before + 1)) "$LOG" | { syslog_lines /dev/stdin; })
+expect_match "... the thin module hands the lookup error to the full module" \
+	"Loading the full module: the user's groups could not be looked up" "$newlog"
+expect_match "... which refuses and logs why (a group lookup failed)" \
+	"Cannot jail user '$UM'.*group lookup failed" "$newlog"
+if grep -q "not jailed here" <<<"$newlog$out"; then
+	not_ok "... by pam_jaula, before any shell runs (jailsh was reached)"
+else
+	ok "... by pam_jaula, before any shell runs"
+fi
+
+# The full module decides alone for a policy outside /etc.
+sshd_pam_args "config=$JB_POLICY jailsh=$JB_JAILSH"
+before=$(wc -c < "$LOG")
+out=$(ssh_as "$UM" hostname 2>&1); rc=$?
+sleep 0.3
+newlog=$(tail -c +$((before + 1)) "$LOG" | { syslog_lines /dev/stdin; })
+if [ "$rc" != 0 ] && grep -q "Cannot jail user '$UM'.*group lookup failed" <<<"$newlog"; then
+	ok "... and so it is through the full module, reason logged"
+else
+	not_ok "... and so it is through the full module, reason logged"
+	{ echo "rc=$rc out=$out"; printf '%s\n' "$newlog" | tail -5; } | diag
+fi
+sshd_pam_args "config=$THIN_POLICY jailsh=$JB_JAILSH debug"
+
+out=$(ssh_as root 'id -u' 2>&1)
+expect_eq "with slapd down, root still logs in" 0 "$out"
+out=$(ssh_as "$UL" 'id -un' 2>&1)
+expect_eq "with slapd down, a local user (exempt by uid, before the group rule) still logs in" "$UL" "$out"
+expect_jails_gone "nothing is left of the refused logins" 10
+
+finish
