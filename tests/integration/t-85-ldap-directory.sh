@@ -19,197 +19,27 @@
 # Host hygiene: everything runs in a private mount namespace (this script
 # re-executes itself under `unshare -m`) where /etc/nsswitch.conf,
 # /etc/nslcd.conf and /run are bind mounts of test files; slapd and nslcd
-# are started here and killed by PID.  The host's NSS, PAM and daemons are
-# never touched.  nslcd rather than SSSD: it keeps no cache of its own, so
-# "directory down" means lookups really fail (SSSD answers from its cache
-# while offline, expired or not) and a removal shows at the next lookup.
+# are started here and killed by PID (tests/integration/ldap.sh, which
+# also says why nslcd rather than SSSD).
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/sshd.sh"
+source "$(dirname "$0")/ldap.sh"
 
 need_root
-need_cmd ssh ssh-keygen socat unshare slapd slapadd ldapmodify nslcd
-[ -e /usr/lib/x86_64-linux-gnu/libnss_ldap.so.2 ] || [ -n "$(ls /lib/*/libnss_ldap.so.2 2>/dev/null)" ] ||
-	skip_all "libnss-ldapd is not installed (scripts/install-deps.sh)"
+need_cmd ssh ssh-keygen socat
+why=$(ldap_missing) && skip_all "$why"
 [ -e "$TOP/pam_module/pam_jaula.so" ] || skip_all "pam_module/pam_jaula.so is not built"
 [ -x "$TOP/cli/jaula" ] || skip_all "cli/jaula is not built"
 
-if [ "${JAULA_T85_INNER:-}" != 1 ]; then
-	# The mount point of the policy under /etc (the thin module trusts a
-	# match table only for a policy there), made and removed out here.
-	ETCDIR=/etc/jaula-t85-$TAG
-	mkdir -m 0755 "$ETCDIR" || skip_all "cannot create $ETCDIR"
-	on_exit "rmdir '$ETCDIR'"
-	JAULA_T85_INNER=1 JAULA_T85_ETC=$ETCDIR \
-		unshare -m --propagation private bash "$0" "$@"
-	rc=$?
-	exit "$rc"
-fi
-ETCDIR=$JAULA_T85_ETC
-
-# ------------------------------------------------------------ the namespace
-
-L=$(mktemp -d /tmp/jaula-t85.XXXXXX) || skip_all "mktemp failed"
-chmod 0711 "$L"
-on_exit "rm -rf '$L'"
-
-# A private /run: nslcd's socket directory, sshd's privilege separation
-# directory and the policy cache live there, not in the host's /run.
-mkdir -p "$L/run/nslcd" "$L/run/sshd" "$L/run/lock"
-chown nslcd:nslcd "$L/run/nslcd"
-mount --bind "$L/run" /run || skip_all "cannot bind a private /run"
-
-# NSS: files first, then the directory; shadow stays local.
-sed -e 's/^\(passwd\|group\):.*/\1: files ldap/' -e 's/^shadow:.*/shadow: files/' \
-	-e 's/^gshadow:.*/gshadow: files/' /etc/nsswitch.conf > "$L/nsswitch.conf"
-grep -q '^passwd: files ldap$' "$L/nsswitch.conf" || echo 'passwd: files ldap' >> "$L/nsswitch.conf"
-grep -q '^group: files ldap$' "$L/nsswitch.conf" || echo 'group: files ldap' >> "$L/nsswitch.conf"
-mount --bind "$L/nsswitch.conf" /etc/nsswitch.conf || skip_all "cannot bind nsswitch.conf"
-
-# ------------------------------------------------------------ the directory
-
-BASE="dc=jaula-t85,dc=test"
-LPORT=$(_free_port) || skip_all "no free port"
-NSLCD_PID=
-SLAPD_PID=
-mkdir -m 0700 "$L/db"
-cat > "$L/slapd.conf" <<EOF
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/nis.schema
-include /etc/ldap/schema/inetorgperson.schema
-pidfile $L/slapd.pid
-modulepath /usr/lib/ldap
-moduleload back_mdb
-database mdb
-suffix "$BASE"
-rootdn "cn=admin,$BASE"
-rootpw jaula-t85-secret
-directory $L/db
-index objectClass eq
-index uid,memberUid,cn,uidNumber,gidNumber eq
-EOF
-
-# Directory ids: 7xxxxx, far from the host's (useradd stops at 60000);
-# UM's local uid 6xxxxx.
-BASEID=$((700000 + 0x$TAG % 9000 * 10))
-UA=jaula-d${TAG}a      # directory user in the jailed group
-UB=jaula-d${TAG}b      # directory user, removed from the group later
-UM=jaula-m${TAG}       # local passwd entry, jailing group in the directory
-UL=jaula-l${TAG}       # local user, exempt before the group rule
-DGROUP=jaula-dg$TAG    # the directory group the policy jails
-DPRIMARY=jaula-dp$TAG  # directory users' primary group (not jailed)
-UM_UID=$((BASEID - 100000 + 5))
-
-start_slapd() {
-	slapd -f "$L/slapd.conf" -h "ldap://127.0.0.1:$LPORT/" -d 0 > "$L/slapd.log" 2>&1 &
-	SLAPD_PID=$!
-	for _ in $(seq 100); do
-		ldapsearch -x -H "ldap://127.0.0.1:$LPORT/" -b "$BASE" -s base '(objectClass=*)' dn \
-			> /dev/null 2>&1 && return 0
-		kill -0 "$SLAPD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "# slapd did not start:" >&2; tail -5 "$L/slapd.log" >&2
-	return 1
-}
-stop_slapd() {
-	[ -n "$SLAPD_PID" ] || return 0
-	kill "$SLAPD_PID" 2>/dev/null; wait "$SLAPD_PID" 2>/dev/null
-	SLAPD_PID=
-}
-on_exit stop_slapd
-
-HOMES=$L/home
-mkdir -m 0755 "$HOMES"
-ldif_user() { # NAME UID
-	cat <<EOF
-dn: uid=$1,ou=people,$BASE
-objectClass: inetOrgPerson
-objectClass: posixAccount
-uid: $1
-cn: $1
-sn: t85
-uidNumber: $2
-gidNumber: $((BASEID + 1))
-homeDirectory: $HOMES/$1
-loginShell: $JB_JAILSH
-
-EOF
-}
-write_directory() {
-	{
-		cat <<-EOF
-		dn: $BASE
-		objectClass: dcObject
-		objectClass: organization
-		o: jaula t-85
-		dc: jaula-t85
-
-		dn: ou=people,$BASE
-		objectClass: organizationalUnit
-		ou: people
-
-		dn: ou=groups,$BASE
-		objectClass: organizationalUnit
-		ou: groups
-
-		dn: cn=$DPRIMARY,ou=groups,$BASE
-		objectClass: posixGroup
-		cn: $DPRIMARY
-		gidNumber: $((BASEID + 1))
-
-		dn: cn=$DGROUP,ou=groups,$BASE
-		objectClass: posixGroup
-		cn: $DGROUP
-		gidNumber: $((BASEID + 2))
-		memberUid: $UA
-		memberUid: $UB
-		memberUid: $UM
-
-		EOF
-		ldif_user "$UA" $((BASEID + 3))
-		ldif_user "$UB" $((BASEID + 4))
-	} > "$L/data.ldif"
-	slapadd -q -f "$L/slapd.conf" -l "$L/data.ldif" > "$L/slapadd.log" 2>&1
-}
-
-# nslcd reads /etc/nslcd.conf only: a bind mount of the test's.
-start_nslcd() {
-	# reconnect_retrytime 1: once slapd is gone, nslcd stops retrying
-	# after a second, so a lookup fails at once instead of after ~10 s.
-	cat > "$L/nslcd.conf" <<-EOF
-	uid nslcd
-	gid nslcd
-	uri ldap://127.0.0.1:$LPORT/
-	base $BASE
-	reconnect_sleeptime 1
-	reconnect_retrytime 1
-	EOF
-	chmod 0600 "$L/nslcd.conf"
-	mount --bind "$L/nslcd.conf" /etc/nslcd.conf || return 1
-	nslcd -d > "$L/nslcd.log" 2>&1 &
-	NSLCD_PID=$!
-	for _ in $(seq 100); do
-		[ -S /run/nslcd/socket ] && getent passwd "$UA" > /dev/null && return 0
-		kill -0 "$NSLCD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "# nslcd did not start or does not resolve $UA:" >&2; tail -5 "$L/nslcd.log" >&2
-	return 1
-}
-stop_nslcd() {
-	[ -n "$NSLCD_PID" ] || return 0
-	kill "$NSLCD_PID" 2>/dev/null; wait "$NSLCD_PID" 2>/dev/null
-	NSLCD_PID=
-}
-on_exit stop_nslcd
-
+LDAP_NAME=t85 ldap_enter_ns "$0" "$@"
+ldap_ns_setup || skip_all "cannot set up the private mount namespace"
+ldap_names
 
 # ------------------------------------------------------------ set-up
 
 install_jailsh || skip_all "cannot install a setuid copy of jailsh"
 ROOTFS=$(ssh_rootfs) || skip_all "cannot build the ssh test rootfs"
-write_directory || { diag < "$L/slapadd.log"; skip_all "slapadd cannot load the test directory"; }
+write_directory "$UA" "$UB" "$UM" || { diag < "$L/slapadd.log"; skip_all "slapadd cannot load the test directory"; }
 start_slapd || skip_all "cannot start slapd"
 start_nslcd || skip_all "cannot start nslcd"
 
@@ -290,7 +120,7 @@ expect_jails_gone "every jail ends with its login" 10
 
 # ------------------------------------------------------------ membership change
 
-ldapmodify -x -H "ldap://127.0.0.1:$LPORT/" -D "cn=admin,$BASE" -w jaula-t85-secret > "$L/modify.log" 2>&1 <<EOF
+ldap_modify > "$L/modify.log" 2>&1 <<EOF
 dn: cn=$DGROUP,ou=groups,$BASE
 changetype: modify
 delete: memberUid
