@@ -135,6 +135,29 @@ expect_eq "at the next login the removed user is no longer matched by the group 
 remember_jails
 expect_jails_gone "the jail ends with the login" 10
 
+# forward_probe USER: `ssh -N -L` to this sshd's own port through USER's
+# login; prints "forwarded" when the host's sshd banner came through the
+# forward, else "not forwarded".  (When the PAM session fails, sshd 9.2
+# keeps the connection but restricts it: no forwarding, no command.)
+forward_probe() {
+	local fport fpid banner= i
+	fport=$(_free_port)
+	ssh_as "$1" -N "-L127.0.0.1:$fport:127.0.0.1:$SSHD_PORT" > "$L/fwd.out" 2>&1 &
+	fpid=$!
+	for i in $(seq 50); do
+		kill -0 "$fpid" 2> /dev/null || break
+		banner=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$fport && head -c 7 <&3" 2> /dev/null)
+		[ -n "$banner" ] && break
+		sleep 0.1
+	done
+	if [ -n "$banner" ]; then echo forwarded; else echo "not forwarded"; fi
+	kill $(pgrep -P "$fpid") "$fpid" 2> /dev/null
+	wait "$fpid" 2> /dev/null
+}
+# The probe itself: a local user whom no jail holds forwards from the host.
+expect_eq "ssh -N -L of an unjailed local user forwards from the host's network (the probe works)" \
+	"forwarded" "$(forward_probe "$UL")"
+
 # ------------------------------------------------------------ directory down
 
 stop_slapd
@@ -169,6 +192,15 @@ if grep -q "not jailed here" <<<"$newlog$out"; then
 else
 	ok "... by pam_jaula, before any shell runs"
 fi
+
+# What a "not jailed" from pam_jaula would give away even with jailsh as
+# the shell: sshd opens the PAM session for `ssh -N` too, and forwards
+# ports from the host's network when pam_jaula has put it in no jail.
+before_sshd=$(wc -c < "$SSHD_DIR/sshd.log")
+expect_eq "... and gets no port forwarding from the host's network (ssh -N -L to the host's sshd)" \
+	"not forwarded" "$(forward_probe "$UM")"
+expect_match "... because sshd restricts a connection whose PAM session was refused" \
+	"PAM: pam_open_session\(\)" "$(tail -c +$((before_sshd + 1)) "$SSHD_DIR/sshd.log")"
 
 # The full module decides alone for a policy outside /etc.
 sshd_pam_args "config=$JB_POLICY jailsh=$JB_JAILSH"
