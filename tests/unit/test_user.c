@@ -266,8 +266,8 @@ static void test_group_rule_with_directory_down(void **state)
 
         /* With the group rule first, the local member's groups come from
          * files alone (getgrouplist drops the directory): the rule's group
-         * is asked by name, fails, and the decision is an error — before
-         * the fix it was "not jailed". */
+         * is asked by name, fails, and the decision is an error, never
+         * "not jailed". */
         p = load(policy_group_first);
         dir_down = true;
         n_getgrnam = 0;
