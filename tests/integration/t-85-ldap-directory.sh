@@ -7,8 +7,9 @@
 #   - a directory user in the directory group the policy jails lands in
 #     that group's jail (hostname, rootfs, uid);
 #   - a user removed from the group with ldapmodify is not matched by the
-#     group rule at the next login (nslcd keeps no cache; see README for
-#     nscd and SSSD, whose caches make this a window);
+#     group rule at the next login, and is again once added back (nslcd
+#     keeps no cache; see README for nscd and SSSD, whose caches make this
+#     a window);
 #   - with slapd killed, a user the policy would jail is refused — the
 #     directory user by sshd (unknown user), and a user whose passwd entry
 #     is local but whose jailing group is in the directory by pam_jaula,
@@ -132,6 +133,18 @@ check "ldapmodify removes $UB from $DGROUP" test $? = 0
 out=$(ssh_as "$UB" hostname 2>&1)
 expect_eq "at the next login the removed user is no longer matched by the group rule (lands in the other rule's jail)" \
 	"jr-$TAG" "$out"
+remember_jails
+expect_jails_gone "the jail ends with the login" 10
+
+ldap_modify > "$L/modify.log" 2>&1 <<EOF
+dn: cn=$DGROUP,ou=groups,$BASE
+changetype: modify
+add: memberUid
+memberUid: $UB
+EOF
+check "ldapmodify adds $UB back to $DGROUP" test $? = 0
+out=$(ssh_as "$UB" hostname 2>&1)
+expect_eq "at the next login the user added to the group is in the group's jail again" "jb-$TAG" "$out"
 remember_jails
 expect_jails_gone "the jail ends with the login" 10
 
