@@ -181,11 +181,14 @@ before=$(wc -c < "$LOG")
 
 expect_eq "with slapd down, the directory user is unknown to NSS (a lookup error)" "" \
 	"$(getent passwd "$UA" 2>/dev/null)"
+before_sshd=$(wc -c < "$SSHD_DIR/sshd.log")
 if out=$(ssh_as "$UA" hostname 2>&1); then
 	not_ok "with slapd down, the directory user cannot log in"; echo "$out" | diag
 else
-	ok "with slapd down, the directory user cannot log in (sshd cannot resolve the user)"
+	ok "with slapd down, the directory user cannot log in"
 fi
+expect_match "... sshd cannot resolve the user" "Invalid user $UA" \
+	"$(tail -c +$((before_sshd + 1)) "$SSHD_DIR/sshd.log")"
 
 out=$(ssh_as "$UM" hostname 2>&1); rc=$?
 if [ "$rc" != 0 ] && [ -z "$(jail_ids)" ]; then
