@@ -18,27 +18,40 @@
 #include "policy-safety.h"
 #include "policy-types.h"
 
-static bool rule_matches(const struct pol_rule *ru, const struct jaula_user *u)
+/* 1 when the rule matches, 0 when not, -errno when the user's groups
+ * could not be known. */
+static int rule_matches(const struct pol_rule *ru, const struct jaula_user *u)
 {
         if (ru->any_user)
-                return true;
+                return 1;
         for (size_t i = 0; i < ru->n_users; i++)
                 if (u->name && strcmp(ru->users[i], u->name) == 0)
-                        return true;
+                        return 1;
         for (size_t i = 0; i < ru->n_uids; i++)
                 if (u->uid >= ru->uids[i].lo && u->uid <= ru->uids[i].hi)
-                        return true;
+                        return 1;
         for (size_t i = 0; i < ru->n_groups; i++) {
                 /* gid_names includes the primary group; u->group covers a
                  * caller that filled only the primary group. */
                 if (u->group && strcmp(ru->groups[i], u->group) == 0)
-                        return true;
+                        return 1;
                 for (size_t j = 0; j < u->n_gids; j++)
                         if (u->gid_names && u->gid_names[j] &&
                             strcmp(ru->groups[i], u->gid_names[j]) == 0)
-                                return true;
+                                return 1;
         }
-        return false;
+        /* getgrouplist leaves out a group source that failed: before "not a
+         * member", ask each group of the rule itself (user.c).  Not for
+         * root: uid 0 is never jailed (creds.c refuses it), so a matching
+         * group rule could only refuse root's login, and a directory that
+         * is down must not lock root out of the host. */
+        for (size_t i = 0; u->nss_groups && u->uid != 0 && i < ru->n_groups; i++) {
+                int r = jaula_user_in_group(u, ru->groups[i]);
+
+                if (r != 0)
+                        return r;
+        }
+        return 0;
 }
 
 /* Copies that remember running out of memory, so spec building reads as
@@ -277,9 +290,14 @@ JAULA_EXPORT int jaula_policy_resolve(const struct jaula_policy *p, const struct
                 return jaula_err_set(err, -EINVAL, "Invalid arguments");
         for (size_t i = 0; i < p->rules.n; i++) {
                 const struct pol_rule *ru = POL_AT(p->rules, struct pol_rule, i);
-                int r;
+                int r = rule_matches(ru, user);
 
-                if (!rule_matches(ru, user))
+                if (r < 0)
+                        return jaula_err_set(err, r,
+                                             "Cannot tell whether user '%s' is in the groups "
+                                             "of rule '%s': a group lookup failed: %s",
+                                             user->name, ru->name, strerror(-r));
+                if (r == 0)
                         continue;
                 if (ru->exempt) {
                         *ret = NULL;
@@ -303,9 +321,12 @@ JAULA_EXPORT int jaula_policy_resolve(const struct jaula_policy *p, const struct
 JAULA_EXPORT int jaula_policy_match_index(const struct jaula_policy *p,
                                           const struct jaula_user *user)
 {
-        for (size_t i = 0; p && user && i < p->rules.n; i++)
-                if (rule_matches(POL_AT(p->rules, struct pol_rule, i), user))
-                        return (int) i;
+        for (size_t i = 0; p && user && i < p->rules.n; i++) {
+                int r = rule_matches(POL_AT(p->rules, struct pol_rule, i), user);
+
+                if (r != 0)
+                        return r < 0 ? r : (int) i;
+        }
         return -ENOENT;
 }
 

@@ -105,6 +105,19 @@ enum {
 int jaula_matchtab_decide(const struct jaula_matchtab *t, const char *name, uid_t uid,
                           jaula_matchtab_groups_fn groups, void *ud, long *ret_rule);
 
+/* Whether the user is a member of GROUP, asked of NSS for that group by
+ * name: 1, 0, or -errno when a group source failed (user.c's
+ * jaula_user_in_group). */
+typedef int (*jaula_matchtab_member_fn)(void *ud, const char *group);
+
+/* jaula_matchtab_decide, and before a rule naming groups is passed over
+ * because none of them is among the user's group names, member() is asked
+ * about each of them: getgrouplist leaves out a source that failed, so
+ * its list alone cannot tell "not a member" from "not known". */
+int jaula_matchtab_decide_checked(const struct jaula_matchtab *t, const char *name, uid_t uid,
+                                  jaula_matchtab_groups_fn groups,
+                                  jaula_matchtab_member_fn member, void *ud, long *ret_rule);
+
 /* Writer side (matchtab.c, in libjaula): the serialized table of policy P
  * with the sources' identities (as jaula_policy_cache_write takes them).
  * 0 and a malloc'd buffer, or -ENOMEM / -E2BIG. */

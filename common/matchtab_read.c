@@ -204,8 +204,8 @@ int jaula_matchtab_load(const char *dir, const char *path, const char *stamp,
 
 /* match.c's rule_matches, with the group names fetched on first need. */
 static int rule_matches(const struct jaula_matchtab_rule *ru, const char *name, uid_t uid,
-                        jaula_matchtab_groups_fn groups, void *ud, const char *const **names,
-                        size_t *n_names, bool *have_names)
+                        jaula_matchtab_groups_fn groups, jaula_matchtab_member_fn member,
+                        void *ud, const char *const **names, size_t *n_names, bool *have_names)
 {
         int r;
 
@@ -229,11 +229,24 @@ static int rule_matches(const struct jaula_matchtab_rule *ru, const char *name, 
                 for (size_t j = 0; j < *n_names; j++)
                         if ((*names)[j] && strcmp(ru->groups[i], (*names)[j]) == 0)
                                 return 1;
+        /* Not for root, as in match.c: uid 0 is never jailed. */
+        for (size_t i = 0; member && uid != 0 && i < ru->n_groups; i++) {
+                r = member(ud, ru->groups[i]);
+                if (r != 0)
+                        return r;
+        }
         return 0;
 }
 
 int jaula_matchtab_decide(const struct jaula_matchtab *t, const char *name, uid_t uid,
                           jaula_matchtab_groups_fn groups, void *ud, long *ret_rule)
+{
+        return jaula_matchtab_decide_checked(t, name, uid, groups, NULL, ud, ret_rule);
+}
+
+int jaula_matchtab_decide_checked(const struct jaula_matchtab *t, const char *name, uid_t uid,
+                                  jaula_matchtab_groups_fn groups,
+                                  jaula_matchtab_member_fn member, void *ud, long *ret_rule)
 {
         const char *const *names = NULL;
         size_t n_names = 0;
@@ -243,7 +256,8 @@ int jaula_matchtab_decide(const struct jaula_matchtab *t, const char *name, uid_
                 return -EINVAL;
         for (size_t i = 0; i < t->n_rules; i++) {
                 const struct jaula_matchtab_rule *ru = &t->rules[i];
-                int r = rule_matches(ru, name, uid, groups, ud, &names, &n_names, &have_names);
+                int r = rule_matches(ru, name, uid, groups, member, ud, &names, &n_names,
+                                     &have_names);
 
                 if (r < 0)
                         return r;

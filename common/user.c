@@ -8,7 +8,16 @@
  * login program gave it (initgroups); jailsh passes those in
  * (jaula_user_lookup_uid_groups), which spares it getgrouplist: that walks
  * every NSS source, and with Debian's "group: files systemd" it loads
- * libnss_systemd and its libraries at every login. */
+ * libnss_systemd and its libraries at every login.
+ *
+ * A source that fails (LDAP down, nslcd or sssd not answering) is an
+ * error here, never "no such entry": glibc's *_r calls return 0 with no
+ * result only when every source said NOTFOUND, and the errno of the
+ * failing source otherwise (nss-ldapd's is ENOENT).  getgrouplist cannot
+ * say that a source failed — it leaves it out — so a user whose groups
+ * came from it carries nss_groups, and match.c asks the group a rule names
+ * directly (jaula_user_in_group) before deciding that the user is not in
+ * it. */
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -23,6 +32,20 @@
 #include "jaula/util.h"
 
 #define NSS_BUF_MAX (1024 * 1024)
+/* A group entry holds every member's name. */
+#define NSS_GROUP_BUF_MAX (16 * 1024 * 1024)
+
+/* The -errno of a failed *_r lookup (r != 0).  ENOENT or ESRCH here is the
+ * failing source's errno, not an answer: -EIO, so that no caller takes it
+ * for an unknown name. */
+static int nss_error(int r)
+{
+        if (r == ENOMEM || r == ERANGE)
+                return -r;
+        if (r == ENOENT || r == ESRCH)
+                return -EIO;
+        return -r;
+}
 
 /* Name of gid; a group without a name is given its number, which a rule
  * can never name by accident because the policy refuses numeric group
@@ -48,7 +71,9 @@ static int group_name(gid_t gid, char **ret)
                         return -ERANGE;
                 size *= 2;
         }
-        if (r == 0 && res && res->gr_name && *res->gr_name) {
+        if (r != 0)
+                return nss_error(r);
+        if (res && res->gr_name && *res->gr_name) {
                 *ret = strdup(res->gr_name);
         } else {
                 snprintf(num, sizeof num, "%" PRIu32, (uint32_t) gid);
@@ -118,6 +143,7 @@ static int fill_from_passwd(const struct passwd *pw, const gid_t *gids, size_t n
                 goto fail;
         }
         r = gids ? given_groups(pw, gids, n_gids, &u) : nss_groups(pw, &u);
+        u.nss_groups = !gids;
         if (r < 0)
                 goto fail;
         u.gid_names = calloc(u.n_gids ? u.n_gids : 1, sizeof(char *));
@@ -172,8 +198,8 @@ static int lookup(const char *name, uid_t uid, bool by_name, const gid_t *gids, 
                         return -ERANGE;
                 size *= 2;
         }
-        if (r != 0 && r != ENOENT && r != ESRCH && r != EBADF && r != EPERM)
-                return -r;
+        if (r != 0)
+                return nss_error(r);
         if (!res)
                 return -ENOENT;
         return fill_from_passwd(res, gids, n_gids, ret);
@@ -197,4 +223,41 @@ JAULA_EXPORT int jaula_user_lookup_uid_groups(uid_t uid, const gid_t *gids, size
         if (!gids && n_gids)
                 return -EINVAL;
         return lookup(NULL, uid, false, gids ? gids : &(gid_t){ 0 }, n_gids, ret);
+}
+
+JAULA_EXPORT int jaula_user_in_group(const struct jaula_user *u, const char *group)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 4096;
+        struct group gr, *res = NULL;
+        int r;
+
+        if (!u || !group)
+                return -EINVAL;
+        for (;;) {
+                char *nb = realloc(buf, size);
+
+                if (!nb)
+                        return -ENOMEM;
+                buf = nb;
+                r = getgrnam_r(group, &gr, buf, size, &res);
+                if (r != ERANGE)
+                        break;
+                if (size >= NSS_GROUP_BUF_MAX)
+                        return -ERANGE;
+                size *= 2;
+        }
+        if (r != 0)
+                return nss_error(r);
+        if (!res)
+                return 0;
+        if (res->gr_gid == u->gid)
+                return 1;
+        for (size_t i = 0; i < u->n_gids; i++)
+                if (u->gids[i] == res->gr_gid)
+                        return 1;
+        for (char **m = res->gr_mem; u->name && m && *m; m++)
+                if (strcmp(*m, u->name) == 0)
+                        return 1;
+        return 0;
 }

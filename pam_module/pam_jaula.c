@@ -336,7 +336,8 @@ static int resolve_user(pam_handle_t *pamh, const struct jaula_policy *p, const 
 
         r = jaula_user_lookup_name(name, &user);
         if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "Cannot look user '%s' up: %s", name, strerror(-r));
+                pam_syslog(pamh, LOG_ERR, "Cannot look user '%s' up: %s", name,
+                           r == -EIO ? "a name service source failed" : strerror(-r));
                 return r == -ENOMEM                    ? -PAM_BUF_ERR
                        : (r == -ENOENT || r == -ESRCH) ? -PAM_USER_UNKNOWN
                                                        : -PAM_SESSION_ERR;

@@ -11,7 +11,9 @@
  * matchtab.h) and runs the first-match-wins decision of match.c over it:
  * no matching rule, or an exempt one first, is PAM_IGNORE with nothing
  * loaded.  The user's groups are asked of NSS only when a rule naming
- * groups is reached undecided, exactly as user.c asks.
+ * groups is reached undecided, exactly as user.c asks; a source that
+ * fails is never taken for "not in the group" (the full module then
+ * decides, and refuses: see user.c).
  *
  * Everything else goes to the full module, which then decides for itself:
  * a jailed user, an unknown user, a second pam_jaula line, options this
@@ -44,6 +46,7 @@
 #define DATA_NAME "pam_jaula_session" /* the full module's session data */
 #define USER_MESSAGE "jaula: your session could not be set up; contact the administrator"
 #define NSS_BUF_MAX (1024 * 1024)
+#define NSS_GROUP_BUF_MAX (16 * 1024 * 1024) /* a group entry names every member */
 
 /* The Makefile passes the digest of libjaula's sources, as to the cache. */
 #ifndef JAULA_SRC_STAMP
@@ -144,6 +147,7 @@ struct groups {
         const char *user;
         gid_t gid;
         gid_t *gids;
+        size_t n_gids;
         char **names;
         size_t n;
 };
@@ -177,7 +181,10 @@ static int group_name(gid_t gid, char **ret)
                         return -ERANGE;
                 size *= 2;
         }
-        if (r == 0 && res && res->gr_name && *res->gr_name) {
+        /* Not 0: a source failed (its errno), which is no answer. */
+        if (r != 0)
+                return r == ENOMEM ? -ENOMEM : -EIO;
+        if (res && res->gr_name && *res->gr_name) {
                 *ret = strdup(res->gr_name);
         } else {
                 snprintf(num, sizeof num, "%" PRIu32, (uint32_t) gid);
@@ -200,6 +207,7 @@ static int groups_of(void *ud, const char *const **ret_names, size_t *ret_n)
                 g->gids = ng;
                 if (getgrouplist(g->user, g->gid, g->gids, &got) >= 0) {
                         n = got;
+                        g->n_gids = (size_t) n;
                         break;
                 }
                 if (got <= n)
@@ -224,6 +232,44 @@ static int groups_of(void *ud, const char *const **ret_names, size_t *ret_n)
         g->n++;
         *ret_names = (const char *const *) g->names;
         *ret_n = g->n;
+        return 0;
+}
+
+/* user.c's jaula_user_in_group: GROUP by name, since getgrouplist leaves
+ * out a source that failed. */
+static int member_of(void *ud, const char *group)
+{
+        struct groups *g = ud;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 4096;
+        struct group gr, *res = NULL;
+        int r;
+
+        for (;;) {
+                char *nb = realloc(buf, size);
+
+                if (!nb)
+                        return -ENOMEM;
+                buf = nb;
+                r = getgrnam_r(group, &gr, buf, size, &res);
+                if (r != ERANGE)
+                        break;
+                if (size >= NSS_GROUP_BUF_MAX)
+                        return -ERANGE;
+                size *= 2;
+        }
+        if (r != 0)
+                return r == ENOMEM ? -ENOMEM : -EIO;
+        if (!res)
+                return 0;
+        if (res->gr_gid == g->gid)
+                return 1;
+        for (size_t i = 0; i < g->n_gids; i++)
+                if (g->gids[i] == res->gr_gid)
+                        return 1;
+        for (char **m = res->gr_mem; m && *m; m++)
+                if (strcmp(*m, g->user) == 0)
+                        return 1;
         return 0;
 }
 
@@ -267,12 +313,13 @@ static int thin_decide(pam_handle_t *pamh, const struct options *o, const char *
         }
         if (r != 0 || !res) {
                 jaula_matchtab_clear(&t);
-                *ret_why = "the user was not found";
+                *ret_why = r ? "the user could not be looked up" : "the user was not found";
                 return 1;
         }
         g.user = res->pw_name;
         g.gid = res->pw_gid;
-        r = jaula_matchtab_decide(&t, res->pw_name, res->pw_uid, groups_of, &g, &rule);
+        r = jaula_matchtab_decide_checked(&t, res->pw_name, res->pw_uid, groups_of, member_of,
+                                          &g, &rule);
         groups_clear(&g);
         if (r == JAULA_MATCHTAB_FREE) {
                 if (o->debug)

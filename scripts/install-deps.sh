@@ -49,3 +49,40 @@ if ! command -v promtool >/dev/null 2>&1; then
 	rm -rf "$tmp"
 	[ "$rc" = 0 ]
 fi
+
+# slapd, nslcd, libnss-ldapd, ldap-utils: the LDAP directory of t-85, which
+# runs its own slapd and nslcd in a private mount namespace.  Installed so
+# that they change nothing on the host: no daemon is started (a policy-rc.d
+# for the install only), slapd builds no database (preseeded), and
+# libnss-ldapd leaves /etc/nsswitch.conf alone (its question stays empty);
+# their boot-time start is then disabled.
+ldap_packages="slapd nslcd libnss-ldapd ldap-utils"
+ldap_missing=""
+for p in $ldap_packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || ldap_missing="$ldap_missing $p"
+done
+if [ -n "$ldap_missing" ]; then
+	echo "install-deps: installing, with no daemon started:$ldap_missing"
+	echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+	made_policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		made_policy=1
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT INT TERM
+	fi
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $ldap_missing
+	if [ -n "$made_policy" ]; then
+		rm -f /usr/sbin/policy-rc.d
+		trap - EXIT INT TERM
+	fi
+	for s in slapd nslcd; do
+		if [ -d /run/systemd/system ]; then
+			systemctl disable --now "$s" >/dev/null 2>&1 || true
+		else
+			update-rc.d "$s" disable >/dev/null 2>&1 || true
+		fi
+	done
+fi

@@ -90,6 +90,11 @@ int jaula_user_lookup_uid(uid_t uid, struct jaula_user *ret);
  * shell, whose login program already set its groups. */
 int jaula_user_lookup_uid_groups(uid_t uid, const gid_t *gids, size_t n_gids,
                                  struct jaula_user *ret);
+/* Whether GROUP, asked of NSS by name, has u as a member (its gid among
+ * u's groups, or u's name among its members): 1, 0 (also when no such
+ * group exists), or -errno when a group source failed.  For users whose
+ * groups came from getgrouplist, which leaves a failed source out. */
+int jaula_user_in_group(const struct jaula_user *u, const char *group);
 
 /* Resolve: a pure function of (policy, user).  Returns 1 and a spec when
  * the user is jailed; 0 and *ret = NULL when no rule matches or the first

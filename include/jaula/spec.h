@@ -77,6 +77,7 @@ struct jaula_user {
         gid_t *gids;  /* supplementary groups, primary included */
         char **gid_names; /* names of gids[], same order */
         size_t n_gids;
+        bool nss_groups; /* gids came from getgrouplist (jaula_user_in_group) */
 };
 
 struct jaula_mount_spec {

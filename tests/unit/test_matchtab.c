@@ -201,6 +201,75 @@ static void test_groups_only_when_needed(void **state)
         jaula_policy_free(p);
 }
 
+/* member() answers for one group: "teachers" is down (-EIO), "wheel"
+ * lists the user, any other group does not. */
+static int scripted_member(void *ud, const char *group)
+{
+        int *calls = ud;
+
+        (*calls)++;
+        if (strcmp(group, "teachers") == 0)
+                return -EIO;
+        return strcmp(group, "wheel") == 0;
+}
+
+static int no_groups(void *ud, const char *const **ret, size_t *ret_n)
+{
+        static const char *const none[] = { NULL };
+
+        *ret = none;
+        *ret_n = 0;
+        return 0;
+}
+
+/* A rule naming groups the user's list lacks asks member() about each of
+ * them before passing over the rule: a failed lookup is returned (the
+ * caller refuses), a membership member() finds decides as a match would. */
+static void test_member_checked(void **state)
+{
+        struct jaula_policy *p = load(policies[1]);
+        struct jaula_matchtab t;
+        char *buf = table_for(p, &t, NULL);
+        int calls = 0;
+        long rule;
+
+        /* Decided by uid before any group rule: member() never asked. */
+        assert_int_equal(jaula_matchtab_decide_checked(&t, "root", 0, no_groups,
+                                                       scripted_member, &calls, &rule),
+                         JAULA_MATCHTAB_FREE);
+        assert_int_equal(calls, 0);
+        /* "wheel" (exempt) lists the user although getgrouplist did not. */
+        assert_int_equal(jaula_matchtab_decide_checked(&t, "carl", 5000, no_groups,
+                                                       scripted_member, &calls, &rule),
+                         JAULA_MATCHTAB_FREE);
+        assert_int_equal(rule, 1);
+        assert_int_equal(calls, 1);
+        /* Without member(), the same call would have passed every rule. */
+        assert_int_equal(jaula_matchtab_decide(&t, "carl", 5000, no_groups, NULL, &rule),
+                         JAULA_MATCHTAB_FREE);
+        jaula_matchtab_clear(&t);
+        free(buf);
+        jaula_policy_free(p);
+
+        /* policies[0]: "by-group" names teachers, whose lookup fails. */
+        p = load(policies[0]);
+        buf = table_for(p, &t, NULL);
+        calls = 0;
+        assert_int_equal(jaula_matchtab_decide_checked(&t, "carl", 5000, no_groups,
+                                                       scripted_member, &calls, &rule),
+                         -EIO);
+        assert_int_equal(calls, 1);
+        /* Root (uid 0 is never jailed) passes the same rule unasked. */
+        calls = 0;
+        assert_int_equal(jaula_matchtab_decide_checked(&t, "root", 0, no_groups,
+                                                       scripted_member, &calls, &rule),
+                         JAULA_MATCHTAB_FREE);
+        assert_int_equal(calls, 0);
+        jaula_matchtab_clear(&t);
+        free(buf);
+        jaula_policy_free(p);
+}
+
 /* Every truncation, and every single flipped byte that still parses,
  * either fails to parse or yields a table the matcher can walk. */
 static void test_damaged_tables(void **state)
@@ -304,6 +373,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_agrees_with_match_c),
                 cmocka_unit_test(test_groups_only_when_needed),
+                cmocka_unit_test(test_member_checked),
                 cmocka_unit_test(test_damaged_tables),
                 cmocka_unit_test(test_fresh),
         };
