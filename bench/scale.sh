@@ -24,10 +24,19 @@
 #   - proof that nothing is left: links on our bridges, network
 #     namespaces (system-wide count against the count before), cgroups,
 #     mounts, leases, state files.
+#   - the slab caches that grew most per jail (/proc/slabinfo, num_objs ×
+#     objsize, before the first login against the last checkpoint) and the
+#     file systems (superblocks) one jail mounts.
+# BENCH_SCALE_NET=0: the same profile without `network` (loopback only, the
+# jail keeps its network namespace); the output files get a "-nonet"
+# suffix (bench/out/scale-nonet.md).
 # Output: bench/out/scale.md (a section of RESULTS.md), every login in
 # bench/out/scale-logins.txt (INDEX UID MS STATUS CPU_MS).
 source "$(dirname "$0")/lib.sh"
 bench_init scale
+NET=${BENCH_SCALE_NET:-1}
+SFX=
+[ "$NET" = 0 ] && SFX=-nonet
 read -r -a NS <<<"${*:-${BENCH_SCALE_N:-1 100 500 1000}}"
 MAXN=0
 for n in "${NS[@]}"; do
@@ -37,7 +46,18 @@ done
 [ "$MAXN" -le 2046 ] || bench_die "N ≤ 2046 (two bridges of 1023 ports)"
 
 bench_rootfs
-bench_jailsh || bench_die "cannot build the setuid test jailsh"
+# BENCH_SCALE_TREE: build the jailsh under test from another checkout (its
+# common/libjaula.a built) — bench/scale-ab.sh sets a revision beside the
+# working tree this way, measured by this very script.
+if [ -n "${BENCH_SCALE_TREE:-}" ]; then
+	_jb_dir || bench_die "no temp dir"
+	(TOP=$BENCH_SCALE_TREE; bench_jailsh) || bench_die "cannot build the setuid test jailsh from $BENCH_SCALE_TREE"
+	JB_JAILSH=$JB_DIR/jailsh
+	SRC_TREE=$BENCH_SCALE_TREE
+else
+	bench_jailsh || bench_die "cannot build the setuid test jailsh"
+	SRC_TREE=$TOP
+fi
 STATE=$JB_DIR/state
 CGPATH=jaula-s$TAG
 BR0=jb-s${TAG}0 BR1=jb-s${TAG}1
@@ -60,12 +80,14 @@ on_exit "_scale_cg_sweep"
 on_exit "_scale_kill_all"
 
 mkdir -m 0755 -p "$JB_DIR/etc"
+NETKEY='network = "s";'
+[ "$NET" = 0 ] && NETKEY=
 cat > "$JB_DIR/etc/jaula.conf" <<EOF
 global = { state_dir = "$STATE"; cgroup_path = "$CGPATH"; default_shell = "/bin/sh";
            include_dir = "$JB_DIR/etc/conf.d"; };
 rootfs = { r = { path = "$ROOTFS"; }; };
 networks = { s = { bridges = [ "$BR0", "$BR1" ]; subnet = "10.253.0.0/16"; }; };
-profiles = { p = { rootfs = "r"; scope = "user"; lifetime = "processes"; network = "s";
+profiles = { p = { rootfs = "r"; scope = "user"; lifetime = "processes"; $NETKEY
                    hostname = "jb-%U"; tmp_size = "16M";
                    limits = { memory = "256M"; pids = 64; cpu = "50%"; }; }; };
 match = ( { name = "scale"; groups = [ "$GROUP" ]; profile = "p"; } );
@@ -178,19 +200,35 @@ probe_total() { awk '$NF == "total" { print $4 }' "$1" | head -1; }
 probe_calls() { # FILE → "name calls" lines
 	awk 'NR > 2 && $1 !~ /^-/ && $NF != "total" { if (NF == 6) print $6, $4; else if (NF == 5) print $5, $4 }' "$1"
 }
+# /proc/slabinfo as "cache bytes" (num_objs × objsize)
+slabs() { awk 'NR > 2 { print $1, $3 * $4 }' /proc/slabinfo; }
+slab_growth() { # BEFORE AFTER N → the 12 caches that grew most, KiB per jail
+	join <(sort "$1") <(sort "$2") | awk -v n="$3" '{ d = ($3 - $2) / 1024 / (n < 1 ? 1 : n); if (d >= 0.5) print d, $1 }' |
+		sort -rn | head -12 | awk '{ printf "%s%s %.1f", (NR > 1 ? ", " : ""), $2, $1 }'
+}
+# The file systems of one live jail: its holder's mounts, by superblock
+# (st_dev), those the host does not have, with their type.
+superblocks() {
+	local h
+	h=$(holders | head -1)
+	[ -n "$h" ] && [ -r "/proc/$h/mountinfo" ] || return 0
+	awk 'NR == FNR { host[$3] = 1; next } !($3 in host) && !seen[$3]++ { for (i = 7; $i != "-"; i++); printf "%s%s", (c++ ? ", " : ""), $(i + 1) } END { printf " (%d)", c }' \
+		/proc/self/mountinfo "/proc/$h/mountinfo"
+}
 at() { awk -v k="$2" 'NR == k { printf "%.1f", $3 }' "$1"; }
 
-bootstrap_bridges
-probe "$BENCH_OUT/scale-probe-0.txt"
+[ "$NET" = 0 ] || bootstrap_bridges
+probe "$BENCH_OUT/scale$SFX-probe-0.txt"
 IFS=$'\n' read -r -d '' -a CPS < <(printf '%s\n' "${NS[@]}" | sort -n -u; printf '\0')
-out=$BENCH_OUT/scale-logins.txt
+out=$BENCH_OUT/scale$SFX-logins.txt
 : > "$out"
-memrows=() proberows=() notes=()
+memrows=() proberows=() notes=() sbrow= slabrow=
 BUDGET=${BENCH_SCALE_BUDGET:-480}
 sleep 2
 netns0=$(n_netns)
 read -r s0 k0 p0 c0 < <(bench_meminfo)
 m0=$(tree_kmem)
+slabs > "$JB_DIR/slab0"
 t_start=$(date +%s.%N)
 done_n=0 failed=0
 for N in "${CPS[@]}"; do
@@ -211,10 +249,10 @@ for N in "${CPS[@]}"; do
 		[ -n "$METER" ] && echo "$BASHPID" > "$METER/cgroup.procs"
 		exec "$HELPERS/bench_spawn" "$JB_JAILSH" $((BENCH_UID0 + done_n)) "$GID" $((N - done_n)) \
 			'sleep 100000 </dev/null >/dev/null 2>&1 &'
-	) 2>>"$BENCH_OUT/scale-logins.err" | awk -v off="$done_n" '{ $1 += off; print; fflush() }' >> "$out"
+	) 2>>"$BENCH_OUT/scale$SFX-logins.err" | awk -v off="$done_n" '{ $1 += off; print; fflush() }' >> "$out"
 	done_n=$(wc -l < "$out")
 	failed=$(awk '$4 != 0' "$out" | wc -l)
-	[ "$done_n" -ge "$N" ] || notes+=("bench_spawn stopped at login $done_n: $(tail -2 "$BENCH_OUT/scale-logins.err" | tr '\n|' '  ')")
+	[ "$done_n" -ge "$N" ] || notes+=("bench_spawn stopped at login $done_n: $(tail -2 "$BENCH_OUT/scale$SFX-logins.err" | tr '\n|' '  ')")
 	sleep 2
 	read -r s1 k1 p1 c1 < <(bench_meminfo)
 	m1=$(tree_kmem)
@@ -222,11 +260,15 @@ for N in "${CPS[@]}"; do
 	kpj=$(awk -v a="$m0" -v b="$m1" -v n="$live" 'BEGIN { if (n < 1) n = 1; printf "%.0f", (b - a) / 1024 / n }')
 	per=$(awk -v n="$live" -v s=$((s1 - s0)) -v k=$((k1 - k0)) -v p=$((p1 - p0)) -v c=$((c1 - c0)) \
 		'BEGIN { if (n < 1) n = 1; printf "%.0f | %.0f | %.0f | %.0f | **%.0f**", s / n, k / n, p / n, c / n, (s + k + p + c) / n }')
-	memrows+=("| $done_n | $live | $links | $cgs | **$kpj** | $per |")
-	probe "$BENCH_OUT/scale-probe-$done_n.txt" "$live"
-	grow=$(join <(probe_calls "$BENCH_OUT/scale-probe-0.txt" | sort) <(probe_calls "$BENCH_OUT/scale-probe-$done_n.txt" | sort) |
+	last_kpj=$kpj last_mi=$(awk -v n="$live" -v s=$((s1 - s0)) -v k=$((k1 - k0)) -v p=$((p1 - p0)) -v c=$((c1 - c0)) 'BEGIN { if (n < 1) n = 1; printf "%.0f", (s + k + p + c) / n }')
+	memrows+=("| $done_n | $live | $links | $cgs | **$kpj** | $per | $(cut -d' ' -f1-3 /proc/loadavg) |")
+	slabs > "$JB_DIR/slab1"
+	slabrow=$(slab_growth "$JB_DIR/slab0" "$JB_DIR/slab1" "$live")
+	[ -n "$sbrow" ] || sbrow=$(superblocks)
+	probe "$BENCH_OUT/scale$SFX-probe-$done_n.txt" "$live"
+	grow=$(join <(probe_calls "$BENCH_OUT/scale$SFX-probe-0.txt" | sort) <(probe_calls "$BENCH_OUT/scale$SFX-probe-$done_n.txt" | sort) |
 		awk '$3 > $2 * 1.1 + 2 { printf "%s %d→%d, ", $1, $2, $3 }' | sed 's/, $//')
-	proberows+=("| $done_n | $(probe_total "$BENCH_OUT/scale-probe-0.txt") | $(probe_total "$BENCH_OUT/scale-probe-$done_n.txt") | ${grow:-none} |")
+	proberows+=("| $done_n | $(probe_total "$BENCH_OUT/scale$SFX-probe-0.txt") | $(probe_total "$BENCH_OUT/scale$SFX-probe-$done_n.txt") | ${grow:-none} |")
 	[ "$done_n" -ge "$N" ] || break
 done
 create_s=$(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
@@ -261,7 +303,7 @@ leftrow="| $nlive | $(n_links) | $(( $(n_netns) - netns0 )) | $(n_cgroups) | $(n
 # over the logins that succeeded (a failed login is quick and says
 # nothing about the cost of a jail); failures are counted apart.
 all=$out
-out=$BENCH_OUT/scale-logins-ok.txt
+out=$BENCH_OUT/scale$SFX-logins-ok.txt
 awk '$4 == 0' "$all" > "$out"
 fail111=$(awk '$4 == 111' "$all" | wc -l)
 [ "$failed" = 0 ] || notes+=("$failed of $done_n logins failed ($fail111 of them with exit status 111); the timings are over the $((done_n - failed)) that succeeded, numbered in order of success")
@@ -285,14 +327,23 @@ mean=$(awk '{ s += $3 } END { if (NR) printf "%.1f", s / NR }' "$out")
 # The per-100 means show a trend the single logins hide.
 trend=$(awk '{ b = int((NR - 1) / 100); s[b] += $3; c[b] += $5; n[b]++ } END { for (i = 0; i in n; i++) printf "%s%d–%d: %.0f (%.1f)", (i ? ", " : ""), i * 100 + 1, i * 100 + n[i], s[i] / n[i], c[i] / n[i] }' "$out")
 
-sec=$BENCH_OUT/scale.md
+# One line for scripts (bench/scale-ab.sh).
+echo "commit=$(git -C "$SRC_TREE" rev-parse --short HEAD) ok=$((done_n - failed)) failed=$failed first_med=$firstmed last_med=$lastmed ratio=$ratio cpu_first=$cpu_first cpu_last=$cpu_last cpu_ratio=$cratio memcg_kib=${last_kpj:-} meminfo_kib=${last_mi:-} load=$(cut -d' ' -f1 /proc/loadavg)" > "$BENCH_OUT/scale$SFX-summary.txt"
+sec=$BENCH_OUT/scale$SFX.md
 {
-	echo "## Scale: up to N simultaneous per-user jails"
+	if [ "$NET" = 0 ]; then echo "## Scale without a network: up to N simultaneous per-user jails, loopback only"
+	else echo "## Scale: up to N simultaneous per-user jails"; fi
 	echo
 	echo "$done_n users (created in ${users_s} s in one batch) log in one after the other as themselves through the"
 	echo "setuid jailsh, \`jailsh -c 'sleep 100000 &'\`, each into its own jail — scope user, lifetime processes, all"
-	echo "namespaces, veth on one of 2 bridges of one network (10.253.0.0/16, stable addresses; one bridge takes at"
-	echo "most 1023 ports), limits memory 256M / pids 64 / cpu 50%, default seccomp; rootfs: $ROOTFS_KIND."
+	if [ "$NET" = 0 ]; then
+		echo "namespaces, no \`network\` (the jail's own network namespace with loopback only, no veth), limits"
+		echo "memory 256M / pids 64 / cpu 50%, default seccomp; rootfs: $ROOTFS_KIND."
+	else
+		echo "namespaces, veth on one of 2 bridges of one network (10.253.0.0/16, stable addresses; one bridge takes at"
+		echo "most 1023 ports), limits memory 256M / pids 64 / cpu 50%, default seccomp; rootfs: $ROOTFS_KIND."
+	fi
+	echo "Commit: $(git -C "$SRC_TREE" rev-parse --short HEAD)$(git -C "$SRC_TREE" diff --quiet HEAD -- common shell || echo ' with uncommitted changes')."
 	echo "Every jail stays alive (its sleeper) until the teardown at the end; the checkpoints are taken on the way."
 	echo "Load average at the end of the logins: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores; it counts everything running then, the benchmark's own jails included)."
 	echo
@@ -329,9 +380,14 @@ sec=$BENCH_OUT/scale.md
 	echo "PageTables, Percpu ÷ live jails — system-wide, so other test runs on this shared machine move it."
 	echo "Both include each jail's sleeper process (a bare \`sleep\` is ~92 KiB of memcg kmem here)."
 	echo
-	echo "| N | live jails | veths on our bridges | cgroup dirs | memcg kmem | meminfo Slab | KernelStack | PageTables | Percpu | meminfo total |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| N | live jails | veths on our bridges | cgroup dirs | memcg kmem | meminfo Slab | KernelStack | PageTables | Percpu | meminfo total | load |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 	printf '%s\n' "${memrows[@]}"
+	echo
+	echo "Slab caches that grew most, KiB per live jail, from before the first login to the last checkpoint"
+	echo "(/proc/slabinfo num_objs × objsize; system-wide): ${slabrow:-—}."
+	echo
+	echo "File systems of one jail (superblocks the host does not have, from its holder's mountinfo): ${sbrow:-—}."
 	echo
 	echo "Left after the teardown (all must be 0; netns Δ is the change of the system-wide count, which other"
 	echo "processes move — a jail's netns that survived would keep its veth on our bridges, counted first):"
