@@ -73,7 +73,16 @@ bench_users "$PREFIX" $((MAXN + 1)) "$GROUP" "$JB_DIR/home" || bench_die "cannot
 users_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 GID=$(getent group "$GROUP" | cut -d: -f3)
 
-# Cleanups run in reverse: jails, cgroups, bridges, then users, JB_DIR.
+# Cleanups run in reverse: jails, cgroups, bridges, the state tmpfs, then users, JB_DIR.
+# The state directory on a tmpfs of its own, as /run is on a Debian host
+# (here / and /run are one ext4: state files there would add ext4 inodes
+# and journal buffers that no installed host has).
+mkdir -p "$STATE"
+if [ "$(stat -fc %T "$STATE")" != tmpfs ]; then
+	mount -t tmpfs -o mode=0700,size=64m,nr_inodes=65536 jaula-state "$STATE" ||
+		bench_die "cannot mount a tmpfs on $STATE"
+	on_exit "umount -l '$STATE' 2>/dev/null"
+fi
 bench_net_begin
 on_exit "bench_net_end '$BR0' '$BR1'"
 on_exit "_scale_cg_sweep"
@@ -162,7 +171,7 @@ n_cgroups() { # jail and group nodes under our cgroup_path, every hierarchy
 	done
 	echo "$n"
 }
-n_mounts() { grep -c -e "$JB_DIR" -e " $ROOTFS" /proc/self/mountinfo; }
+n_mounts() { grep -e "$JB_DIR" -e " $ROOTFS" /proc/self/mountinfo | grep -vc " $STATE "; }
 n_leases() { find "$STATE/net" -mindepth 3 -maxdepth 3 -type l -path '*/j/*' 2>/dev/null | wc -l; }
 n_state() { # anything of a jail: its dir, lock, state, index entries
 	find "$STATE/jails" "$STATE/netns" -mindepth 1 2>/dev/null | wc -l
