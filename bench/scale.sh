@@ -231,7 +231,7 @@ probe "$BENCH_OUT/scale$SFX-probe-0.txt"
 IFS=$'\n' read -r -d '' -a CPS < <(printf '%s\n' "${NS[@]}" | sort -n -u; printf '\0')
 out=$BENCH_OUT/scale$SFX-logins.txt
 : > "$out"
-memrows=() proberows=() notes=() sbrow= slabrow=
+memrows=() proberows=() notes=() strows=() raterows=() sbrow= slabrow=
 BUDGET=${BENCH_SCALE_BUDGET:-480}
 sleep 2
 netns0=$(n_netns)
@@ -269,6 +269,8 @@ for N in "${CPS[@]}"; do
 	kpj=$(awk -v a="$m0" -v b="$m1" -v n="$live" 'BEGIN { if (n < 1) n = 1; printf "%.0f", (b - a) / 1024 / n }')
 	per=$(awk -v n="$live" -v s=$((s1 - s0)) -v k=$((k1 - k0)) -v p=$((p1 - p0)) -v c=$((c1 - c0)) \
 		'BEGIN { if (n < 1) n = 1; printf "%.0f | %.0f | %.0f | %.0f | **%.0f**", s / n, k / n, p / n, c / n, (s + k + p + c) / n }')
+	stent=$(find "$STATE" -mindepth 1 2>/dev/null | wc -l)
+	strows+=("| $done_n | $live | $stent | $(awk -v a="$stent" -v n="$live" 'BEGIN { printf "%.1f", a / (n < 1 ? 1 : n) }') |")
 	last_kpj=$kpj last_mi=$(awk -v n="$live" -v s=$((s1 - s0)) -v k=$((k1 - k0)) -v p=$((p1 - p0)) -v c=$((c1 - c0)) 'BEGIN { if (n < 1) n = 1; printf "%.0f", (s + k + p + c) / n }')
 	memrows+=("| $done_n | $live | $links | $cgs | **$kpj** | $per | $(cut -d' ' -f1-3 /proc/loadavg) |")
 	slabs > "$JB_DIR/slab1"
@@ -305,6 +307,37 @@ for _ in $(seq 3000); do
 	sleep 0.05
 done
 down_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+
+# Login rate: P callers at once (P = 1, 2, 4), each logging in its own
+# block of users one after the other, every login cold (`true`: the jail
+# is made, runs the command and is torn down by its monitor once the
+# login has returned).  The clock runs until the last of those jails is
+# gone, so the teardowns are in the rate: a host that takes R logins a
+# second for long must also tear down R jails a second.
+RATE_K=${BENCH_SCALE_RATE:-200}
+if [ "$RATE_K" -gt 0 ]; then
+	for P in 1 2 4; do
+		per=$((RATE_K / P))
+		[ $((per * P)) -le "$MAXN" ] || per=$((MAXN / P))
+		[ "$per" -ge 1 ] || continue
+		for _ in $(seq 100); do [ "$(n_jails)" = 0 ] && break; sleep 0.1; done
+		bench_note "scale: login rate, $P callers × $per logins"
+		read -r _ u0 n0 sy0 _ < /proc/stat
+		t0=$(date +%s.%N)
+		for i in $(seq 0 $((P - 1))); do
+			"$HELPERS/bench_spawn" "$JB_JAILSH" $((BENCH_UID0 + i * per)) "$GID" "$per" true \
+				> "$JB_DIR/rate.$P.$i" 2>>"$BENCH_OUT/scale$SFX-logins.err" &
+		done
+		wait
+		for _ in $(seq 600); do [ "$(n_jails)" = 0 ] && break; sleep 0.05; done
+		t1=$(date +%s.%N)
+		read -r _ u1 n1 sy1 _ < /proc/stat
+		cat "$JB_DIR"/rate."$P".* > "$JB_DIR/rate.$P"
+		rok=$(awk '$4 == 0' "$JB_DIR/rate.$P" | wc -l)
+		raterows+=("| $P | $((per * P)) | $rok | $(awk -v a="$t0" -v b="$t1" -v k="$rok" 'BEGIN { printf "%.1f | **%.1f**", b - a, k / (b - a) }') | $(awk '$4 == 0' "$JB_DIR/rate.$P" | sort -k3 -n | awk '{ v[NR] = $3 } END { if (NR) printf "%.1f", v[int((NR + 1) / 2)] }') | $(awk -v u=$((u1 - u0 + n1 - n0)) -v s=$((sy1 - sy0)) -v k="$rok" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (k) printf "%.1f", (u + s) * 1000 / hz / k }') | $(cut -d' ' -f1-3 /proc/loadavg) |")
+	done
+fi
+
 sleep 1
 leftrow="| $nlive | $(n_links) | $(( $(n_netns) - netns0 )) | $(n_cgroups) | $(n_mounts) | $(n_leases) | $(n_state) | $(holders | wc -l) |"
 
@@ -337,7 +370,7 @@ mean=$(awk '{ s += $3 } END { if (NR) printf "%.1f", s / NR }' "$out")
 trend=$(awk '{ b = int((NR - 1) / 100); s[b] += $3; c[b] += $5; n[b]++ } END { for (i = 0; i in n; i++) printf "%s%d–%d: %.0f (%.1f)", (i ? ", " : ""), i * 100 + 1, i * 100 + n[i], s[i] / n[i], c[i] / n[i] }' "$out")
 
 # One line for scripts (bench/scale-ab.sh).
-echo "commit=$(git -C "$SRC_TREE" rev-parse --short HEAD) ok=$((done_n - failed)) failed=$failed first_med=$firstmed last_med=$lastmed ratio=$ratio cpu_first=$cpu_first cpu_last=$cpu_last cpu_ratio=$cratio memcg_kib=${last_kpj:-} meminfo_kib=${last_mi:-} load=$(cut -d' ' -f1 /proc/loadavg)" > "$BENCH_OUT/scale$SFX-summary.txt"
+echo "commit=$(git -C "$SRC_TREE" rev-parse --short HEAD) ok=$((done_n - failed)) failed=$failed first_med=$firstmed last_med=$lastmed ratio=$ratio cpu_first=$cpu_first cpu_last=$cpu_last cpu_ratio=$cratio memcg_kib=${last_kpj:-} meminfo_kib=${last_mi:-} rates=$(printf '%s\n' "${raterows[@]}" | awk -F'|' '{ gsub(/[ *]/, "", $6); printf "%s%s", (NR > 1 ? "/" : ""), $6 }') load=$(cut -d' ' -f1 /proc/loadavg)" > "$BENCH_OUT/scale$SFX-summary.txt"
 sec=$BENCH_OUT/scale$SFX.md
 {
 	if [ "$NET" = 0 ]; then echo "## Scale without a network: up to N simultaneous per-user jails, loopback only"
@@ -398,7 +431,26 @@ sec=$BENCH_OUT/scale$SFX.md
 	echo
 	echo "File systems of one jail (superblocks the host does not have, from its holder's mountinfo): ${sbrow:-—}."
 	echo
-	echo "Left after the teardown (all must be 0; netns Δ is the change of the system-wide count, which other"
+	echo "Entries in the state directory (files, directories, symlinks: jails/, netns/, net/, locks), at each"
+	echo "checkpoint:"
+	echo
+	echo "| N | live jails | entries | per jail |"
+	echo "|---:|---:|---:|---:|"
+	printf '%s\n' "${strows[@]}"
+	echo
+	if [ "${#raterows[@]}" -gt 0 ]; then
+		echo "Login rate (after the teardown above): P callers at once, each logging in its own block of users one"
+		echo "after the other, every login cold (\`true\`: the jail is made, runs the command, and its monitor tears"
+		echo "it down after the login returns); the time runs until the last of those jails is gone, so the"
+		echo "teardowns are in the rate.  CPU per login: all CPUs' user+system time (/proc/stat) over the phase ÷"
+		echo "logins — everything else running on this shared machine included."
+		echo
+		echo "| callers | logins | ok | seconds | logins/s | median login (ms) | CPU per login (ms, system-wide) | load |"
+		echo "|---:|---:|---:|---:|---:|---:|---:|---|"
+		printf '%s\n' "${raterows[@]}"
+		echo
+	fi
+	echo "Left after the teardown and the login-rate phase (all must be 0; netns Δ is the change of the system-wide count, which other"
 	echo "processes move — a jail's netns that survived would keep its veth on our bridges, counted first):"
 	echo
 	echo "| jails torn down | veths | netns Δ | cgroup dirs | mounts | leases | state files | holders |"
