@@ -10,7 +10,7 @@
 # jailsh -c 'sleep … &'), each into its own jail — scope user, lifetime
 # processes, so the background sleeper keeps the jail alive after the
 # login ends — with all namespaces, a veth on one of the network's two
-# bridges (one bridge takes at most 1023 ports), cgroup limits and seccomp.
+# bridges (jaula puts at most 1022 jails on a bridge), cgroup limits and seccomp.
 # Measured:
 #   - the time of each login, shown for the 1st, 100th, 500th, 1000th
 #     (and the median of the 20 logins up to it, which is steadier), and
@@ -43,7 +43,7 @@ for n in "${NS[@]}"; do
 	[[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || bench_die "N must be a positive number: '$n'"
 	[ "$n" -gt "$MAXN" ] && MAXN=$n
 done
-[ "$MAXN" -le 2046 ] || bench_die "N ≤ 2046 (two bridges of 1023 ports)"
+[ "$MAXN" -le 2044 ] || bench_die "N ≤ 2044 (two bridges of 1022 jails)"
 
 bench_rootfs
 # BENCH_SCALE_TREE: build the jailsh under test from another checkout (its
@@ -407,7 +407,7 @@ sec=$BENCH_OUT/scale$SFX.md
 		echo "memory 256M / pids 64 / cpu 50%, default seccomp; rootfs: $ROOTFS_KIND."
 	else
 		echo "namespaces, veth on one of 2 bridges of one network (10.253.0.0/16, stable addresses; one bridge takes at"
-		echo "most 1023 ports), limits memory 256M / pids 64 / cpu 50%, default seccomp; rootfs: $ROOTFS_KIND."
+		echo "most 1022 jails), limits memory 256M / pids 64 / cpu 50%, default seccomp; rootfs: $ROOTFS_KIND."
 	fi
 	echo "Commit: $(git -C "$SRC_TREE" rev-parse --short HEAD)$(git -C "$SRC_TREE" diff --quiet HEAD -- common shell || echo ' with uncommitted changes')."
 	echo "Every jail stays alive (its sleeper) until the teardown at the end; the checkpoints are taken on the way."
