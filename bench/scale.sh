@@ -231,7 +231,7 @@ probe "$BENCH_OUT/scale$SFX-probe-0.txt"
 IFS=$'\n' read -r -d '' -a CPS < <(printf '%s\n' "${NS[@]}" | sort -n -u; printf '\0')
 out=$BENCH_OUT/scale$SFX-logins.txt
 : > "$out"
-memrows=() proberows=() notes=() strows=() raterows=() sbrow= slabrow=
+memrows=() proberows=() notes=() strows=() raterows=() sbrow='' slabrow=''
 BUDGET=${BENCH_SCALE_BUDGET:-480}
 sleep 2
 netns0=$(n_netns)
