@@ -10,7 +10,7 @@
 # jailsh -c 'sleep … &'), each into its own jail — scope user, lifetime
 # processes, so the background sleeper keeps the jail alive after the
 # login ends — with all namespaces, a veth on one of the network's two
-# bridges (one bridge takes at most 1023 ports), cgroup limits and seccomp.
+# bridges (jaula puts at most 1022 jails on a bridge), cgroup limits and seccomp.
 # Measured:
 #   - the time of each login, shown for the 1st, 100th, 500th, 1000th
 #     (and the median of the 20 logins up to it, which is steadier), and
@@ -24,20 +24,40 @@
 #   - proof that nothing is left: links on our bridges, network
 #     namespaces (system-wide count against the count before), cgroups,
 #     mounts, leases, state files.
+#   - the slab caches that grew most per jail (/proc/slabinfo, num_objs ×
+#     objsize, before the first login against the last checkpoint) and the
+#     file systems (superblocks) one jail mounts.
+# BENCH_SCALE_NET=0: the same profile without `network` (loopback only, the
+# jail keeps its network namespace); the output files get a "-nonet"
+# suffix (bench/out/scale-nonet.md).
 # Output: bench/out/scale.md (a section of RESULTS.md), every login in
 # bench/out/scale-logins.txt (INDEX UID MS STATUS CPU_MS).
 source "$(dirname "$0")/lib.sh"
 bench_init scale
+NET=${BENCH_SCALE_NET:-1}
+SFX=
+[ "$NET" = 0 ] && SFX=-nonet
 read -r -a NS <<<"${*:-${BENCH_SCALE_N:-1 100 500 1000}}"
 MAXN=0
 for n in "${NS[@]}"; do
 	[[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || bench_die "N must be a positive number: '$n'"
 	[ "$n" -gt "$MAXN" ] && MAXN=$n
 done
-[ "$MAXN" -le 2046 ] || bench_die "N ≤ 2046 (two bridges of 1023 ports)"
+[ "$MAXN" -le 2044 ] || bench_die "N ≤ 2044 (two bridges of 1022 jails)"
 
 bench_rootfs
-bench_jailsh || bench_die "cannot build the setuid test jailsh"
+# BENCH_SCALE_TREE: build the jailsh under test from another checkout (its
+# common/libjaula.a built) — bench/scale-ab.sh sets a revision beside the
+# working tree this way, measured by this very script.
+if [ -n "${BENCH_SCALE_TREE:-}" ]; then
+	_jb_dir || bench_die "no temp dir"
+	(TOP=$BENCH_SCALE_TREE; bench_jailsh) || bench_die "cannot build the setuid test jailsh from $BENCH_SCALE_TREE"
+	JB_JAILSH=$JB_DIR/jailsh
+	SRC_TREE=$BENCH_SCALE_TREE
+else
+	bench_jailsh || bench_die "cannot build the setuid test jailsh"
+	SRC_TREE=$TOP
+fi
 STATE=$JB_DIR/state
 CGPATH=jaula-s$TAG
 BR0=jb-s${TAG}0 BR1=jb-s${TAG}1
@@ -53,19 +73,30 @@ bench_users "$PREFIX" $((MAXN + 1)) "$GROUP" "$JB_DIR/home" || bench_die "cannot
 users_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 GID=$(getent group "$GROUP" | cut -d: -f3)
 
-# Cleanups run in reverse: jails, cgroups, bridges, then users, JB_DIR.
+# Cleanups run in reverse: jails, cgroups, bridges, the state tmpfs, then users, JB_DIR.
+# The state directory on a tmpfs of its own, as /run is on a Debian host
+# (here / and /run are one ext4: state files there would add ext4 inodes
+# and journal buffers that no installed host has).
+mkdir -p "$STATE"
+if [ "$(stat -fc %T "$STATE")" != tmpfs ]; then
+	mount -t tmpfs -o mode=0700,size=64m,nr_inodes=65536 jaula-state "$STATE" ||
+		bench_die "cannot mount a tmpfs on $STATE"
+	on_exit "umount -l '$STATE' 2>/dev/null"
+fi
 bench_net_begin
 on_exit "bench_net_end '$BR0' '$BR1'"
 on_exit "_scale_cg_sweep"
 on_exit "_scale_kill_all"
 
 mkdir -m 0755 -p "$JB_DIR/etc"
+NETKEY='network = "s";'
+[ "$NET" = 0 ] && NETKEY=
 cat > "$JB_DIR/etc/jaula.conf" <<EOF
 global = { state_dir = "$STATE"; cgroup_path = "$CGPATH"; default_shell = "/bin/sh";
            include_dir = "$JB_DIR/etc/conf.d"; };
 rootfs = { r = { path = "$ROOTFS"; }; };
 networks = { s = { bridges = [ "$BR0", "$BR1" ]; subnet = "10.253.0.0/16"; }; };
-profiles = { p = { rootfs = "r"; scope = "user"; lifetime = "processes"; network = "s";
+profiles = { p = { rootfs = "r"; scope = "user"; lifetime = "processes"; $NETKEY
                    hostname = "jb-%U"; tmp_size = "16M";
                    limits = { memory = "256M"; pids = 64; cpu = "50%"; }; }; };
 match = ( { name = "scale"; groups = [ "$GROUP" ]; profile = "p"; } );
@@ -140,7 +171,7 @@ n_cgroups() { # jail and group nodes under our cgroup_path, every hierarchy
 	done
 	echo "$n"
 }
-n_mounts() { grep -c -e "$JB_DIR" -e " $ROOTFS" /proc/self/mountinfo; }
+n_mounts() { grep -e "$JB_DIR" -e " $ROOTFS" /proc/self/mountinfo | grep -vc " $STATE "; }
 n_leases() { find "$STATE/net" -mindepth 3 -maxdepth 3 -type l -path '*/j/*' 2>/dev/null | wc -l; }
 n_state() { # anything of a jail: its dir, lock, state, index entries
 	find "$STATE/jails" "$STATE/netns" -mindepth 1 2>/dev/null | wc -l
@@ -178,19 +209,35 @@ probe_total() { awk '$NF == "total" { print $4 }' "$1" | head -1; }
 probe_calls() { # FILE → "name calls" lines
 	awk 'NR > 2 && $1 !~ /^-/ && $NF != "total" { if (NF == 6) print $6, $4; else if (NF == 5) print $5, $4 }' "$1"
 }
+# /proc/slabinfo as "cache bytes" (num_objs × objsize)
+slabs() { awk 'NR > 2 { print $1, $3 * $4 }' /proc/slabinfo; }
+slab_growth() { # BEFORE AFTER N → the 12 caches that grew most, KiB per jail
+	join <(sort "$1") <(sort "$2") | awk -v n="$3" '{ d = ($3 - $2) / 1024 / (n < 1 ? 1 : n); if (d >= 0.5) print d, $1 }' |
+		sort -rn | head -12 | awk '{ printf "%s%s %.1f", (NR > 1 ? ", " : ""), $2, $1 }'
+}
+# The file systems of one live jail: its holder's mounts, by superblock
+# (st_dev), those the host does not have, with their type.
+superblocks() {
+	local h
+	h=$(holders | head -1)
+	[ -n "$h" ] && [ -r "/proc/$h/mountinfo" ] || return 0
+	awk 'NR == FNR { host[$3] = 1; next } !($3 in host) && !seen[$3]++ { for (i = 7; $i != "-"; i++); printf "%s%s", (c++ ? ", " : ""), $(i + 1) } END { printf " (%d)", c }' \
+		/proc/self/mountinfo "/proc/$h/mountinfo"
+}
 at() { awk -v k="$2" 'NR == k { printf "%.1f", $3 }' "$1"; }
 
-bootstrap_bridges
-probe "$BENCH_OUT/scale-probe-0.txt"
+[ "$NET" = 0 ] || bootstrap_bridges
+probe "$BENCH_OUT/scale$SFX-probe-0.txt"
 IFS=$'\n' read -r -d '' -a CPS < <(printf '%s\n' "${NS[@]}" | sort -n -u; printf '\0')
-out=$BENCH_OUT/scale-logins.txt
+out=$BENCH_OUT/scale$SFX-logins.txt
 : > "$out"
-memrows=() proberows=() notes=()
+memrows=() proberows=() notes=() strows=() raterows=() sbrow='' slabrow=''
 BUDGET=${BENCH_SCALE_BUDGET:-480}
 sleep 2
 netns0=$(n_netns)
 read -r s0 k0 p0 c0 < <(bench_meminfo)
 m0=$(tree_kmem)
+slabs > "$JB_DIR/slab0"
 t_start=$(date +%s.%N)
 done_n=0 failed=0
 for N in "${CPS[@]}"; do
@@ -211,10 +258,10 @@ for N in "${CPS[@]}"; do
 		[ -n "$METER" ] && echo "$BASHPID" > "$METER/cgroup.procs"
 		exec "$HELPERS/bench_spawn" "$JB_JAILSH" $((BENCH_UID0 + done_n)) "$GID" $((N - done_n)) \
 			'sleep 100000 </dev/null >/dev/null 2>&1 &'
-	) 2>>"$BENCH_OUT/scale-logins.err" | awk -v off="$done_n" '{ $1 += off; print; fflush() }' >> "$out"
+	) 2>>"$BENCH_OUT/scale$SFX-logins.err" | awk -v off="$done_n" '{ $1 += off; print; fflush() }' >> "$out"
 	done_n=$(wc -l < "$out")
 	failed=$(awk '$4 != 0' "$out" | wc -l)
-	[ "$done_n" -ge "$N" ] || notes+=("bench_spawn stopped at login $done_n: $(tail -2 "$BENCH_OUT/scale-logins.err" | tr '\n|' '  ')")
+	[ "$done_n" -ge "$N" ] || notes+=("bench_spawn stopped at login $done_n: $(tail -2 "$BENCH_OUT/scale$SFX-logins.err" | tr '\n|' '  ')")
 	sleep 2
 	read -r s1 k1 p1 c1 < <(bench_meminfo)
 	m1=$(tree_kmem)
@@ -222,11 +269,17 @@ for N in "${CPS[@]}"; do
 	kpj=$(awk -v a="$m0" -v b="$m1" -v n="$live" 'BEGIN { if (n < 1) n = 1; printf "%.0f", (b - a) / 1024 / n }')
 	per=$(awk -v n="$live" -v s=$((s1 - s0)) -v k=$((k1 - k0)) -v p=$((p1 - p0)) -v c=$((c1 - c0)) \
 		'BEGIN { if (n < 1) n = 1; printf "%.0f | %.0f | %.0f | %.0f | **%.0f**", s / n, k / n, p / n, c / n, (s + k + p + c) / n }')
-	memrows+=("| $done_n | $live | $links | $cgs | **$kpj** | $per |")
-	probe "$BENCH_OUT/scale-probe-$done_n.txt" "$live"
-	grow=$(join <(probe_calls "$BENCH_OUT/scale-probe-0.txt" | sort) <(probe_calls "$BENCH_OUT/scale-probe-$done_n.txt" | sort) |
+	stent=$(find "$STATE" -mindepth 1 2>/dev/null | wc -l)
+	strows+=("| $done_n | $live | $stent | $(awk -v a="$stent" -v n="$live" 'BEGIN { printf "%.1f", a / (n < 1 ? 1 : n) }') |")
+	last_kpj=$kpj last_mi=$(awk -v n="$live" -v s=$((s1 - s0)) -v k=$((k1 - k0)) -v p=$((p1 - p0)) -v c=$((c1 - c0)) 'BEGIN { if (n < 1) n = 1; printf "%.0f", (s + k + p + c) / n }')
+	memrows+=("| $done_n | $live | $links | $cgs | **$kpj** | $per | $(cut -d' ' -f1-3 /proc/loadavg) |")
+	slabs > "$JB_DIR/slab1"
+	slabrow=$(slab_growth "$JB_DIR/slab0" "$JB_DIR/slab1" "$live")
+	[ -n "$sbrow" ] || sbrow=$(superblocks)
+	probe "$BENCH_OUT/scale$SFX-probe-$done_n.txt" "$live"
+	grow=$(join <(probe_calls "$BENCH_OUT/scale$SFX-probe-0.txt" | sort) <(probe_calls "$BENCH_OUT/scale$SFX-probe-$done_n.txt" | sort) |
 		awk '$3 > $2 * 1.1 + 2 { printf "%s %d→%d, ", $1, $2, $3 }' | sed 's/, $//')
-	proberows+=("| $done_n | $(probe_total "$BENCH_OUT/scale-probe-0.txt") | $(probe_total "$BENCH_OUT/scale-probe-$done_n.txt") | ${grow:-none} |")
+	proberows+=("| $done_n | $(probe_total "$BENCH_OUT/scale$SFX-probe-0.txt") | $(probe_total "$BENCH_OUT/scale$SFX-probe-$done_n.txt") | ${grow:-none} |")
 	[ "$done_n" -ge "$N" ] || break
 done
 create_s=$(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
@@ -254,6 +307,61 @@ for _ in $(seq 3000); do
 	sleep 0.05
 done
 down_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+
+# Login rate: P callers at once (P = 1, 2, 4), each logging in its own
+# block of users one after the other, every login cold (`true`: the jail
+# is made, runs the command and is torn down by its monitor once the
+# login has returned).  The clock runs until the last of those jails is
+# gone, so the teardowns are in the rate: a host that takes R logins a
+# second for long must also tear down R jails a second.
+# CPU of our logins alone, immune to the rest of this shared machine: the
+# callers run in a cpuacct cgroup of ours (so do jailsh and the monitors
+# it forks), the jails in theirs under CGPATH; cpuacct charges every
+# ancestor as it goes, so CGPATH keeps what its removed jails used.  Not
+# seen: kernel threads (the network namespace's cleanup runs in a
+# kworker).  From it, the rate two idle cores could sustain.  jaula
+# removes the cgroup_path node with its last jail (and with it what it
+# counted), so an empty directory of ours under it keeps it for the phase.
+RATE_K=${BENCH_SCALE_RATE:-200}
+ACCT=
+KEEP=/sys/fs/cgroup/cpuacct/$CGPATH/jaula-keep
+if [ "$RATE_K" -gt 0 ] && [ -e /sys/fs/cgroup/cpuacct/cpuacct.usage ] && mkdir -p "$KEEP"; then
+	on_exit "rmdir '$KEEP' '/sys/fs/cgroup/cpuacct/$CGPATH'"
+	ACCT=/sys/fs/cgroup/cpuacct/jaula-s${TAG}a
+	mkdir "$ACCT" && on_exit "for _ in {1..50}; do rmdir '$ACCT' && break; sleep 0.1; done" || ACCT=
+fi
+acct_ns() { # ns of CPU: our callers' cgroup + the jail tree
+	[ -n "$ACCT" ] || { echo 0; return; }
+	echo $(( $(cat "$ACCT/cpuacct.usage") + $(cat "/sys/fs/cgroup/cpuacct/$CGPATH/cpuacct.usage" 2>/dev/null || echo 0) ))
+}
+if [ "$RATE_K" -gt 0 ]; then
+	for P in 1 2 4; do
+		per=$((RATE_K / P))
+		[ $((per * P)) -le "$MAXN" ] || per=$((MAXN / P))
+		[ "$per" -ge 1 ] || continue
+		for _ in $(seq 100); do [ "$(n_jails)" = 0 ] && break; sleep 0.1; done
+		bench_note "scale: login rate, $P callers × $per logins"
+		read -r _ u0 n0 sy0 _ < /proc/stat
+		a0=$(acct_ns)
+		t0=$(date +%s.%N)
+		for i in $(seq 0 $((P - 1))); do
+			(
+				[ -n "$ACCT" ] && echo "$BASHPID" > "$ACCT/cgroup.procs"
+				exec "$HELPERS/bench_spawn" "$JB_JAILSH" $((BENCH_UID0 + i * per)) "$GID" "$per" true
+			) > "$JB_DIR/rate.$P.$i" 2>>"$BENCH_OUT/scale$SFX-logins.err" &
+		done
+		wait
+		for _ in $(seq 600); do [ "$(n_jails)" = 0 ] && break; sleep 0.05; done
+		t1=$(date +%s.%N)
+		read -r _ u1 n1 sy1 _ < /proc/stat
+		a1=$(acct_ns)
+		cat "$JB_DIR"/rate."$P".* > "$JB_DIR/rate.$P"
+		rok=$(awk '$4 == 0' "$JB_DIR/rate.$P" | wc -l)
+		raterows+=("| $P | $((per * P)) | $rok | $(awk -v a="$t0" -v b="$t1" -v k="$rok" 'BEGIN { printf "%.1f | **%.1f**", b - a, k / (b - a) }') | $(awk '$4 == 0' "$JB_DIR/rate.$P" | sort -k3 -n | awk '{ v[NR] = $3 } END { if (NR) printf "%.1f", v[int((NR + 1) / 2)] }') | $(awk -v u=$((u1 - u0 + n1 - n0)) -v s=$((sy1 - sy0)) -v k="$rok" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (k) printf "%.1f", (u + s) * 1000 / hz / k }') | $(awk -v a="$a0" -v b="$a1" -v k="$rok" -v c="$(nproc)" 'BEGIN { if (k && b > a) printf "%.1f | %.0f", (b - a) / 1e6 / k, c * 1000 / ((b - a) / 1e6 / k); else printf "— | —" }') | $(cut -d' ' -f1-3 /proc/loadavg) |")
+	done
+fi
+
+[ -d "$KEEP" ] && rmdir "$KEEP" "/sys/fs/cgroup/cpuacct/$CGPATH" 2>/dev/null
 sleep 1
 leftrow="| $nlive | $(n_links) | $(( $(n_netns) - netns0 )) | $(n_cgroups) | $(n_mounts) | $(n_leases) | $(n_state) | $(holders | wc -l) |"
 
@@ -261,7 +369,7 @@ leftrow="| $nlive | $(n_links) | $(( $(n_netns) - netns0 )) | $(n_cgroups) | $(n
 # over the logins that succeeded (a failed login is quick and says
 # nothing about the cost of a jail); failures are counted apart.
 all=$out
-out=$BENCH_OUT/scale-logins-ok.txt
+out=$BENCH_OUT/scale$SFX-logins-ok.txt
 awk '$4 == 0' "$all" > "$out"
 fail111=$(awk '$4 == 111' "$all" | wc -l)
 [ "$failed" = 0 ] || notes+=("$failed of $done_n logins failed ($fail111 of them with exit status 111); the timings are over the $((done_n - failed)) that succeeded, numbered in order of success")
@@ -285,14 +393,23 @@ mean=$(awk '{ s += $3 } END { if (NR) printf "%.1f", s / NR }' "$out")
 # The per-100 means show a trend the single logins hide.
 trend=$(awk '{ b = int((NR - 1) / 100); s[b] += $3; c[b] += $5; n[b]++ } END { for (i = 0; i in n; i++) printf "%s%d–%d: %.0f (%.1f)", (i ? ", " : ""), i * 100 + 1, i * 100 + n[i], s[i] / n[i], c[i] / n[i] }' "$out")
 
-sec=$BENCH_OUT/scale.md
+# One line for scripts (bench/scale-ab.sh).
+echo "commit=$(git -C "$SRC_TREE" rev-parse --short HEAD) ok=$((done_n - failed)) failed=$failed first_med=$firstmed last_med=$lastmed ratio=$ratio cpu_first=$cpu_first cpu_last=$cpu_last cpu_ratio=$cratio memcg_kib=${last_kpj:-} meminfo_kib=${last_mi:-} rates=$(printf '%s\n' "${raterows[@]}" | awk -F'|' '{ gsub(/[ *]/, "", $6); gsub(/ /, "", $10); printf "%s%s~%s", (NR > 1 ? "/" : ""), $6, $10 }') load=$(cut -d' ' -f1 /proc/loadavg)" > "$BENCH_OUT/scale$SFX-summary.txt"
+sec=$BENCH_OUT/scale$SFX.md
 {
-	echo "## Scale: up to N simultaneous per-user jails"
+	if [ "$NET" = 0 ]; then echo "## Scale without a network: up to N simultaneous per-user jails, loopback only"
+	else echo "## Scale: up to N simultaneous per-user jails"; fi
 	echo
 	echo "$done_n users (created in ${users_s} s in one batch) log in one after the other as themselves through the"
 	echo "setuid jailsh, \`jailsh -c 'sleep 100000 &'\`, each into its own jail — scope user, lifetime processes, all"
-	echo "namespaces, veth on one of 2 bridges of one network (10.253.0.0/16, stable addresses; one bridge takes at"
-	echo "most 1023 ports), limits memory 256M / pids 64 / cpu 50%, default seccomp; rootfs: $ROOTFS_KIND."
+	if [ "$NET" = 0 ]; then
+		echo "namespaces, no \`network\` (the jail's own network namespace with loopback only, no veth), limits"
+		echo "memory 256M / pids 64 / cpu 50%, default seccomp; rootfs: $ROOTFS_KIND."
+	else
+		echo "namespaces, veth on one of 2 bridges of one network (10.253.0.0/16, stable addresses; one bridge takes at"
+		echo "most 1022 jails), limits memory 256M / pids 64 / cpu 50%, default seccomp; rootfs: $ROOTFS_KIND."
+	fi
+	echo "Commit: $(git -C "$SRC_TREE" rev-parse --short HEAD)$(git -C "$SRC_TREE" diff --quiet HEAD -- common shell || echo ' with uncommitted changes')."
 	echo "Every jail stays alive (its sleeper) until the teardown at the end; the checkpoints are taken on the way."
 	echo "Load average at the end of the logins: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores; it counts everything running then, the benchmark's own jails included)."
 	echo
@@ -329,11 +446,38 @@ sec=$BENCH_OUT/scale.md
 	echo "PageTables, Percpu ÷ live jails — system-wide, so other test runs on this shared machine move it."
 	echo "Both include each jail's sleeper process (a bare \`sleep\` is ~92 KiB of memcg kmem here)."
 	echo
-	echo "| N | live jails | veths on our bridges | cgroup dirs | memcg kmem | meminfo Slab | KernelStack | PageTables | Percpu | meminfo total |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| N | live jails | veths on our bridges | cgroup dirs | memcg kmem | meminfo Slab | KernelStack | PageTables | Percpu | meminfo total | load |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 	printf '%s\n' "${memrows[@]}"
 	echo
-	echo "Left after the teardown (all must be 0; netns Δ is the change of the system-wide count, which other"
+	echo "Slab caches that grew most, KiB per live jail, from before the first login to the last checkpoint"
+	echo "(/proc/slabinfo num_objs × objsize; system-wide): ${slabrow:-—}."
+	echo
+	echo "File systems of one jail (superblocks the host does not have, from its holder's mountinfo): ${sbrow:-—}."
+	echo
+	echo "Entries in the state directory (files, directories, symlinks: jails/, netns/, net/, locks), at each"
+	echo "checkpoint:"
+	echo
+	echo "| N | live jails | entries | per jail |"
+	echo "|---:|---:|---:|---:|"
+	printf '%s\n' "${strows[@]}"
+	echo
+	if [ "${#raterows[@]}" -gt 0 ]; then
+		echo "Login rate (after the teardown above): P callers at once, each logging in its own block of users one"
+		echo "after the other, every login cold (\`true\`: the jail is made, runs the command, and its monitor tears"
+		echo "it down after the login returns); the time runs until the last of those jails is gone, so the"
+		echo "teardowns are in the rate.  CPU per login: all CPUs' user+system time (/proc/stat) over the phase ÷"
+		echo "logins — everything else running on this shared machine included."
+		echo
+		echo "*ours*: CPU of our callers, jailsh, monitors, holders and jails alone (cpuacct: the callers' cgroup and"
+		echo "the jails' tree), not kernel threads; *idle-host rate*: $(nproc) cores ÷ that CPU per login."
+		echo
+		echo "| callers | logins | ok | seconds | logins/s | median login (ms) | CPU per login (ms, system-wide) | CPU per login (ms, ours) | idle-host rate (logins/s) | load |"
+		echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+		printf '%s\n' "${raterows[@]}"
+		echo
+	fi
+	echo "Left after the teardown and the login-rate phase (all must be 0; netns Δ is the change of the system-wide count, which other"
 	echo "processes move — a jail's netns that survived would keep its veth on our bridges, counted first):"
 	echo
 	echo "| jails torn down | veths | netns Δ | cgroup dirs | mounts | leases | state files | holders |"

@@ -813,7 +813,16 @@ static void tmpfs_bound(uint64_t size, uint64_t dflt, struct tmpfs_bound *ret)
         snprintf(ret->inodes, sizeof ret->inodes, "nr_inodes=%" PRIu64, n);
 }
 
-static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err *err)
+/* The jail's /dev: a directory of the staging tmpfs, bound (a mount of its
+ * own, nosuid, noexec, devices allowed, sealed read-only below), not a
+ * tmpfs of its own: every superblock registers a memcg-aware shrinker, and
+ * the kernel keeps, in every memory cgroup, room for every shrinker there
+ * is — with a cgroup and a few superblocks per jail that grows as the
+ * square of the jails on a host (docs/scale.md).  Nothing but the device
+ * nodes made here is ever written there, and the jail cannot reach the
+ * rest of the staging tmpfs through the bind. */
+static int mount_dev(const struct jaula_spec *spec, const char *stage, int rootfd,
+                     struct jaula_err *err)
 {
         /* Device nodes are made, not bound: a bind is three syscalls and a
          * mount-table entry each, a node one syscall (the devices cgroup
@@ -834,7 +843,11 @@ static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err
                 { "stdout", "/proc/self/fd/1" },
                 { "stderr", "/proc/self/fd/2" },
         };
-        const char *const devopts[] = { "mode=0755", "size=64k", "nr_inodes=64", NULL };
+        struct mount_attr devattr = {
+                .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+                .attr_clr = MOUNT_ATTR_NODEV,
+        };
+        char path[4200];
         struct tmpfs_bound shm;
         char ptsmax[32];
         /* No gid=: a pty's group is then its opener's, the one group the
@@ -847,10 +860,23 @@ static int mount_dev(const struct jaula_spec *spec, int rootfd, struct jaula_err
         tmpfs_bound(spec->shm_size, JAULA_DEFAULT_SHM_SIZE, &shm);
         const char *const shmopts[] = { "mode=1777", shm.size, shm.inodes, NULL };
 
-        r = mount_fs_at(rootfd, "dev", "tmpfs", devopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
-                        err);
-        if (r < 0)
-                return r;
+        snprintf(path, sizeof path, "%s/dev", stage);
+        if (mkdir(path, 0755) < 0 || chmod(path, 0755) < 0)
+                return jaula_err_errno(err, -errno, "Cannot create '%s'", path);
+        {
+                int tree = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+                if (tree < 0)
+                        return jaula_err_errno(err, -errno, "Cannot bind the jail's /dev");
+                if (mount_setattr(tree, "", AT_EMPTY_PATH, &devattr, sizeof devattr) < 0) {
+                        r = -errno;
+                        close_nointr(tree);
+                        return jaula_err_errno(err, r, "Cannot set the jail's /dev flags");
+                }
+                r = attach_at(rootfd, "dev", tree, true, err);
+                if (r < 0)
+                        return r;
+        }
         dev = xopenat2(rootfd, "dev", O_PATH | O_DIRECTORY, 0, BENEATH);
         if (dev < 0)
                 return jaula_err_errno(err, dev, "Cannot open the jail's /dev");
@@ -1083,7 +1109,7 @@ JAULA_EXPORT int jaula_rootfs_enter(const struct jaula_spec *spec, const char *r
                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
         if (r < 0)
                 return r;
-        r = mount_dev(spec, rootfd, err);
+        r = mount_dev(spec, stage, rootfd, err);
         if (r < 0)
                 return r;
         r = mount_fs_at(rootfd, "tmp", "tmpfs", tmpopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
