@@ -182,7 +182,7 @@ struct devlist {
 static int add_node(struct devlist *l, int dirfd, const char *name, const char *rel, bool glob,
                     bool keep_fd, struct jaula_err *err)
 {
-        _cleanup_close_ int fd = openat2_(dirfd, name, O_PATH | O_NOFOLLOW, NOLINKS);
+        _cleanup_close_ int fd = openat2_(dirfd, name, O_PATH, NOLINKS);
         struct stat st;
         const char *why;
         char type;
