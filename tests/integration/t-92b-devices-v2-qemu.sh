@@ -64,6 +64,9 @@ mkdir -p -m 0700 /run/jaula-vm; chmod 0755 /run /home
 for d in /dev/net/tun /dev/fuse /dev/kmsg; do
 	[ -c $d ] || { echo "skip - $d is not in the guest"; exit 0; }
 done
+# No udev in the guest: the node is root's 0600 until made 0666 as udev
+# would (the bind keeps the host's mode, so the jail sees the same).
+chmod 0666 /dev/net/tun
 C=/etc/jaula-vm.conf
 jail() { local u=$1; shift; "$J" --config $C --user "$u" -c "$*"; }
 
@@ -111,7 +114,7 @@ fi
 sed -e 's/^ok - /ok - vm: /' -e 's/^not ok - /not ok - vm: /' -e 's/^skip - /skip - vm: /' "$out_file" |
 	grep -E '^(ok|not ok|skip) |^#' || true
 grep -q '^not ok' "$out_file" && _failed=1
-expect_eq "the guest runs cgroup v2" 1 "$(grep -c '^# cgroup: cgroup2fs$' "$out_file")"
+expect_eq "the guest runs cgroup v2" 1 "$(grep -c '^# cgroup: cgroup2$' "$out_file")"
 if ! grep -q '^skip - ' "$out_file"; then
 	n=$(grep -cE '^(ok|not ok) ' "$out_file")
 	expect_eq "the guest ran the 9 checks" 9 "$n"
