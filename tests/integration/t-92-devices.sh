@@ -5,7 +5,8 @@
 # open; the jail's cgroup in the v1 devices hierarchy denies all but
 # jaula's nodes, the terminals and those two; a node of a device NOT listed
 # that root makes reachable anyway (a tmpfs with device nodes mounted into
-# the running jail) fails with EPERM, while a node of a listed one opens.
+# the running jail) fails with EPERM, while a node of a listed one opens
+# (and, as a control, opens in a jail of the same profile without them).
 # Refused entries (block device, a virtual console, /dev/kmsg, a glob
 # matching loop devices, a missing device, bad syntax) are refused by
 # check-config at their line and by a login, which leaves no jail and no
@@ -78,6 +79,23 @@ kill "$long" 2>/dev/null; wait "$long" 2>/dev/null
 _stop_jails
 wait_gone
 if [ -z "$(find "$DEVCG/$CGP" -mindepth 2 -type d 2>/dev/null)" ]; then ok "the jail's devices cgroup is gone with it"; else not_ok "the jail's devices cgroup is gone with it"; fi
+
+# Control: the same profile without devices has no device policy, and the
+# same unlisted node opens (so the EPERM above was the device cgroup's).
+pol ''
+"$JAILSH" --config "$CONF" --user "$U" -c 'echo up; sleep 60' > "$TDIR/long.out" 2>&1 &
+long=$!
+for i in $(seq 300); do grep -q up "$TDIR/long.out" 2>/dev/null && break; sleep 0.1; done
+holder=$(holder_pid)
+if [ -z "$(find "$DEVCG/$CGP" -mindepth 2 -type d 2>/dev/null)" ]; then ok "without devices: no node in the devices hierarchy"; else not_ok "without devices: no node in the devices hierarchy"; fi
+nsenter -t "$holder" -m -- /bin/busybox sh -c "mkdir -p /tmp/jb-d && mount -t tmpfs -o mode=755 jb-d /tmp/jb-d &&
+	mknod -m 666 /tmp/jb-d/loopctl c 10 237" 2>&1 | diag
+out=$(jail "$U" '(exec 3<>/tmp/jb-d/loopctl) 2>&1 && echo "loopctl opened"; ls /dev/net 2>&1' 2>&1)
+expect_line "without devices the same unlisted node opens" "loopctl opened" "$out"
+expect_match "without devices there is no /dev/net/tun" "No such file" "$out"
+kill "$long" 2>/dev/null; wait "$long" 2>/dev/null
+_stop_jails
+wait_gone
 
 # --- refusals --------------------------------------------------------------
 # refused NAME EXTRAS REASON-REGEX: check-config (at line L) and a login
