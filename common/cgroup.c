@@ -1197,12 +1197,19 @@ static int prepare(const struct jaula_spec *spec, const char *jail_id, struct ja
                                              "hierarchy is mounted to confine them");
                 return 0;
         }
-        if (spec->n_devices && (cg->lay.mode == JAULA_CGROUP_V1 || cg->lay.mode == JAULA_CGROUP_HYBRID))
+        /* v1: the device policy needs the devices hierarchy (v2: a BPF
+         * program, no controller). */
+        if (spec->n_devices &&
+            (cg->lay.mode == JAULA_CGROUP_V1 || cg->lay.mode == JAULA_CGROUP_HYBRID))
                 req |= JAULA_CG_BIT(JAULA_CG_DEVICES);
         if (req & ~available(&cg->lay)) {
                 unsigned missing = req & ~available(&cg->lay);
 
                 free(cg);
+                if (missing & JAULA_CG_BIT(JAULA_CG_DEVICES))
+                        return jaula_err_set(err, -EOPNOTSUPP,
+                                             "The profile passes devices through but the cgroup "
+                                             "v1 'devices' hierarchy is not mounted");
                 return jaula_err_set(err, -EOPNOTSUPP,
                                      "The policy limits '%s' but that cgroup controller is not available",
                                      ctrl_name(missing));

@@ -493,7 +493,8 @@ JAULA_EXPORT int jaula_devices_v1_text(const struct jaula_dev_rule *rules, size_
  *
  * The kernel asks once per open or mknod with the accesses wanted, so a
  * rule allows only when all of them are in its set. */
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                                                                        \
+        ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define LDX_W(d, s, o) INSN(BPF_LDX | BPF_W | BPF_MEM, d, s, o, 0)
 #define MOV_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define MOV_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
@@ -620,7 +621,8 @@ JAULA_EXPORT int jaula_devices_apply_v2(int cgfd, const struct jaula_dev_rule *r
                 prog = (int) syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
         }
         if (prog < 0)
-                return jaula_err_errno(err, neg_errno(), "Cannot load the jail's device policy (eBPF)");
+                return jaula_err_errno(err, neg_errno(),
+                                       "Cannot load the jail's device policy (eBPF)");
         memset(&attr, 0, sizeof attr);
         attr.target_fd = (uint32_t) cgfd;
         attr.attach_bpf_fd = (uint32_t) prog;

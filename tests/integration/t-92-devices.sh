@@ -97,6 +97,30 @@ kill "$long" 2>/dev/null; wait "$long" 2>/dev/null
 _stop_jails
 wait_gone
 
+# A v1 cgroup_root without the devices hierarchy (made in a private mount
+# namespace from this host's memory, pids, cpuacct and freezer): the
+# policy cannot be enforced, so the login is refused and leaves nothing.
+cat > "$TDIR/ns.sh" <<EOF
+set -e
+mkdir -p "$TDIR/v1root"
+mount -t tmpfs jaula-t92 "$TDIR/v1root"
+for c in memory pids cpuacct freezer; do
+	mkdir "$TDIR/v1root/\$c"
+	mount --bind "/sys/fs/cgroup/\$c" "$TDIR/v1root/\$c"
+done
+set +e
+"$JAILSH" --config "$CONF" --user "$U" -c 'echo inside'; echo "rc=\$?"
+EOF
+pol 'devices = [ "/dev/net/tun" ];'
+sed -i "s|^global = { |global = { cgroup_root = \"$TDIR/v1root\"; |" "$CONF"
+out=$(unshare -m --propagation private bash "$TDIR/ns.sh" 2>&1)
+expect_match "without a v1 devices hierarchy the login is refused" "rc=[1-9]" "$out"
+if grep -q inside <<<"$out"; then not_ok "... before the shell runs"; else ok "... before the shell runs"; fi
+log=$(tail -5 /var/log/jaula.log 2>/dev/null)
+expect_match "... naming the missing hierarchy" "'devices' hierarchy is not mounted" "$out
+$log"
+expect_eq "... leaving no jail and no cgroup" "0:" "$(jails_left):$(find /sys/fs/cgroup/*/"$CGP" -mindepth 1 -type d 2>/dev/null)"
+
 # --- refusals --------------------------------------------------------------
 # refused NAME EXTRAS REASON-REGEX: check-config (at line L) and a login
 # both refuse, and the login leaves no jail and no cgroup.

@@ -266,8 +266,10 @@ static int ask(const struct bpf_insn *p, int cnt, short type, short access, uint
 
 static void test_bpf(void **state)
 {
-        struct jaula_device d[] = { { .rel = "net/tun", .rdev = makedev(10, 200), .fd = -1 },
-                                    { .rel = "dri/renderD128", .rdev = makedev(226, 128), .fd = -1 } };
+        struct jaula_device d[] = {
+                { .rel = "net/tun", .rdev = makedev(10, 200), .fd = -1 },
+                { .rel = "dri/renderD128", .rdev = makedev(226, 128), .fd = -1 },
+        };
         const short C = BPF_DEVCG_DEV_CHAR, B = BPF_DEVCG_DEV_BLOCK;
         const short R = BPF_DEVCG_ACC_READ, W = BPF_DEVCG_ACC_WRITE, M = BPF_DEVCG_ACC_MKNOD;
         struct jaula_dev_rule *r = NULL;
