@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # t-92: device passthrough on this (cgroup v1) host.  A profile listing
 # /dev/net/tun and a glob for /dev/fuse: both nodes are in the jail and
-# open; the jail's cgroup in the v1 devices hierarchy denies all but
+# open, and a login on a terminal reopens it; the jail's cgroup in the v1
+# devices hierarchy denies all but
 # jaula's nodes, the terminals and those two; a node of a device NOT listed
 # that root makes reachable anyway (a tmpfs with device nodes mounted into
 # the running jail) fails with EPERM, while a node of a listed one opens
@@ -50,6 +51,21 @@ expect_line "the jail opens /dev/fuse" "fuse-opened" "$out"
 if grep -qx "loop0\|tty1\|kmsg" <<<"$out"; then not_ok "nothing else of the host's /dev is there"; else ok "nothing else of the host's /dev is there"; fi
 out=$(jail "$U" 'cat /proc/self/mountinfo' 2>&1)
 expect_match "the nodes are bound nosuid,noexec" " /dev/net/tun [^ ]*nosuid[^ ]*noexec" "$out"
+
+# A login on a terminal (a host pty of `script`, major 136+): the policy lets
+# the session reopen its terminal (/dev/console), /dev/tty and a pty of
+# the jail's own devpts.
+if command -v script >/dev/null; then
+	probe='exec 5<>/dev/console && echo console-ok; exec 6<>/dev/tty && echo tty-ok; exec 7<>/dev/ptmx && echo ptmx-ok; ls /dev/pts | tr "\n" " "; echo'
+	# The login's terminal belongs to the user, as login and sshd make it.
+	out=$(script -qfec "chown $U \$(tty) && $JAILSH --config $CONF --user $U -c '$probe'" /dev/null < /dev/null 2>&1 | tr -d '\r')
+	expect_line "on a terminal: the session reopens /dev/console" "console-ok" "$out"
+	expect_line "on a terminal: /dev/tty opens" "tty-ok" "$out"
+	expect_line "on a terminal: the jail's ptmx gives a pty" "ptmx-ok" "$out"
+	expect_line "... which shows in the jail's /dev/pts" "0 ptmx " "$out"
+else
+	skip "the terminal checks: 'script' is not installed"
+fi
 
 # A long session, so that root can reach into the running jail.
 "$JAILSH" --config "$CONF" --user "$U" -c 'echo up; sleep 60' > "$TDIR/long.out" 2>&1 &
