@@ -757,7 +757,7 @@ static int load_expect(const char *want_diag, struct jaula_policy **ret)
 }
 
 #define MAIN_TEXT                                                                                  \
-        RF "profiles = { p = { rootfs = \"r\"; }; };\n"                                            \
+        RF "profiles = { p = { rootfs = \"r\"; devices = [\"/dev/kvm\", \"/dev/dri/*\"]; }; };\n"    \
            "match = ( { name = \"main\"; users = [\"a\"]; profile = \"p\"; } );\n"
 
 static void test_load_dropins(void **state)
@@ -996,6 +996,10 @@ static void test_cache(void **state)
         assert_string_equal(s->profile_name, "p");
         assert_string_equal(s->rootfs_path, "/r");
         assert_string_equal(s->hostname, "jaula");
+        assert_int_equal(s->n_devices, 2);
+        assert_string_equal(s->devices[0], "/dev/kvm");
+        assert_string_equal(s->devices[1], "/dev/dri/*");
+        assert_null(s->devices[2]);
         jaula_spec_free(s);
         assert_int_equal(jaula_policy_rule_source(p, 1, &file, &line), 0);
         assert_non_null(strstr(file, "/conf.d/10-x.conf"));
