@@ -28,6 +28,10 @@ g() { ssh "${SDGUEST_SSH_OPTS[@]}" "${G_OPTS[@]}" -i "$SDGUEST_KEY" -p "$SDGUEST
 on_exit "ssh -o 'ControlPath=$kdir/root.mux' -O exit root@127.0.0.1"
 expect_eq "PID 1 of the guest is systemd, on cgroup v2" "systemd cgroup2fs" \
 	"$(g 'cat /proc/1/comm; stat -fc %T /sys/fs/cgroup' | tr '\n' ' ' | sed 's/ $//')"
+# The jail rootfs disk is a nofail mount with a device timeout, which a
+# loaded host under emulation can miss: mount it now if so.
+g 'systemctl is-system-running --wait >/dev/null 2>&1
+	mountpoint -q /var/lib/jaula/rootfs/bookworm || mount /var/lib/jaula/rootfs/bookworm'
 
 sdguest_copy_in "$deb" /tmp/ &&
 	out=$(g "dpkg -i /tmp/${deb##*/}" 2>&1) || { not_ok "dpkg -i ${deb##*/}"; printf '%s\n' "$out" | tail -10 | diag; finish; }
