@@ -58,14 +58,16 @@ out=$(g 'jailsh --user alice -c "(exec 3<>/dev/net/tun) && echo tun-opened"' 2>&
 expect_match "the listed device opens in the jail" "tun-opened" "$out"
 
 # reach USER: a long session, root mounts a tmpfs with a fuse node into the
-# running jail, a second session opens it.
+# running jail, a second session opens it.  (chmod apart: coreutils'
+# mknod -m goes through /proc/self, which is not the caller's in the
+# jail's procfs.)
 reach() {
 	local u=$1 uid=$2
 	g "nohup jailsh --user $u -c 'exec sleep 300' >/dev/null 2>&1 &
 		for i in \$(seq 300); do test -e /run/jaula/jails/u$uid/state && grep -q holder_pid /run/jaula/jails/u$uid/state && break; sleep 0.2; done
 		h=\$(sed -n 's/^holder_pid=//p' /run/jaula/jails/u$uid/state)
 		echo \"holder-cgroup: \$(cat /proc/\$h/cgroup)\"
-		nsenter -t \$h -m -- sh -c 'mkdir -p /tmp/jb-d && mount -t tmpfs -o mode=755 jb-d /tmp/jb-d && mknod -m 666 /tmp/jb-d/fuse c 10 229 && mknod -m 666 /tmp/jb-d/tun c 10 200'
+		nsenter -t \$h -m -- sh -c 'mkdir -p /tmp/jb-d && mount -t tmpfs -o mode=755 jb-d /tmp/jb-d && mknod /tmp/jb-d/fuse c 10 229 && mknod /tmp/jb-d/tun c 10 200 && chmod 666 /tmp/jb-d/fuse /tmp/jb-d/tun'
 		jailsh --user $u -c '(exec 3<>/tmp/jb-d/fuse) 2>&1 && echo fuse-opened; (exec 3<>/tmp/jb-d/tun) 2>&1 && echo tun-opened'
 		pkill -u $u sleep; true" 2>&1
 }
