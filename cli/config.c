@@ -15,11 +15,14 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/sysmacros.h>
 
 #include "cli.h"
 #include "jaula/cgroot.h"
 #include "jaula/confine.h"
+#include "jaula/devices.h"
 #include "jaula/log.h"
 #include "jaula/policy.h"
 #include "jaula/precompile.h"
@@ -475,6 +478,38 @@ static char **cap_names(uint64_t keep, size_t *ret_n)
         return v;
 }
 
+/* Each `devices` entry and what it gives on this host now (a login
+ * resolves it again, and refuses what is shown refused here). */
+static void explain_devices(const struct jaula_spec *s)
+{
+        _cleanup_close_ int dev = open("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (!s->n_devices) {
+                t_line("devices", "jaula's own nodes only (no device cgroup policy)");
+                return;
+        }
+        for (size_t i = 0; i < s->n_devices; i++) {
+                char *one[] = { s->devices[i], NULL };
+                struct jaula_device *v = NULL;
+                struct jaula_err e = { 0 };
+                char now[512] = "";
+                size_t n = 0, len = 0;
+
+                if (dev < 0 || jaula_devices_resolve(dev, one, 1, false, &v, &n, &e) < 0) {
+                        t_line(i ? "" : "devices", "%s: refused here: %s", s->devices[i],
+                               dev < 0 ? "cannot open /dev" : e.msg);
+                        continue;
+                }
+                for (size_t k = 0; k < n && len < sizeof now - 64; k++)
+                        len += (size_t) snprintf(now + len, sizeof now - len, "%s/dev/%s (c %u:%u)",
+                                                 k ? ", " : "", v[k].rel, major(v[k].rdev),
+                                                 minor(v[k].rdev));
+                t_line(i ? "" : "devices", "%s -> %s", s->devices[i], n ? now : "nothing here now");
+                jaula_devices_free(v, n);
+        }
+        t_line("", "device cgroup: only these, jaula's own nodes and the terminals open");
+}
+
 static void explain_text(const struct jaula_spec *s, const char *file, int line,
                          const char *const *denied)
 {
@@ -541,6 +576,7 @@ static void explain_text(const struct jaula_spec *s, const char *file, int line,
                 t_line(i ? "" : "mounts", "%s -> %s (%s%s)", s->mounts[i].source,
                        s->mounts[i].target, s->mounts[i].writable ? "rw" : "ro",
                        s->mounts[i].optional ? ", optional" : "");
+        explain_devices(s);
         if (!s->net) {
                 t_line("network", "none (loopback only)");
         } else {
@@ -699,6 +735,7 @@ static void explain_json(const struct jaula_spec *s, const char *file, int line,
                 j_close(&o, '}');
         }
         j_close(&o, ']');
+        j_strv(&o, "devices", s->devices, s->n_devices);
         if (!s->net) {
                 json_key(&o, "network");
                 fputs("null", stdout);

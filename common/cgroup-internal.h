@@ -27,6 +27,7 @@ enum jaula_cg_ctrl {
         JAULA_CG_PIDS,
         JAULA_CG_IO,
         JAULA_CG_FREEZER,
+        JAULA_CG_DEVICES, /* v1 only: v2 has a BPF program instead (devices.c) */
         JAULA_CG_N_CTRL,
 };
 #define JAULA_CG_BIT(c) (1u << (c))

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cgroup-internal.h"
+#include "jaula/devices.h"
 
 #define DEFAULT_CGROUP_PATH "jaula"
 /* A concurrent destroy may remove the group node between our mkdir and
@@ -46,6 +47,11 @@ struct jaula_cgroup {
         struct jaula_cg_sd_names sd;
         struct jaula_limits sd_limits;
         char sd_desc[256];
+        /* The profile's device policy, applied to the jail node before
+         * anything runs in it (SYSTEMD: to payload/, by enter); NULL when
+         * the profile passes no device through. */
+        struct jaula_dev_rule *dev_rules;
+        size_t n_dev_rules;
 };
 
 /* ---- file helpers ------------------------------------------------------ */
@@ -407,7 +413,7 @@ static const struct {
 } ctrl_names[] = {
         { "memory", JAULA_CG_MEMORY }, { "cpu", JAULA_CG_CPU },     { "cpuacct", JAULA_CG_CPUACCT },
         { "pids", JAULA_CG_PIDS },     { "blkio", JAULA_CG_IO },    { "io", JAULA_CG_IO },
-        { "freezer", JAULA_CG_FREEZER },
+        { "freezer", JAULA_CG_FREEZER }, { "devices", JAULA_CG_DEVICES },
 };
 
 /* Controllers named in a comma (v1 options, directory names) or space
@@ -1185,18 +1191,32 @@ static int prepare(const struct jaula_spec *spec, const char *jail_id, struct ja
                 if (has_limits(&spec->limits) || has_limits(&spec->group_limits))
                         return jaula_err_set(err, -EOPNOTSUPP,
                                              "The policy sets limits but no cgroup hierarchy is mounted");
+                if (spec->n_devices)
+                        return jaula_err_set(err, -EOPNOTSUPP,
+                                             "The profile passes devices through but no cgroup "
+                                             "hierarchy is mounted to confine them");
                 return 0;
         }
+        /* v1: the device policy needs the devices hierarchy (v2: a BPF
+         * program, no controller). */
+        if (spec->n_devices &&
+            (cg->lay.mode == JAULA_CGROUP_V1 || cg->lay.mode == JAULA_CGROUP_HYBRID))
+                req |= JAULA_CG_BIT(JAULA_CG_DEVICES);
         if (req & ~available(&cg->lay)) {
                 unsigned missing = req & ~available(&cg->lay);
 
                 free(cg);
+                if (missing & JAULA_CG_BIT(JAULA_CG_DEVICES))
+                        return jaula_err_set(err, -EOPNOTSUPP,
+                                             "The profile passes devices through but the cgroup "
+                                             "v1 'devices' hierarchy is not mounted");
                 return jaula_err_set(err, -EOPNOTSUPP,
                                      "The policy limits '%s' but that cgroup controller is not available",
                                      ctrl_name(missing));
         }
         cg->ops = ops_of(cg->lay.mode);
-        *need = jaula_cg_needed(&cg->lay, &spec->limits, &spec->group_limits);
+        *need = jaula_cg_needed(&cg->lay, &spec->limits, &spec->group_limits) |
+                (req & JAULA_CG_BIT(JAULA_CG_DEVICES));
         *ret = cg;
         return 1;
 }
@@ -1220,6 +1240,48 @@ static void destroy_partial(struct jaula_cgroup *cg, const struct jaula_spec *sp
                                         remove_if_unused(mountfds[i], rel);
 }
 
+
+/* ---- the device policy (devices.c builds it) ------------------------------ */
+
+/* The profile's devices as they are on the host now: the holder binds
+ * them after another look (a node that changed in between is bound but
+ * not allowed, so it fails to open). */
+static int device_rules(struct jaula_cgroup *cg, const struct jaula_spec *spec,
+                        struct jaula_err *err)
+{
+        struct jaula_device *devs = NULL;
+        _cleanup_close_ int host = -1;
+        size_t n = 0;
+        int r;
+
+        if (!spec->n_devices)
+                return 0;
+        host = open("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (host < 0)
+                return jaula_err_errno(err, neg_errno(), "Cannot open the host's /dev");
+        r = jaula_devices_resolve(host, spec->devices, spec->n_devices, false, &devs, &n, err);
+        if (r < 0)
+                return r;
+        r = jaula_devices_rules(devs, n, &cg->dev_rules, &cg->n_dev_rules);
+        jaula_devices_free(devs, n);
+        return r < 0 ? jaula_err_set(err, r, "Out of memory") : 0;
+}
+
+static int device_apply(struct jaula_cgroup *cg, struct jaula_err *err)
+{
+        if (!cg->dev_rules)
+                return 0;
+        if (cg->lay.mode == JAULA_CGROUP_V2 || cg->lay.mode == JAULA_CGROUP_SYSTEMD) {
+                if (cg->fd[0] < 0)
+                        return 0; /* SYSTEMD before enter: payload/ is not made yet */
+                return jaula_devices_apply_v2(cg->fd[0], cg->dev_rules, cg->n_dev_rules, err);
+        }
+        for (size_t i = 0; i < cg->lay.n_hier; i++)
+                if ((cg->lay.hier[i].ctrls & JAULA_CG_BIT(JAULA_CG_DEVICES)) && cg->fd[i] >= 0)
+                        return jaula_devices_apply_v1(cg->fd[i], cg->dev_rules, cg->n_dev_rules,
+                                                      err);
+        return jaula_err_set(err, -EOPNOTSUPP, "No 'devices' cgroup for the jail's device policy");
+}
 
 /* ---- the systemd backend ---------------------------------------------------
  *
@@ -1358,7 +1420,8 @@ JAULA_EXPORT int jaula_cgroup_enter(struct jaula_cgroup *cg, struct jaula_err *e
         if (cg->fd[0] < 0)
                 return jaula_err_errno(err, neg_errno(), "Cannot open '%s/%s/payload'",
                                        JAULA_CG_SD_ROOT, cg->sd.scope_rel);
-        return 0;
+        /* The holder is born in payload/: the policy is there first. */
+        return device_apply(cg, err);
 }
 
 static int sd_open_payload(struct jaula_cgroup *cg, const struct jaula_spec *spec,
@@ -1517,7 +1580,9 @@ JAULA_EXPORT int jaula_cgroup_create(const struct jaula_spec *spec, const char *
         if (r <= 0)
                 return r;
         c.ops = cg->ops;
-        r = jaula_cg_validate_limits(&spec->group_limits, err);
+        r = device_rules(cg, spec, err);
+        if (r >= 0)
+                r = jaula_cg_validate_limits(&spec->group_limits, err);
         if (r >= 0)
                 r = jaula_cg_validate_limits(&spec->limits, err);
         if (r >= 0)
@@ -1573,6 +1638,8 @@ JAULA_EXPORT int jaula_cgroup_create(const struct jaula_spec *spec, const char *
                         break;
                 cg->fd[i] = r;
         }
+        if (r >= 0)
+                r = device_apply(cg, err);
         if (r < 0) {
                 destroy_partial(cg, spec, jail_id, mountfds);
                 for (size_t i = 0; i < ELEMENTSOF(mountfds); i++)
@@ -1702,6 +1769,7 @@ JAULA_EXPORT void jaula_cgroup_free(struct jaula_cgroup *cg)
                 return;
         for (size_t i = 0; i < ELEMENTSOF(cg->fd); i++)
                 close_nointr(cg->fd[i]);
+        free(cg->dev_rules);
         free(cg);
 }
 

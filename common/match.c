@@ -207,6 +207,9 @@ static int build_spec(const struct jaula_policy *p, const struct pol_rule *ru, i
                         JAULA_LIMIT_UNSET, JAULA_LIMIT_UNSET, JAULA_LIMIT_UNSET,
                 };
 
+        s->devices = cp_strv(&cp, pr->devices, pr->n_devices);
+        s->n_devices = pr->n_devices;
+
         s->seccomp.profile = cp_str(&cp, pr->seccomp_profile);
         s->seccomp.allow = cp_strv(&cp, pr->sc_allow, pr->n_sc_allow);
         s->seccomp.n_allow = pr->n_sc_allow;

@@ -113,6 +113,9 @@ struct pol_profile {
         unsigned pty_max;
         struct pol_mount *mounts;
         size_t n_mounts;
+        const char **devices; /* `devices` patterns */
+        size_t n_devices;
+        int *device_lines; /* validation only: where each was written (NULL from the cache) */
         const char *network_name; /* NULL: no network */
         const struct pol_net *net;
         struct jaula_limits limits;

@@ -165,6 +165,7 @@ static void w_policy(struct wbuf *w, const struct jaula_policy *p)
                         w_u32(w, x->mounts[k].optional);
                 }
                 w_str(w, x->network_name);
+                w_strv(w, x->devices, x->n_devices);
                 w_limits(w, &x->limits);
                 w_str(w, x->seccomp_profile);
                 w_strv(w, x->sc_allow, x->n_sc_allow);
@@ -437,6 +438,7 @@ static void r_policy(struct rbuf *r)
                         x->mounts[k].optional = r_u32(r);
                 }
                 x->network_name = r_str(r);
+                x->devices = r_strv(r, &x->n_devices);
                 r_limits(r, &x->limits);
                 x->seccomp_profile = r_str(r);
                 x->sc_allow = r_strv(r, &x->n_sc_allow);

@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "jaula/devices.h"
 #include "jaula/policy.h"
 #include "jaula/util.h"
 #include "policy-data.h"
@@ -946,6 +947,38 @@ static void check_sources(struct files *f, const struct jaula_policy *p,
         }
 }
 
+/* The host's nodes for each `devices` entry, by the code a login runs
+ * (devices.c): what it would refuse is an error here, at its line. */
+static void check_devices(struct files *f, const struct pol_profile *pr)
+{
+        _cleanup_close_ int dev = -1;
+
+        if (!pr->n_devices)
+                return;
+        dev = open("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        for (size_t i = 0; i < pr->n_devices; i++) {
+                int line = pr->device_lines && pr->device_lines[i] ? pr->device_lines[i] : pr->line;
+                char *one[] = { (char *) pr->devices[i], NULL };
+                struct jaula_device *v = NULL;
+                struct jaula_err e = { 0 };
+                size_t n = 0;
+
+                if (dev < 0) {
+                        note(f, false, pr->file, line, "profiles.%s.devices: cannot open /dev: %s",
+                             pr->name, strerror(errno));
+                        return;
+                }
+                if (jaula_devices_resolve(dev, one, 1, false, &v, &n, &e) < 0)
+                        note(f, false, pr->file, line, "profiles.%s.devices[%zu]: %s", pr->name, i,
+                             e.msg);
+                else if (n == 0)
+                        note(f, true, pr->file, line,
+                             "profiles.%s.devices[%zu]: \"%s\" matches no device on this host",
+                             pr->name, i, pr->devices[i]);
+                jaula_devices_free(v, n);
+        }
+}
+
 JAULA_EXPORT int jaula_policy_check_files(const struct jaula_policy *p, struct jaula_diags *diags)
 {
         struct files f = { .d = diags };
@@ -959,6 +992,7 @@ JAULA_EXPORT int jaula_policy_check_files(const struct jaula_policy *p, struct j
 
                 check_shell(&f, p, pr);
                 check_sources(&f, p, pr);
+                check_devices(&f, pr);
         }
         if (f.oom)
                 return -ENOMEM;

@@ -117,7 +117,7 @@ const char *const pol_profile_keys[] = {
         "shm_size",    "writable_size", "persistent_size", "max_jails_per_user",
         "max_sessions_per_user", "pty_max",
         "mounts",      "network",     "limits",          "seccomp", "capabilities",
-        "environment", "shell",       "dev_log",         "unsafe",  NULL,
+        "environment", "shell",       "dev_log",         "unsafe",  "devices", NULL,
 };
 const char *const pol_limit_keys[] = { "memory", "swap",      "cpu", "cpu_weight",
                                        "pids",   "io_weight", NULL };

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "jaula/confine.h"
+#include "jaula/devices.h"
 #include "jaula/log.h"
 #include "jaula/policy.h"
 #include "jaula/util.h"
@@ -698,6 +699,35 @@ static void parse_mounts(struct ctx *c, const config_setting_t *grp, const char 
         }
 }
 
+/* The syntax alone: what the host's /dev holds is judged by check-config
+ * (policy_safety.c) and at every jail creation, never here, so a device
+ * that appears or goes later cannot break the whole policy. */
+static void parse_devices(struct ctx *c, const config_setting_t *grp, const char *parent,
+                          struct pol_profile *pr)
+{
+        const config_setting_t *ls = NULL;
+
+        if (pol_get_strv(c, grp, parent, "devices", &pr->devices, &pr->n_devices, &ls) <= 0)
+                return;
+        if (pr->n_devices > JAULA_DEVICES_MAX)
+                DIAG(c, ls, "%s.devices: at most %d entries, got %zu", parent, JAULA_DEVICES_MAX,
+                     pr->n_devices);
+        pr->device_lines = pol_ctx_alloc(c, sizeof(int) * (pr->n_devices + 1));
+        for (size_t i = 0; i < pr->n_devices; i++) {
+                const config_setting_t *e = config_setting_get_elem(ls, (unsigned) i);
+                const char *why = jaula_devices_pattern_error(pr->devices[i]);
+
+                if (pr->device_lines)
+                        pr->device_lines[i] = pol_line_of(e) ? pol_line_of(e) : pol_line_of(ls);
+                if (why)
+                        DIAG(c, e, "%s.devices[%zu]: \"%s\" %s", parent, i, pr->devices[i], why);
+                for (size_t j = 0; j < i; j++)
+                        if (!strcmp(pr->devices[i], pr->devices[j]))
+                                DIAG(c, e, "%s.devices[%zu]: \"%s\" is already devices[%zu]",
+                                     parent, i, pr->devices[i], j);
+        }
+}
+
 /* What seccomp.c will accept: a system call known on the native arch (or
  * the i386 ABI an i386 rootfs adds), or the label of one of its
  * conditional rules such as "ioctl[TIOCSTI]".  Asking seccomp.c itself
@@ -1005,6 +1035,7 @@ static void parse_profile(struct ctx *c, const char *name, const config_setting_
         if (pol_get_int(c, s, path, "pty_max", 0, JAULA_PTY_MAX_LIMIT, &v) > 0)
                 pr->pty_max = (unsigned) v;
         parse_mounts(c, s, path, pr);
+        parse_devices(c, s, path, pr);
         if (pol_get_string(c, s, path, "network", &pr->network_name) > 0 &&
             !(pr->ns_flags & CLONE_NEWNET))
                 DIAG(c, pol_member(s, "network"),

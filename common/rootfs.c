@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jaula/devices.h"
 #include "jaula/rootfs.h"
 
 /* ---- pure text generators ---- */
@@ -932,6 +933,9 @@ static int mount_dev(const struct jaula_spec *spec, const char *stage, int rootf
                 if (r < 0)
                         return r;
         }
+        r = jaula_devices_bind(spec, wdev, err); /* the profile's `devices` */
+        if (r < 0)
+                return r;
         /* Nothing else may appear in /dev. */
         return set_attr(dev, MOUNT_ATTR_RDONLY) < 0 ? jaula_err_errno(err, -errno,
                                                                        "Cannot seal /dev")

@@ -61,6 +61,7 @@ JAULA_EXPORT void jaula_spec_free(struct jaula_spec *spec)
                 free(spec->mounts[i].target);
         }
         free(spec->mounts);
+        strv_free(spec->devices);
         net_free(spec->net);
         free(spec->seccomp.profile);
         strv_free(spec->seccomp.allow);

@@ -181,6 +181,9 @@ struct jaula_spec {
         struct jaula_mount_spec *mounts;
         size_t n_mounts;
 
+        char **devices; /* NULL-terminated `devices` patterns ("/dev/kvm", "/dev/dri/renderD*") */
+        size_t n_devices;
+
         struct jaula_net_spec *net; /* NULL: no network besides lo */
 
         struct jaula_limits limits;       /* per jail */

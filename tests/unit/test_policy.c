@@ -492,6 +492,18 @@ static const struct bad bad_cases[] = {
           "profiles.p.shell: expected an absolute path, got \"bash\"" },
         { "dev-log-type", RF "profiles = { p = { rootfs = \"r\"; dev_log = 1; }; };\n", 2,
           "profiles.p.dev_log: expected true or false, got an integer" },
+        { "devices-not-dev", RF "profiles = { p = { rootfs = \"r\";\n devices = [ \"/dev/kvm\",\n \"/etc/passwd\" ]; }; };\n", 4,
+          "profiles.p.devices[1]: \"/etc/passwd\" must be an absolute path under /dev" },
+        { "devices-glob-dir", RF "profiles = { p = { rootfs = \"r\"; devices = [ \"/dev/*/card0\" ]; }; };\n", 2,
+          "profiles.p.devices[0]: \"/dev/*/card0\" may have '*' in its last component only" },
+        { "devices-own-node", RF "profiles = { p = { rootfs = \"r\"; devices = [ \"/dev/pts/0\" ]; }; };\n", 2,
+          "profiles.p.devices[0]: \"/dev/pts/0\" names a node jaula makes in every jail's /dev itself" },
+        { "devices-dotdot", RF "profiles = { p = { rootfs = \"r\"; devices = [ \"/dev/../dev/kvm\" ]; }; };\n", 2,
+          "profiles.p.devices[0]: \"/dev/../dev/kvm\" must be a clean path (no empty, '.' or '..' component, no trailing '/')" },
+        { "devices-dup", RF "profiles = { p = { rootfs = \"r\"; devices = [ \"/dev/kvm\", \"/dev/kvm\" ]; }; };\n", 2,
+          "profiles.p.devices[1]: \"/dev/kvm\" is already devices[0]" },
+        { "devices-type", RF "profiles = { p = { rootfs = \"r\"; devices = \"/dev/kvm\"; }; };\n", 2,
+          "profiles.p.devices: expected a list of strings like [\"a\", \"b\"], got a string" },
         { "group-limits", "groups = { g = { limits = { pids = 0; }; }; };\n", 1,
           "groups.g.limits.pids: expected an integer from 1 to 2147483647, got 0" },
         { "group-unknown-key", "groups = { g = { limit = { pids = 5; }; }; };\n", 1,
@@ -625,7 +637,8 @@ static void test_valid_variants(void **state)
                 "profiles = { p = { rootfs = \"r\"; network = \"m\"; hostname = \"h-%U\";\n"
                 "  capabilities = [\"net_bind_service\"]; seccomp = { deny = [\"ioctl[TIOCSTI]\"]; };\n"
                 "  limits = { memory = \"max\"; pids = \"max\"; cpu = \"250%\"; };\n"
-                "  writable = \"persistent\"; namespaces = [\"pid\", \"mount\", \"net\", \"uts\"]; }; };\n"
+                "  writable = \"persistent\"; namespaces = [\"pid\", \"mount\", \"net\", \"uts\"];\n"
+                "  devices = [\"/dev/kvm\", \"/dev/dri/renderD*\", \"/dev/nullb0\"]; }; };\n"
                 "match = ( { uids = (\"10000-19999\", 42); profile = \"p\"; } );\n";
         struct jaula_policy *p = NULL;
         struct jaula_diags d = { 0 };
@@ -798,7 +811,7 @@ static int load_expect(const char *want_diag, struct jaula_policy **ret)
 }
 
 #define MAIN_TEXT                                                                                  \
-        RF "profiles = { p = { rootfs = \"r\"; }; };\n"                                            \
+        RF "profiles = { p = { rootfs = \"r\"; devices = [\"/dev/kvm\", \"/dev/dri/*\"]; }; };\n"    \
            "match = ( { name = \"main\"; users = [\"a\"]; profile = \"p\"; } );\n"
 
 static void test_load_dropins(void **state)
@@ -1037,6 +1050,10 @@ static void test_cache(void **state)
         assert_string_equal(s->profile_name, "p");
         assert_string_equal(s->rootfs_path, "/r");
         assert_string_equal(s->hostname, "jaula");
+        assert_int_equal(s->n_devices, 2);
+        assert_string_equal(s->devices[0], "/dev/kvm");
+        assert_string_equal(s->devices[1], "/dev/dri/*");
+        assert_null(s->devices[2]);
         jaula_spec_free(s);
         assert_int_equal(jaula_policy_rule_source(p, 1, &file, &line), 0);
         assert_non_null(strstr(file, "/conf.d/10-x.conf"));
