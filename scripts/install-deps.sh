@@ -15,6 +15,7 @@ packages="
   dpkg-dev debhelper
   socat strace python3 valgrind hyperfine
 "
+packages="$packages ansible-core" # contrib/ansible's role: t-87 syntax-checks it here (the guest image has its own)
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

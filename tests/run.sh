@@ -51,7 +51,11 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 			# Each script prints its own ok / not ok / skip lines; a script
 			# that dies without printing a result counts as one failure.
 			out_file=$(mktemp /tmp/jaula-test-out.XXXXXX)
-			timeout --kill-after=10 "${JAULA_TEST_TIMEOUT:-900}" bash "$t" > "$out_file" 2>&1 </dev/null
+			# A script may ask for more than the default with a line
+			# "# test-timeout: SECONDS" (the long qemu guest tests);
+			# JAULA_TEST_TIMEOUT overrides both.
+			limit=$(sed -n 's/^# test-timeout: \([0-9][0-9]*\)$/\1/p' "$t" | head -1)
+			timeout --kill-after=10 "${JAULA_TEST_TIMEOUT:-${limit:-900}}" bash "$t" > "$out_file" 2>&1 </dev/null
 			rc=$?
 			count < "$out_file"
 			if [ $rc -ne 0 ] && ! grep -q '^not ok' "$out_file"; then
