@@ -197,6 +197,11 @@ static void setup_guard(void)
 
                         caller.ignored[s] = sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
                 }
+        /* A caller that ignores SIGCHLD would have our shell reaped
+         * without a signal, and wait_child wait for ever: the default
+         * here, the caller's again in the shell (restore_caller). */
+        if (caller.ignored[SIGCHLD])
+                signal(SIGCHLD, SIG_DFL);
         /* Only the limits set-up changes are saved and given back. */
         for (size_t i = 0; i < ELEMENTSOF(setup_limits); i++) {
                 int r = setup_limits[i].resource;

@@ -23,6 +23,14 @@ for set in "" "INT" "INT PIPE USR2" "HUP QUIT TERM WINCH"; do
 	expect_eq "the jail's shell ignores what the caller ignored (${set:-nothing})" "$want" "$got"
 done
 
+# A caller ignoring SIGCHLD (its children reaped without a signal) must
+# not leave jailsh waiting for ever.  (What the shell then does with
+# SIGCHLD is dash's business: it handles it to wait for its children.)
+out=$(timeout -s KILL 60 bash -c "trap '' CHLD; exec '$JAILSH' --config '$CONF' --user '$U' -c 'cat /proc/self/status; true'" 2>&1); rc=$?
+expect_eq "with SIGCHLD ignored by the caller, the login ends (status)" 0 "$rc"
+if [[ "$out" == *"SigIgn:"* ]]; then ok "and the command ran"; else not_ok "and the command ran"; head -3 <<<"$out" | diag; fi
+wait_gone
+
 # --- soft limits come back as the caller had them ---
 out=$(bash -c "ulimit -S -n 100; ulimit -S -s 4096; ulimit -S -c 0; exec '$JAILSH' --config '$CONF' --user '$U' -c 'ulimit -n; ulimit -s; ulimit -c'" 2>&1)
 expect_eq "the jail's shell has the caller's soft limits (nofile, stack, core)" "100 4096 0" "$(echo $out)"
