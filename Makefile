@@ -92,10 +92,11 @@ $(PAM_SO): $(PAM_THIN_SRC) pam_module/pam_jaula.map $(HEADERS)
 # The setuid shell: position independent, full relro, bind now.  It runs
 # at every login, and every shared library costs relocations, mprotects and
 # page faults at each exec (and makes each fork dearer): the libraries that
-# ship a static archive are linked in.
+# ship a static archive are linked in, libnftables and libsystemd are
+# dlopen()ed on the cold paths that need them, and nothing else is linked:
+# jailsh needs libc alone at exec.
 JAILSH_STATIC := -lcap -lseccomp -lconfig -lnl-route-3 -lnl-3
-JAILSH_LIBS := -Wl,-Bstatic $(JAILSH_STATIC) -Wl,-Bdynamic \
-               $(filter-out $(JAILSH_STATIC),$(LIBS)) -lpthread -lm
+JAILSH_LIBS := -Wl,-Bstatic $(JAILSH_STATIC) -Wl,-Bdynamic -lpthread -lm
 $(JAILSH): $(SHELL_SRC) $(LIB) $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(SHELL_SRC) $(LIB) $(ALL_LDFLAGS) $(JAILSH_LIBS)
 

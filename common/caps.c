@@ -50,18 +50,30 @@ static inline void cap_free_strp(char **s)
          (UINT64_C(1) << CAP_CHECKPOINT_RESTORE))
 
 /* The highest capability the running kernel knows.  Probed with
- * PR_CAPBSET_READ rather than read from /proc, which inside the jail is
- * the jail's. */
+ * PR_CAPBSET_READ (EINVAL past the last one, whatever the bounding set
+ * holds) rather than read from /proc, which inside the jail is the jail's;
+ * by bisection, once per process: it depends on the kernel alone, and a
+ * login asks three times, each system call costing microseconds. */
 JAULA_EXPORT int jaula_caps_last(void)
 {
-        int last = -1;
+        static int cached = -1;
+        int lo = 0, hi = 63;
 
-        for (int c = 0; c < 64; c++) {
-                if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) < 0)
-                        break;
-                last = c;
+        if (cached >= 0)
+                return cached;
+        if (prctl(PR_CAPBSET_READ, 0, 0, 0, 0) < 0)
+                return CAP_LAST_CAP;
+        /* Invariant: lo is known, hi + 1 unknown or past the end. */
+        while (lo < hi) {
+                int mid = lo + (hi - lo + 1) / 2;
+
+                if (prctl(PR_CAPBSET_READ, mid, 0, 0, 0) >= 0)
+                        lo = mid;
+                else
+                        hi = mid - 1;
         }
-        return last >= 0 ? last : CAP_LAST_CAP;
+        cached = lo;
+        return cached;
 }
 
 JAULA_EXPORT int jaula_caps_from_name(const char *name)
@@ -244,10 +256,15 @@ JAULA_EXPORT int jaula_caps_verify(uint64_t keep, struct jaula_err *err)
             (r = read_set(caps, CAP_PERMITTED, last, &prm)) < 0 ||
             (r = read_set(caps, CAP_INHERITABLE, last, &inh)) < 0)
                 return jaula_err_errno(err, r, "caps: cannot read the capability sets");
+        /* Ambient is read where it can be set at all: the kernel keeps it
+         * a subset of permitted and inheritable (it clears what leaves
+         * either), both checked below to be exactly keep. */
         for (int c = 0; c <= last; c++) {
                 int b = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
-                int a = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0);
+                int a = 0;
 
+                if (b >= 0 && (prm & inh & (UINT64_C(1) << c)))
+                        a = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0);
                 if (b < 0 || a < 0)
                         return jaula_err_errno(err, neg_errno(), "caps: cannot read capability %d", c);
                 bnd |= (uint64_t) !!b << c;

@@ -186,14 +186,41 @@ static void set_cmdline(const char *name)
         memcpy((void *) start, name, n < end - start ? n - 1 : end - start - 1);
 }
 
+/* The signals whose disposition is not SIG_DFL (ignored or caught, from
+ * /proc/self/status), so that only those are reset: a call per signal is
+ * some 60 system calls on the cold login's path, and usually none is
+ * needed.  All of them when it cannot be read. */
+static uint64_t signals_not_default(void)
+{
+        _cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        unsigned long long ign, cgt;
+        char buf[4096];
+        const char *p, *q;
+        ssize_t n;
+
+        if (fd < 0)
+                return UINT64_MAX;
+        n = read(fd, buf, sizeof buf - 1);
+        if (n <= 0)
+                return UINT64_MAX;
+        buf[n] = 0;
+        p = strstr(buf, "\nSigIgn:\t");
+        q = strstr(buf, "\nSigCgt:\t");
+        if (!p || !q || sscanf(p + 9, "%16llx", &ign) != 1 || sscanf(q + 9, "%16llx", &cgt) != 1)
+                return UINT64_MAX;
+        return ign | cgt;
+}
+
 static void reset_signals(void)
 {
         sigset_t all;
+        uint64_t set;
 
         sigfillset(&all);
         sigprocmask(SIG_BLOCK, &all, NULL);
+        set = signals_not_default();
         for (int s = 1; s < NSIG; s++)
-                if (s != SIGKILL && s != SIGSTOP)
+                if (s != SIGKILL && s != SIGSTOP && (s > 64 || (set & (UINT64_C(1) << (s - 1)))))
                         signal(s, SIG_DFL);
 }
 
@@ -307,10 +334,12 @@ static _Noreturn void holder_main(const struct jaula_spec *spec, const struct ja
         if (sanitize_fds(keep, 1) < 0)
                 _exit(1);
         sock = keep[0];
-        if (msg_recv(sock, -1, -1, &m) < 0 || m.type != MSG_GO)
-                _exit(1);
 
-        /* Rooted at the jail's cgroup, where we now are. */
+        /* What needs no network is built before GO, while the caller puts
+         * the veth into our network namespace: on a machine with more than
+         * one core the two overlap.  Only this process runs in the jail
+         * until READY, so nothing of the user's can see a half-built one.
+         * A failure waits for GO and is reported then, as before. */
         if (r < 0)
                 jaula_err_errno(&err, r, "Cannot move the holder into the jail's cgroup");
         else if ((ns_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
@@ -319,12 +348,16 @@ static _Noreturn void holder_main(const struct jaula_spec *spec, const struct ja
          * writes would change the host's limits. */
         else if ((ns_flags & CLONE_NEWIPC) && (r = bound_ipc(spec, &err)) < 0)
                 ;
-        else if ((r = jaula_net_configure_inside(spec, spec->net ? lease : NULL, &err)) < 0)
-                ;
         else {
                 resolv = jaula_net_resolv_conf(spec);
                 r = jaula_rootfs_enter(spec, resolv, &err);
         }
+        if (msg_recv(sock, -1, -1, &m) < 0 || m.type != MSG_GO)
+                _exit(1);
+        /* eth0 is here now (netlink only: the host's files are not needed
+         * after pivot_root). */
+        if (r >= 0)
+                r = jaula_net_configure_inside(spec, spec->net ? lease : NULL, &err);
         if (r < 0) {
                 msg_send(sock, MSG_ERR, 0, 0, r, err.msg[0] ? err.msg : strerror(-r));
                 _exit(1);

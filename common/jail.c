@@ -185,13 +185,12 @@ static pid_t proc_ppid(pid_t pid)
 /* A pidfd on the jail's monitor: the recorded process, and the parent of
  * a real holder, so that a forged state cannot have us signal (SIGUSR1's
  * default action kills) an arbitrary host process. */
-static int monitor_pidfd_open(const struct jaula_jail_state *st)
+static int monitor_pidfd_open_with(const struct jaula_jail_state *st, int holder_pidfd)
 {
-        _cleanup_close_ int hfd = holder_pidfd_open(st);
         _cleanup_close_ int fd = -1;
 
-        if (hfd < 0)
-                return hfd;
+        if (holder_pidfd < 0)
+                return holder_pidfd;
         fd = jaula_pidfd_open_verified(st->monitor_pid, st->monitor_start);
         if (fd < 0)
                 return fd;
@@ -200,9 +199,19 @@ static int monitor_pidfd_open(const struct jaula_jail_state *st)
         return TAKE_FD(fd);
 }
 
-static void notify_monitor(const struct jaula_jail_state *st)
+static int monitor_pidfd_open(const struct jaula_jail_state *st)
 {
-        _cleanup_close_ int fd = monitor_pidfd_open(st);
+        _cleanup_close_ int hfd = holder_pidfd_open(st);
+
+        return monitor_pidfd_open_with(st, hfd);
+}
+
+/* holder_pidfd: one holder_pidfd_open just gave for st, or -1 to open it
+ * here (the monitor is trusted only as a real holder's parent). */
+static void notify_monitor(const struct jaula_jail_state *st, int holder_pidfd)
+{
+        _cleanup_close_ int hfd = holder_pidfd >= 0 ? -1 : holder_pidfd_open(st);
+        _cleanup_close_ int fd = monitor_pidfd_open_with(st, holder_pidfd >= 0 ? holder_pidfd : hfd);
 
         if (fd >= 0)
                 pidfd_signal(fd, SIGUSR1);
@@ -606,7 +615,7 @@ static int open_locked(const struct jaula_spec *spec, int sfd, const char *sid,
                 if (r < 0)
                         return jaula_err_errno(err, r, "Cannot register a session in jail '%s'", id);
                 /* Cancels a linger timer and watches the new session. */
-                notify_monitor(&st);
+                notify_monitor(&st, pidfd);
         } else {
                 r = create_locked(sfd, spec, id, sid, &st, &pidfd, err);
                 if (r < 0) {
@@ -754,6 +763,14 @@ JAULA_EXPORT void jaula_handle_free(struct jaula_handle *h)
         free(h);
 }
 
+static bool session_is_caller(const char *session_id)
+{
+        pid_t pid;
+        uint64_t start;
+
+        return jaula_session_id_parse(session_id, &pid, &start) == 0 && pid == getpid();
+}
+
 JAULA_EXPORT int jaula_jail_close(const struct jaula_spec *spec, const char *jail_id,
                                   const char *session_id, struct jaula_err *err)
 {
@@ -803,7 +820,15 @@ JAULA_EXPORT int jaula_jail_close(const struct jaula_spec *spec, const char *jai
                 jail_teardown_locked(sfd, spec, &st, lock);
                 return 0;
         }
-        notify_monitor(&st);
+        /* Other sessions keep the jail (the verdict is JAULA_KEEP): the
+         * monitor has nothing to change, and when the closer is the
+         * session's own process, about to exit, the monitor's pidfd on it
+         * wakes it anyway.  One wake per login, not two. */
+        if (n > 0 && session_id && session_is_caller(session_id)) {
+                close_nointr(lock);
+                return 0;
+        }
+        notify_monitor(&st, -1);
         close_nointr(lock);
         return 0;
 }
@@ -926,7 +951,7 @@ static void sweep_one(int sfd, const char *state_dir, const char *id)
                 return;
         }
         if (n == 0)
-                notify_monitor(&st); /* linger or process scan: its job */
+                notify_monitor(&st, -1); /* linger or process scan: its job */
         close_nointr(lock);
 }
 

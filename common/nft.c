@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nft.c — the host firewall of jail networks: one nftables table,
- * "inet jaula", through libnftables (and one libmnl request to see whether
+ * "inet jaula", through libnftables (and one netlink request to see whether
  * it still exists).  Needs CAP_NET_ADMIN.
  *
  * Every network shares three static base chains whose rules only look up
@@ -22,11 +22,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <nftables/libnftables.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -387,45 +388,68 @@ JAULA_EXPORT int jaula_net_firewall_remove_all(struct jaula_err *err)
         return run("add table " TABLE "\ndelete table " TABLE "\n", err, "delete the jaula table");
 }
 
-static void mnl_socket_closep(struct mnl_socket **nl)
-{
-        if (*nl)
-                mnl_socket_close(*nl);
-}
-
 /* One NFT_MSG_GETTABLE, on every login: libnftables would first fetch its
  * whole cache (milliseconds), and a `nft flush ruleset` (nftables.service
  * reload) must not silently drop the isolation of jails made afterwards.
- * libnftables has no call for it, so the request is built with libmnl. */
+ * libnftables has no call for it; the request is small enough to build by
+ * hand, which keeps libmnl out of jailsh (one shared object less to load at
+ * every exec, warm joins included). */
 JAULA_EXPORT int jaula_net_firewall_present(void)
 {
-        _cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
-        char buf[MNL_SOCKET_BUFFER_SIZE];
-        struct nlmsghdr *nlh;
-        struct nfgenmsg *nfg;
+        struct {
+                struct nlmsghdr nlh;
+                struct nfgenmsg nfg;
+                struct nlattr name_hdr;
+                char name[NLMSG_ALIGN(sizeof TABLE_NAME)];
+        } req = { 0 };
+        struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+        _cleanup_close_ int fd = -1;
         uint32_t seq = (uint32_t) time(NULL);
+        union {
+                char buf[8192];
+                struct nlmsghdr align;
+        } reply;
         ssize_t n;
-        int r;
 
-        nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-        if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+        req.nlh.nlmsg_len = sizeof req;
+        req.nlh.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+        req.nlh.nlmsg_flags = NLM_F_REQUEST; /* the reply is the table or an error */
+        req.nlh.nlmsg_seq = seq;
+        req.nfg.nfgen_family = NFPROTO_INET;
+        req.nfg.version = NFNETLINK_V0;
+        req.name_hdr.nla_len = NLA_HDRLEN + sizeof TABLE_NAME;
+        req.name_hdr.nla_type = NFTA_TABLE_NAME;
+        memcpy(req.name, TABLE_NAME, sizeof TABLE_NAME);
+
+        fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+        if (fd < 0)
                 return neg_errno();
-        nlh = mnl_nlmsg_put_header(buf);
-        nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-        nlh->nlmsg_flags = NLM_F_REQUEST; /* the reply is the table or an error */
-        nlh->nlmsg_seq = seq;
-        nfg = mnl_nlmsg_put_extra_header(nlh, sizeof *nfg);
-        nfg->nfgen_family = NFPROTO_INET;
-        nfg->version = NFNETLINK_V0;
-        nfg->res_id = 0;
-        mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, TABLE_NAME);
-        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+        if (sendto(fd, &req, sizeof req, 0, (struct sockaddr *) &kernel, sizeof kernel) < 0)
                 return neg_errno();
-        n = mnl_socket_recvfrom(nl, buf, sizeof buf);
-        if (n < 0)
-                return neg_errno();
-        r = mnl_cb_run(buf, (size_t) n, seq, mnl_socket_get_portid(nl), NULL, NULL);
-        if (r >= 0)
-                return 1;
-        return errno == ENOENT ? 0 : neg_errno();
+        for (;;) {
+                size_t len;
+
+                n = recv(fd, reply.buf, sizeof reply.buf, 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return neg_errno();
+                if (n == 0)
+                        return -EBADMSG;
+                len = (size_t) n;
+                for (struct nlmsghdr *h = &reply.align; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+                        if (h->nlmsg_seq != seq)
+                                continue; /* not ours: read on */
+                        if (h->nlmsg_type == NLMSG_ERROR) {
+                                const struct nlmsgerr *e = NLMSG_DATA(h);
+
+                                if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e))
+                                        return -EBADMSG;
+                                if (e->error == 0)
+                                        return 1;
+                                return e->error == -ENOENT ? 0 : e->error;
+                        }
+                        return 1; /* the table itself */
+                }
+        }
 }

@@ -138,6 +138,7 @@ struct caller_state {
         bool ignored[NSIG];
         struct rlimit lim[RLIM_NLIMITS];
         bool have_lim[RLIM_NLIMITS];
+        bool changed[RLIM_NLIMITS]; /* lifted by setup_guard: restored in the shell */
 };
 
 static struct caller_state caller;
@@ -156,6 +157,33 @@ static const struct {
         { RLIMIT_NOFILE, 1024 },              { RLIMIT_STACK, 8 << 20 },
 };
 
+/* The signals the caller ignores, from the kernel's SigIgn mask of this
+ * process: one read instead of a sigaction per signal (each system call
+ * costs microseconds on a virtual machine, and a login made ~150 of them
+ * here).  After execve every disposition is SIG_IGN or SIG_DFL (handlers
+ * do not survive it), so this mask is the caller's whole choice.  Without
+ * a readable /proc, the sigaction per signal. */
+static bool ignored_from_proc(bool *ignored)
+{
+        _cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        char buf[4096], *p;
+        unsigned long long mask;
+        ssize_t n;
+
+        if (fd < 0)
+                return false;
+        n = read(fd, buf, sizeof buf - 1);
+        if (n <= 0)
+                return false;
+        buf[n] = 0;
+        p = strstr(buf, "\nSigIgn:\t");
+        if (!p || sscanf(p + 9, "%16llx", &mask) != 1)
+                return false;
+        for (int s = 1; s < NSIG && s <= 64; s++)
+                ignored[s] = mask & (1ULL << (s - 1));
+        return true;
+}
+
 static void setup_guard(void)
 {
         struct rlimit core;
@@ -166,13 +194,24 @@ static void setup_guard(void)
          * drop_setup_signals for what becomes of it. */
         sigfillset(&all);
         sigprocmask(SIG_BLOCK, &all, &caller.mask);
-        for (int s = 1; s < NSIG; s++) {
-                struct sigaction sa;
+        if (!ignored_from_proc(caller.ignored))
+                for (int s = 1; s < NSIG; s++) {
+                        struct sigaction sa;
 
-                caller.ignored[s] = sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
-        }
-        for (int r = 0; r < RLIM_NLIMITS; r++)
+                        caller.ignored[s] = sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+                }
+        /* A caller that ignores SIGCHLD would have our shell reaped
+         * without a signal, and wait_child wait for ever: the default
+         * here, the caller's again in the shell (restore_caller). */
+        if (caller.ignored[SIGCHLD])
+                signal(SIGCHLD, SIG_DFL);
+        /* Only the limits set-up changes are saved and given back. */
+        for (size_t i = 0; i < ELEMENTSOF(setup_limits); i++) {
+                int r = setup_limits[i].resource;
+
                 caller.have_lim[r] = getrlimit(r, &caller.lim[r]) == 0;
+        }
+        caller.have_lim[RLIMIT_CORE] = getrlimit(RLIMIT_CORE, &caller.lim[RLIMIT_CORE]) == 0;
         /* As root with CAP_SYS_RESOURCE a hard limit the caller lowered is
          * raised again.  Where root lacks it (some containers), the soft
          * limit goes up to the hard one: past that, what would have been
@@ -191,19 +230,29 @@ static void setup_guard(void)
                 if (l.rlim_max != RLIM_INFINITY &&
                     (l.rlim_cur == RLIM_INFINITY || l.rlim_max < l.rlim_cur))
                         l.rlim_max = l.rlim_cur;
+                if (l.rlim_cur == caller.lim[r].rlim_cur && l.rlim_max == caller.lim[r].rlim_max)
+                        continue;
+                /* Marked before the attempt: a partial change is undone too. */
+                caller.changed[r] = true;
                 if (setrlimit(r, &l) == 0 || errno != EPERM)
                         continue;
                 l.rlim_max = caller.lim[r].rlim_max;
                 if (l.rlim_max != RLIM_INFINITY &&
                     (l.rlim_cur == RLIM_INFINITY || l.rlim_cur > l.rlim_max))
                         l.rlim_cur = l.rlim_max;
+                /* The refused call changed nothing; neither would this. */
+                if (l.rlim_cur == caller.lim[r].rlim_cur) {
+                        caller.changed[r] = false;
+                        continue;
+                }
                 setrlimit(r, &l);
         }
         /* No core of a process that held root (dumpable is off too); the
          * hard limit stays, so the shell can have the caller's back. */
-        if (caller.have_lim[RLIMIT_CORE]) {
+        if (caller.have_lim[RLIMIT_CORE] && caller.lim[RLIMIT_CORE].rlim_cur != 0) {
                 core = caller.lim[RLIMIT_CORE];
                 core.rlim_cur = 0;
+                caller.changed[RLIMIT_CORE] = true;
                 setrlimit(RLIMIT_CORE, &core);
         }
 }
@@ -219,8 +268,13 @@ static void drop_setup_signals(void)
 {
         static const int dropped[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU,
                                        SIGHUP, SIGPIPE, SIGXFSZ, SIGXCPU, SIGWINCH };
+        sigset_t pending;
+        bool all = sigpending(&pending) < 0;
 
+        /* Only what is pending needs dropping (usually nothing). */
         for (size_t i = 0; i < ELEMENTSOF(dropped); i++) {
+                if (!all && sigismember(&pending, dropped[i]) != 1)
+                        continue;
                 signal(dropped[i], SIG_IGN);
                 signal(dropped[i], SIG_DFL);
         }
@@ -231,13 +285,15 @@ static void drop_setup_signals(void)
  * caller's ignored signals and mask, exactly as if jailsh were not there.
  * Lowering a limit needs no privilege; the core size's soft limit goes
  * back under a hard limit that was never changed. */
-static int restore_caller(void)
+static int restore_caller(const bool *ignored_now)
 {
         for (int r = 0; r < RLIM_NLIMITS; r++)
-                if (caller.have_lim[r] && setrlimit(r, &caller.lim[r]) < 0)
+                if (caller.changed[r] && caller.have_lim[r] && setrlimit(r, &caller.lim[r]) < 0)
                         return -errno;
+        /* A handler does not survive execve; only an ignored signal
+         * would, or the caller's ignored one reset: those are set. */
         for (int s = 1; s < NSIG; s++)
-                if (s != SIGKILL && s != SIGSTOP)
+                if (s != SIGKILL && s != SIGSTOP && caller.ignored[s] != ignored_now[s])
                         signal(s, caller.ignored[s] ? SIG_IGN : SIG_DFL);
         return 0;
 }
@@ -426,7 +482,8 @@ static _Noreturn void child_fail(int fd, int code, const char *msg)
 static _Noreturn void child_main(struct jaula_handle *h, const struct jaula_spec *spec,
                                   const struct args *a, struct env *env,
                                   const struct jaula_tty *tty, int report_fd,
-                                  const sigset_t *oldmask, bool in_cgroup)
+                                  const sigset_t *oldmask, const bool *ignored_now,
+                                  bool in_cgroup)
 {
         struct jaula_err err = { 0 };
         const char *base = strrchr(spec->shell, '/');
@@ -470,7 +527,7 @@ static _Noreturn void child_main(struct jaula_handle *h, const struct jaula_spec
                 argv[3] = NULL;
         } else
                 argv[1] = NULL;
-        r = restore_caller();
+        r = restore_caller(ignored_now);
         if (r < 0)
                 child_fail(report_fd, r, "Cannot restore the caller's resource limits");
         sigprocmask(SIG_SETMASK, oldmask, NULL);
@@ -501,6 +558,7 @@ struct child_args {
         const struct jaula_tty *tty;
         int report_fd, report_other;
         const sigset_t *oldmask;
+        const bool *ignored_now;
 };
 
 #define CHILD_STACK (1024 * 1024)
@@ -510,7 +568,8 @@ static int child_trampoline(void *p)
         struct child_args *c = p;
 
         close(c->report_other);
-        child_main(c->h, c->spec, c->a, c->env, c->tty, c->report_fd, c->oldmask, false);
+        child_main(c->h, c->spec, c->a, c->env, c->tty, c->report_fd, c->oldmask, c->ignored_now,
+                   false);
 }
 
 /* ---- the parent ---- */
@@ -557,6 +616,7 @@ static int run(int argc, char **argv)
         struct jaula_tty tty = { .tree = -1 };
         const char *rule = NULL;
         sigset_t set, oldmask;
+        bool ignored_now[NSIG] = { false };
         struct rlimit nofile;
         int report[2], r, status, cgfd = -EOPNOTSUPP;
         bool own_session = false;
@@ -694,6 +754,13 @@ static int run(int argc, char **argv)
                 return refuse(JAULA_REFUSED_SETUP, "cannot enter your jail; login refused", "%s",
                               err.msg);
         }
+        /* The dispositions the shell starts from are ours now: normally
+         * the caller's (nothing here ignores or restores a signal before
+         * the shell runs), checked so restore_caller sets only what
+         * differs; unreadable, every signal is set. */
+        if (!ignored_from_proc(ignored_now))
+                for (int s = 1; s < NSIG; s++)
+                        ignored_now[s] = !caller.ignored[s];
         child = -1;
         if (cgfd >= 0) {
                 int pidfd = -1;
@@ -703,7 +770,8 @@ static int run(int argc, char **argv)
                         close(pidfd);
                 if (child == 0) {
                         close(report[0]);
-                        child_main(h, spec, &a, &env, &tty, report[1], &oldmask, true);
+                        child_main(h, spec, &a, &env, &tty, report[1], &oldmask, ignored_now,
+                                   true);
                 }
                 if (child < 0)
                         jaula_log(LOG_WARNING,
@@ -714,7 +782,8 @@ static int run(int argc, char **argv)
         if (child < 0) {
                 struct child_args ca = { .h = h, .spec = spec, .a = &a, .env = &env,
                                          .tty = &tty, .report_fd = report[1],
-                                         .report_other = report[0], .oldmask = &oldmask };
+                                         .report_other = report[0], .oldmask = &oldmask,
+                                         .ignored_now = ignored_now };
 
                 child = jaula_spawn_shared(child_trampoline, &ca, CHILD_STACK);
         }
