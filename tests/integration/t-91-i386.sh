@@ -29,8 +29,9 @@
 # 15-30, like t-80's); a boot to ssh 117-229 s; mkroot in the guest under
 # TCG is long (debootstrap's perl resolver reads the 49 MB i386 Packages
 # index several times, then dpkg configures ~100 packages emulated): more
-# than tests/run.sh's 900 s default on this host, so the first run needs
-# JAULA_TEST_TIMEOUT=3600; later runs load the cached rootfs.
+# than tests/run.sh's 900 s default on this host (922 s for mkroot, 1239 s
+# for the whole first run at load 7-10), so the first run needs
+# JAULA_TEST_TIMEOUT=3600; later runs load the cached rootfs (303 s).
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/integration/rootfs.sh"
 source "$TOP/tests/qemu/sdguest.sh"
