@@ -671,6 +671,50 @@ static int verify_transfer_tools(const char *dir, const struct mkroot_opts *o)
         return bad ? -ENOENT : 0;
 }
 
+/* The x86 architecture dpkg in the new rootfs was built for ("i386",
+ * "amd64"), or NULL for another machine or an unreadable file. */
+static const char *rootfs_x86_arch(const char *dir)
+{
+        char path[PATH_MAX * 2];
+        unsigned char h[20];
+        _cleanup_close_ int fd = -1;
+
+        snprintf(path, sizeof path, "%s/usr/bin/dpkg", dir);
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        /* e_ident (16 bytes), e_type (2), e_machine (2, little endian) */
+        if (fd < 0 || pread(fd, h, sizeof h, 0) != (ssize_t) sizeof h || memcmp(h, "\177ELF", 4) != 0)
+                return NULL;
+        if (h[4] == 1 && h[18] == 3 && h[19] == 0)
+                return "i386";
+        if (h[4] == 2 && h[18] == 62 && h[19] == 0)
+                return "amd64";
+        return NULL;
+}
+
+/* An i386 build must hold i386 programs: a mirror or binfmt handler that
+ * put amd64 ones there would give a rootfs whose record lies, and a jail
+ * whose filter does not match its programs. */
+static int verify_arch(const char *dir, const char *arch)
+{
+        const char *found;
+
+        if (strcmp(arch, "i386") != 0 && strcmp(arch, "amd64") != 0)
+                return 0;
+        found = rootfs_x86_arch(dir);
+        if (found && strcmp(found, arch) == 0) {
+                printf("jaula mkroot: %s programs (/usr/bin/dpkg is %s)\n", arch,
+                       strcmp(arch, "i386") == 0 ? "ELF 32-bit, Intel 80386" : "ELF 64-bit, x86-64");
+                return 0;
+        }
+        if (found)
+                fprintf(stderr, "jaula mkroot: --arch %s, but /usr/bin/dpkg in '%s' is an %s program\n",
+                        arch, dir, found);
+        else
+                fprintf(stderr, "jaula mkroot: --arch %s, but /usr/bin/dpkg in '%s' is not an x86 ELF program\n",
+                        arch, dir);
+        return -ENOEXEC;
+}
+
 static int write_record(const struct mkroot_opts *o, long packages, const char *image)
 {
         char path[PATH_MAX * 2], date[32], buf[4096];
@@ -968,7 +1012,7 @@ int cmd_mkroot(int argc, char **argv)
         }
 
         clean_cache(o.dir);
-        if (verify_transfer_tools(o.dir, &o) < 0)
+        if (verify_arch(o.dir, o.arch) < 0 || verify_transfer_tools(o.dir, &o) < 0)
                 return JAULA_EXIT_FAILURE;
         packages = count_packages(o.dir);
         if (o.image) {
@@ -993,5 +1037,8 @@ int cmd_mkroot(int argc, char **argv)
                 printf("jaula mkroot: image: '%s'\n", img);
         printf("jaula mkroot: use it in a profile's rootfs with path = \"%s\"; type = \"%s\"; arch = \"%s\";\n",
                had_image ? img : o.dir, had_image ? "squashfs" : "directory", o.arch);
+        if (strcmp(o.arch, "i386") == 0 && native && strcmp(native, "amd64") == 0)
+                printf("jaula mkroot: with arch = \"i386\" the jail's seccomp filter covers the i386 "
+                       "system call ABI too, with the same rules; x32 stays refused\n");
         return JAULA_EXIT_OK;
 }

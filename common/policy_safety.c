@@ -798,6 +798,48 @@ static void check_entries(struct files *f, int dfd, const char *shown, const cha
         closedir(dir);
 }
 
+/* The architecture `jaula mkroot` built a directory rootfs for, from the
+ * "arch=" line of its record (root's, like the rest of the rootfs), into
+ * buf; false when there is no record or no such line. */
+static bool recorded_arch(int rootfd, char *buf, size_t size)
+{
+        _cleanup_close_ int fd = openat(rootfd, ".jaula-rootfs", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        char text[4096], *p;
+        ssize_t n;
+
+        if (fd < 0)
+                return false;
+        n = read(fd, text, sizeof text - 1);
+        if (n <= 0)
+                return false;
+        text[n] = '\0';
+        for (p = text; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+                if (strncmp(p, "arch=", 5) == 0) {
+                        snprintf(buf, size, "%.*s", (int) strcspn(p + 5, "\n"), p + 5);
+                        return buf[0] != '\0';
+                }
+        return false;
+}
+
+/* A rootfs built for one architecture and declared another: with i386
+ * programs under arch "amd64" every login dies at its first system call
+ * (the filter kills the i386 ABI); other mismatches cannot run at all.
+ * arch "i386" over an amd64 build is a multiarch rootfs with i386
+ * libraries, which is allowed. */
+static void check_recorded_arch(struct files *f, const struct pol_rootfs *rf, int rootfd)
+{
+        char built[32];
+
+        if (!recorded_arch(rootfd, built, sizeof built) || strcmp(built, rf->arch) == 0)
+                return;
+        if (strcmp(built, "amd64") == 0 && strcmp(rf->arch, "i386") == 0)
+                return;
+        note(f, false, rf->file, rf->line,
+             "rootfs.%s.arch: \"%s\", but jaula mkroot built \"%s\" for %s (its .jaula-rootfs); "
+             "set arch = \"%s\"",
+             rf->name, rf->arch, rf->path, built, built);
+}
+
 static void check_rootfs(struct files *f, const struct pol_rootfs *rf)
 {
         /* Below the top level, the directories whose contents every
@@ -837,8 +879,10 @@ static void check_rootfs(struct files *f, const struct pol_rootfs *rf)
         if (!dir)
                 return;
         fd = open(rf->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0)
-                check_entries(f, fd, rf->path, into, rf->file, rf->line, key, &findings);
+        if (fd < 0)
+                return;
+        check_recorded_arch(f, rf, fd);
+        check_entries(f, fd, rf->path, into, rf->file, rf->line, key, &findings);
 }
 
 static int openat2_in_root(int rootfd, const char *path)
@@ -850,6 +894,29 @@ static int openat2_in_root(int rootfd, const char *path)
         long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
 
         return fd < 0 ? -errno : (int) fd;
+}
+
+/* The x86 architecture of the ELF program at PATH inside the rootfs:
+ * "i386", "amd64", or NULL (another machine, a script, unreadable). */
+static const char *elf_x86_arch(int rootfd, const char *path)
+{
+        struct open_how how = {
+                .flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        _cleanup_close_ int fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+        unsigned char h[20];
+
+        /* e_ident (16 bytes), e_type (2), e_machine (2, little endian) */
+        if (fd < 0 || pread(fd, h, sizeof h, 0) != (ssize_t) sizeof h)
+                return NULL;
+        if (memcmp(h, "\177ELF", 4) != 0 || h[5] != 1 /* ELFDATA2LSB */)
+                return NULL;
+        if (h[4] == 1 /* ELFCLASS32 */ && h[18] == 3 && h[19] == 0 /* EM_386 */)
+                return "i386";
+        if (h[4] == 2 /* ELFCLASS64 */ && h[18] == 62 && h[19] == 0 /* EM_X86_64 */)
+                return "amd64";
+        return NULL;
 }
 
 /* The shell a profile's jails execute: resolved inside the rootfs the way
@@ -865,7 +932,7 @@ static void check_shell(struct files *f, const struct jaula_policy *p,
         _cleanup_close_ int root = -1, fd = -1;
         char key[160], who[64];
         struct stat st;
-        const char *w;
+        const char *w, *elf;
 
         if (!rf || rf->type != JAULA_ROOTFS_DIRECTORY || !shell)
                 return;
@@ -906,6 +973,15 @@ static void check_shell(struct files *f, const struct jaula_policy *p,
                      "%s: \"%s\" in rootfs '%s' (%s) is %s: that user's code would run in "
                      "every login",
                      key, shell, rf->name, rf->path, w);
+        /* An i386 shell under a filter without the i386 ABI is killed at
+         * its first system call: every login would fail. */
+        if (strcmp(rf->arch, "i386") != 0 && (elf = elf_x86_arch(root, shell)) &&
+            strcmp(elf, "i386") == 0)
+                note(f, false, file, line,
+                     "%s: \"%s\" in rootfs '%s' (%s) is an i386 program, but the rootfs has "
+                     "arch = \"%s\": the jail's filter would kill it (set arch = \"i386\" in "
+                     "rootfs.%s)",
+                     key, shell, rf->name, rf->path, rf->arch, rf->name);
 }
 
 static void check_sources(struct files *f, const struct jaula_policy *p,

@@ -16,6 +16,8 @@ packages="
   socat strace python3 valgrind hyperfine
 "
 packages="$packages ansible-core" # contrib/ansible's role: t-87 syntax-checks it here (the guest image has its own)
+# t-91 builds its i386 probe with gcc -m32 -static (pulls libc6-dev-i386).
+packages="$packages gcc-multilib"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

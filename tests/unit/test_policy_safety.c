@@ -518,9 +518,102 @@ static void test_check_files_rootfs(void **state)
         jaula_policy_free(p);
 }
 
+/* Write the first 20 bytes of an ELF header (class, machine) at PATH. */
+static void write_elf(const char *path, unsigned char cls, unsigned char machine)
+{
+        unsigned char h[64] = { 0x7f, 'E', 'L', 'F', cls, 1, 1 };
+        int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0755);
+
+        assert_true(fd >= 0);
+        h[16] = 2; /* ET_EXEC */
+        h[18] = machine;
+        assert_int_equal(write(fd, h, sizeof h), (int) sizeof h);
+        close(fd);
+}
+
+/* An i386 rootfs declared with another arch: its shell would be killed by
+ * a filter without the i386 ABI, and mkroot's record says otherwise. */
+static void test_check_files_arch(void **state)
+{
+        const char *dir = *state;
+        _cleanup_free_ char *text = NULL, *text32 = NULL;
+        struct jaula_policy *p = NULL;
+        struct jaula_diags d = { 0 };
+        char path[256], want[700];
+        int r, fd;
+
+        if (geteuid() != 0 || !have_openat2())
+                skip();
+        snprintf(path, sizeof path, "%s/bin/sh", dir);
+        write_elf(path, 1 /* ELFCLASS32 */, 3 /* EM_386 */);
+        snprintf(path, sizeof path, "%s/.jaula-rootfs", dir);
+        fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "suite=bookworm\narch=i386\n", 25), 25);
+        close(fd);
+        assert_true(asprintf(&text,
+                             "global = { default_shell = \"/bin/sh\"; };\n"
+                             "rootfs = { r = { path = \"%s\"; }; };\n"
+                             "profiles = { p = { rootfs = \"r\"; }; };\n",
+                             dir) > 0);
+        r = jaula_policy_parse(text, "t.conf", &p, NULL);
+        assert_int_equal(r, 0);
+        r = jaula_policy_check_files(p, &d);
+        assert_int_equal(r, -EINVAL);
+        snprintf(want, sizeof want,
+                 "t.conf:2: rootfs.r.arch: \"amd64\", but jaula mkroot built \"%s\" for i386 "
+                 "(its .jaula-rootfs); set arch = \"i386\"",
+                 dir);
+        assert_true(has_line(&d, want));
+        snprintf(want, sizeof want,
+                 "t.conf:1: global.default_shell (the shell of profile 'p'): \"/bin/sh\" in rootfs "
+                 "'r' (%s) is an i386 program, but the rootfs has arch = \"amd64\": the jail's "
+                 "filter would kill it (set arch = \"i386\" in rootfs.r)",
+                 dir);
+        if (d.n != 2 || !has_line(&d, want)) {
+                _cleanup_free_ char *got = diags_text(&d);
+                fail_msg("expected\n  %s\ngot:\n%s", want, got);
+        }
+        jaula_diags_free(&d);
+        jaula_policy_free(p);
+
+        /* Declared i386: nothing to say. */
+        assert_true(asprintf(&text32,
+                             "global = { default_shell = \"/bin/sh\"; };\n"
+                             "rootfs = { r = { path = \"%s\"; arch = \"i386\"; }; };\n"
+                             "profiles = { p = { rootfs = \"r\"; }; };\n",
+                             dir) > 0);
+        assert_int_equal(jaula_policy_parse(text32, "t.conf", &p, NULL), 0);
+        r = jaula_policy_check_files(p, &d);
+        if (r != 0 || d.n != 0) {
+                _cleanup_free_ char *got = diags_text(&d);
+                fail_msg("expected nothing, got:\n%s", got);
+        }
+        jaula_diags_free(&d);
+        jaula_policy_free(p);
+
+        /* An amd64 shell in a rootfs declared i386 (multiarch) is allowed,
+         * and so is a record of amd64 there. */
+        snprintf(path, sizeof path, "%s/bin/sh", dir);
+        write_elf(path, 2 /* ELFCLASS64 */, 62 /* EM_X86_64 */);
+        snprintf(path, sizeof path, "%s/.jaula-rootfs", dir);
+        fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "arch=amd64\n", 11), 11);
+        close(fd);
+        assert_int_equal(jaula_policy_parse(text32, "t.conf", &p, NULL), 0);
+        r = jaula_policy_check_files(p, &d);
+        if (r != 0 || d.n != 0) {
+                _cleanup_free_ char *got = diags_text(&d);
+                fail_msg("expected nothing, got:\n%s", got);
+        }
+        jaula_diags_free(&d);
+        jaula_policy_free(p);
+}
+
 int main(void)
 {
-        struct CMUnitTest tests[ELEMENTSOF(refusals) + ELEMENTSOF(risks) + 8];
+        struct CMUnitTest tests[ELEMENTSOF(refusals) + ELEMENTSOF(risks) + 9];
         size_t n = 0;
 
         for (size_t i = 0; i < ELEMENTSOF(refusals); i++)
@@ -538,5 +631,7 @@ int main(void)
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_check_files_missing);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test_setup_teardown(
                 test_check_files_rootfs, scratch_setup, scratch_teardown);
+        tests[n++] = (struct CMUnitTest) cmocka_unit_test_setup_teardown(
+                test_check_files_arch, scratch_setup, scratch_teardown);
         return _cmocka_run_group_tests("tests", tests, n, NULL, NULL);
 }
