@@ -180,7 +180,10 @@ if [ -n "$PROMTOOL" ]; then
 		not_ok "the group's pids count its jail's processes ('$p')"
 	out2=$("$PROMTOOL" check metrics <<<"$out" 2>&1); rc=$?
 	expect_eq "promtool check metrics with a live jail" "0 " "$rc $out2"
-	kill "$B3"; wait "$B3" 2>/dev/null
+	# $! is the background subshell running ssh_as; its ssh is the
+	# child to end (killing the subshell alone leaves ssh and the
+	# session running).
+	pkill -P "$B3" 2>/dev/null; kill "$B3" 2>/dev/null; wait "$B3" 2>/dev/null
 else
 	skip "promtool check metrics: promtool is not installed"
 fi
